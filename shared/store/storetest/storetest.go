@@ -1,0 +1,333 @@
+// Package storetest is the store conformance suite. The same tests run on the
+// embedded engine and on DynamoDB Local, so that the two cannot drift apart.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"tipline/shared/store"
+	"tipline/shared/tip"
+)
+
+// Factory returns a store on a fresh, empty table whose clock is now.
+type Factory func(t *testing.T, now tip.Clock) *store.Store
+
+// Clock is a settable clock for tests.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+var start = time.Date(2026, 11, 20, 22, 15, 0, 0, time.UTC)
+
+// Run runs the whole suite against stores made by f.
+func Run(t *testing.T, f Factory) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, f Factory)
+	}{
+		{"a created tip reads back with every field", testRoundTrip},
+		{"a replayed MessageSid creates nothing and keeps the first reply", testDuplicate},
+		{"concurrent writers of one MessageSid: exactly one wins", testConcurrentDuplicate},
+		{"a reporter's open conversation blocks a second tip until the window ends", testConversationWindow},
+		{"a reference code in use is refused", testRefTaken},
+		{"follow-ups append in order and a stale version is refused", testAppend},
+		{"concurrent follow-ups on one version: exactly one wins", testConcurrentAppend},
+		{"opt-out is recorded per reporter", testOptOut},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, f) })
+	}
+}
+
+var seq atomic.Int64
+
+func newTip(c *Clock, reporter string) store.NewTip {
+	n := seq.Add(1)
+	now := c.Now()
+	tp := &tip.Tip{
+		ID: fmt.Sprintf("01TIP%021d", n), Ref: fmt.Sprintf("R%05d", n), Channel: tip.WhatsApp, Status: tip.StatusTriaged,
+		To: "whatsapp:+51999000111", ReporterKey: reporter, Contact: []byte{1, 2, 3, 0xff},
+		Text: "hay chicas menores en el bar", MessageCount: 1,
+		Triage: tip.Triage{Urgency: tip.High, Category: tip.CategorySexual, Minor: true, Region: "PE-MDD", Place: "Mazuco",
+			Reportable: true, Language: tip.LangSpanish, Indicators: []string{"minor"}, Reasons: []string{`menor: "menores"`}},
+		CreatedAt: now, UpdatedAt: now, LastInbound: now, Version: 1,
+	}
+	m := &tip.Message{SID: fmt.Sprintf("SM%032d", n), Direction: tip.Inbound, Body: tp.Text,
+		Media:     []tip.Media{{URL: "https://api.twilio.com/media/ME1", ContentType: "image/jpeg"}},
+		Location:  &tip.Location{Latitude: -12.59, Longitude: -69.19, Label: "bar"},
+		CreatedAt: now}
+	return store.NewTip{Tip: tp, Message: m, Reply: "<Response>ref " + tp.Ref + "</Response>", Window: 2 * time.Hour}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func setup(t *testing.T, f Factory) (*store.Store, *Clock, context.Context) {
+	c := &Clock{t: start}
+	return f(t, c.Now), c, context.Background()
+}
+
+func testRoundTrip(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	n := newTip(c, "rk-roundtrip")
+	must(t, s.CreateTip(ctx, n))
+	got, err := s.Tip(ctx, n.Tip.ID)
+	must(t, err)
+	want := n.Tip
+	if got.Ref != want.Ref || got.Channel != want.Channel || got.Status != want.Status || got.ReporterKey != want.ReporterKey ||
+		string(got.Contact) != string(want.Contact) || got.Text != want.Text || got.Urgency != want.Urgency ||
+		got.Minor != want.Minor || got.Region != want.Region || got.Place != want.Place || got.Version != 1 ||
+		!got.CreatedAt.Equal(want.CreatedAt) || len(got.Reasons) != 1 || got.To != want.To {
+		t.Errorf("Tip() = %+v, want %+v", got, want)
+	}
+	byRef, err := s.TipByRef(ctx, want.Ref)
+	must(t, err)
+	if byRef.ID != want.ID {
+		t.Errorf("TipByRef(%s).ID = %s, want %s", want.Ref, byRef.ID, want.ID)
+	}
+	msgs, err := s.Messages(ctx, want.ID)
+	must(t, err)
+	if len(msgs) != 1 || msgs[0].SID != n.Message.SID || len(msgs[0].Media) != 1 || msgs[0].Location == nil || msgs[0].Location.Label != "bar" {
+		t.Errorf("Messages() = %+v, want the one message with media and location", msgs)
+	}
+	conv, err := s.OpenConversation(ctx, "rk-roundtrip")
+	must(t, err)
+	if conv.TipID != want.ID || conv.Ref != want.Ref {
+		t.Errorf("OpenConversation() = %+v, want tip %s", conv, want.ID)
+	}
+	if _, err := s.Tip(ctx, "missing"); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("Tip(missing) error = %v, want not found", err)
+	}
+}
+
+func testDuplicate(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	first := newTip(c, "rk-dup-1")
+	must(t, s.CreateTip(ctx, first))
+	again := newTip(c, "rk-dup-2")
+	again.Message.SID = first.Message.SID
+	again.Reply = "other"
+	err := s.CreateTip(ctx, again)
+	if !errors.Is(err, store.ErrDuplicate) {
+		t.Fatalf("second CreateTip error = %v, want ErrDuplicate", err)
+	}
+	if _, err := s.Tip(ctx, again.Tip.ID); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("the refused tip exists: err = %v", err)
+	}
+	if _, err := s.OpenConversation(ctx, "rk-dup-2"); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("the refused tip opened a conversation: err = %v", err)
+	}
+	reply, err := s.Replay(ctx, first.Message.SID)
+	must(t, err)
+	if reply != first.Reply {
+		t.Errorf("Replay() = %q, want %q", reply, first.Reply)
+	}
+	if _, err := s.Replay(ctx, "SMnever"); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("Replay(unknown) error = %v, want not found", err)
+	}
+}
+
+func testConcurrentDuplicate(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	const writers = 8
+	var wins, dups atomic.Int32
+	var other []error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sid := ""
+	tips := make([]store.NewTip, writers)
+	for i := range tips {
+		tips[i] = newTip(c, fmt.Sprintf("rk-race-%d", i))
+		if i == 0 {
+			sid = tips[i].Message.SID
+		}
+		tips[i].Message.SID = sid
+	}
+	for i := range tips {
+		wg.Add(1)
+		go func(n store.NewTip) {
+			defer wg.Done()
+			for attempt := 0; ; attempt++ {
+				err := s.CreateTip(ctx, n)
+				switch {
+				case err == nil:
+					wins.Add(1)
+				case errors.Is(err, store.ErrDuplicate):
+					dups.Add(1)
+				case tip.Is(err, tip.KindTransient) && attempt < 5:
+					continue // a transaction conflict on AWS: retry as the webhook does
+				default:
+					mu.Lock()
+					other = append(other, err)
+					mu.Unlock()
+				}
+				return
+			}
+		}(tips[i])
+	}
+	wg.Wait()
+	if wins.Load() != 1 || dups.Load() != writers-1 || len(other) > 0 {
+		t.Errorf("wins = %d, duplicates = %d, other errors = %v; want 1 and %d and none", wins.Load(), dups.Load(), other, writers-1)
+	}
+	found := 0
+	for _, n := range tips {
+		if _, err := s.Tip(ctx, n.Tip.ID); err == nil {
+			found++
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d tips stored, want 1", found)
+	}
+}
+
+func testConversationWindow(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	first := newTip(c, "rk-window")
+	must(t, s.CreateTip(ctx, first))
+	c.Advance(time.Hour)
+	second := newTip(c, "rk-window")
+	if err := s.CreateTip(ctx, second); !errors.Is(err, store.ErrConversationOpen) {
+		t.Fatalf("CreateTip within the window error = %v, want ErrConversationOpen", err)
+	}
+	c.Advance(90 * time.Minute) // 2h30 after the first message
+	if _, err := s.OpenConversation(ctx, "rk-window"); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("OpenConversation after the window error = %v, want not found", err)
+	}
+	third := newTip(c, "rk-window")
+	must(t, s.CreateTip(ctx, third))
+	conv, err := s.OpenConversation(ctx, "rk-window")
+	must(t, err)
+	if conv.TipID != third.Tip.ID {
+		t.Errorf("open conversation is tip %s, want the new tip %s", conv.TipID, third.Tip.ID)
+	}
+}
+
+func testRefTaken(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	first := newTip(c, "rk-ref-1")
+	must(t, s.CreateTip(ctx, first))
+	second := newTip(c, "rk-ref-2")
+	second.Tip.Ref = first.Tip.Ref
+	if err := s.CreateTip(ctx, second); !errors.Is(err, store.ErrRefTaken) {
+		t.Fatalf("CreateTip with a used ref error = %v, want ErrRefTaken", err)
+	}
+	if _, err := s.Replay(ctx, second.Message.SID); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("the refused message left a dedupe record: err = %v", err)
+	}
+}
+
+func followUp(c *Clock, tp *tip.Tip, sid, body string) store.FollowUp {
+	tr := tp.Triage
+	tr.Urgency = tip.Critical
+	tr.ImmediateDanger = true
+	return store.FollowUp{Tip: tp, Text: tp.Text + "\n" + body, Triage: tr, Reply: "ack " + sid, Window: 2 * time.Hour,
+		Message: &tip.Message{SID: sid, Direction: tip.Inbound, Body: body, CreatedAt: c.Now()}}
+}
+
+func testAppend(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	n := newTip(c, "rk-append")
+	must(t, s.CreateTip(ctx, n))
+	c.Advance(time.Minute)
+	read, err := s.Tip(ctx, n.Tip.ID)
+	must(t, err)
+	must(t, s.AppendMessage(ctx, followUp(c, read, "SMfollow1", "ahora mismo la encerraron")))
+	c.Advance(time.Minute)
+	if err := s.AppendMessage(ctx, followUp(c, read, "SMfollow2", "stale")); !errors.Is(err, store.ErrStale) {
+		t.Errorf("AppendMessage with a stale version error = %v, want ErrStale", err)
+	}
+	if err := s.AppendMessage(ctx, followUp(c, read, "SMfollow1", "again")); !errors.Is(err, store.ErrDuplicate) {
+		t.Errorf("AppendMessage with a stored MessageSid error = %v, want ErrDuplicate", err)
+	}
+	got, err := s.Tip(ctx, n.Tip.ID)
+	must(t, err)
+	if got.Version != 2 || got.MessageCount != 2 || got.Urgency != tip.Critical || !got.ImmediateDanger ||
+		got.Text != n.Tip.Text+"\nahora mismo la encerraron" {
+		t.Errorf("after one follow-up: version %d, count %d, urgency %s, text %q", got.Version, got.MessageCount, got.Urgency, got.Text)
+	}
+	msgs, err := s.Messages(ctx, n.Tip.ID)
+	must(t, err)
+	if len(msgs) != 2 || msgs[0].SID != n.Message.SID || msgs[1].SID != "SMfollow1" {
+		t.Errorf("Messages() = %+v, want the first message then SMfollow1", msgs)
+	}
+	conv, err := s.OpenConversation(ctx, "rk-append")
+	must(t, err)
+	if want := c.Now().Add(-time.Minute).Add(2 * time.Hour).Truncate(time.Second); !conv.OpenUntil.Equal(want) {
+		t.Errorf("conversation open until %v, want %v (extended by the follow-up)", conv.OpenUntil, want)
+	}
+}
+
+func testConcurrentAppend(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	n := newTip(c, "rk-append-race")
+	must(t, s.CreateTip(ctx, n))
+	read, err := s.Tip(ctx, n.Tip.ID)
+	must(t, err)
+	const writers = 6
+	var wins, stale atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < writers; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			cp := *read
+			err := s.AppendMessage(ctx, followUp(c, &cp, fmt.Sprintf("SMrace%d", i), "x"))
+			switch {
+			case err == nil:
+				wins.Add(1)
+			case errors.Is(err, store.ErrStale), tip.Is(err, tip.KindTransient):
+				stale.Add(1)
+			default:
+				t.Errorf("AppendMessage error = %v", err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	if wins.Load() != 1 || stale.Load() != writers-1 {
+		t.Errorf("wins = %d, refused = %d; want 1 and %d", wins.Load(), stale.Load(), writers-1)
+	}
+	msgs, err := s.Messages(ctx, n.Tip.ID)
+	must(t, err)
+	if len(msgs) != 2 {
+		t.Errorf("%d messages stored, want 2 (the first and the one winner)", len(msgs))
+	}
+}
+
+func testOptOut(t *testing.T, f Factory) {
+	s, _, ctx := setup(t, f)
+	for _, step := range []struct {
+		set  *bool
+		want bool
+	}{{nil, false}, {ptr(true), true}, {ptr(false), false}} {
+		if step.set != nil {
+			must(t, s.SetOptOut(ctx, "rk-optout", *step.set))
+		}
+		got, err := s.OptedOut(ctx, "rk-optout")
+		must(t, err)
+		if got != step.want {
+			t.Errorf("OptedOut() = %v, want %v", got, step.want)
+		}
+	}
+	if got, _ := s.OptedOut(ctx, "rk-other"); got {
+		t.Errorf("OptedOut(other reporter) = true, want false")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

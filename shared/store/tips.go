@@ -1,0 +1,479 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"tipline/shared/tip"
+)
+
+// dedupeTTL is how long a MessageSid is remembered. Twilio retries within
+// seconds; a week also covers a fallback URL replayed by hand.
+const dedupeTTL = 7 * 24 * time.Hour
+
+type tipItem struct {
+	PK, SK         string
+	GSI1PK, GSI1SK string
+	GSI2PK, GSI2SK string
+	GSI3PK, GSI3SK string
+	Type           string      `dynamodbav:"type"`
+	ID             string      `dynamodbav:"id"`
+	Ref            string      `dynamodbav:"ref"`
+	Channel        tip.Channel `dynamodbav:"channel"`
+	Status         tip.Status  `dynamodbav:"status"`
+	CampaignID     string      `dynamodbav:"campaign_id,omitempty"`
+	MaterialID     string      `dynamodbav:"material_id,omitempty"`
+	To             string      `dynamodbav:"to,omitempty"`
+	ReporterKey    string      `dynamodbav:"reporter_key"`
+	Contact        []byte      `dynamodbav:"contact,omitempty"`
+	Text           string      `dynamodbav:"text"`
+	tip.Triage
+	Assignee     string `dynamodbav:"assignee,omitempty"`
+	MessageCount int    `dynamodbav:"message_count"`
+	CreatedAt    string `dynamodbav:"created_at"`
+	UpdatedAt    string `dynamodbav:"updated_at"`
+	LastInbound  string `dynamodbav:"last_inbound_at"`
+	Version      int    `dynamodbav:"version"`
+}
+
+// NoRegion is the index key of tips without a region.
+const NoRegion = "NONE"
+
+func tipKey(id string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "TIP#" + id},
+		"SK": &types.AttributeValueMemberS{Value: "TIP"},
+	}
+}
+
+// queueSK orders a work queue: most urgent first, then oldest first.
+func queueSK(t *tip.Tip) string {
+	return fmt.Sprintf("%d#%s#%s", t.Urgency.Rank(), timeKey(t.CreatedAt), t.ID)
+}
+
+func toTipItem(t *tip.Tip) tipItem {
+	region := t.Region
+	if region == "" {
+		region = NoRegion
+	}
+	campaign := t.CampaignID
+	if campaign == "" {
+		campaign = "NONE"
+	}
+	return tipItem{
+		PK: "TIP#" + t.ID, SK: "TIP",
+		GSI1PK: "QUEUE#" + string(t.Status), GSI1SK: queueSK(t),
+		GSI2PK: "CAMPAIGN#" + campaign, GSI2SK: timeKey(t.CreatedAt) + "#" + t.ID,
+		GSI3PK: "REGION#" + region, GSI3SK: queueSK(t),
+		Type: "tip", ID: t.ID, Ref: t.Ref, Channel: t.Channel, Status: t.Status,
+		CampaignID: t.CampaignID, MaterialID: t.MaterialID, To: t.To,
+		ReporterKey: t.ReporterKey, Contact: t.Contact, Text: t.Text, Triage: t.Triage,
+		Assignee: t.Assignee, MessageCount: t.MessageCount,
+		CreatedAt: timeKey(t.CreatedAt), UpdatedAt: timeKey(t.UpdatedAt), LastInbound: timeKey(t.LastInbound),
+		Version: t.Version,
+	}
+}
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+func (it tipItem) tip() *tip.Tip {
+	return &tip.Tip{
+		ID: it.ID, Ref: it.Ref, Channel: it.Channel, Status: it.Status,
+		CampaignID: it.CampaignID, MaterialID: it.MaterialID, To: it.To,
+		ReporterKey: it.ReporterKey, Contact: it.Contact, Text: it.Text, Triage: it.Triage,
+		Assignee: it.Assignee, MessageCount: it.MessageCount,
+		CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt), LastInbound: parseTime(it.LastInbound),
+		Version: it.Version,
+	}
+}
+
+// UnmarshalTip decodes a tip item, as read from the table or a stream image.
+func UnmarshalTip(item map[string]types.AttributeValue) (*tip.Tip, error) {
+	var it tipItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return nil, tip.E(tip.KindInternal, "store: decode tip", err)
+	}
+	if it.Type != "tip" {
+		return nil, tip.Errorf(tip.KindInvalid, "store: decode tip", "item of type %q", it.Type)
+	}
+	return it.tip(), nil
+}
+
+type messageItem struct {
+	PK, SK    string
+	Type      string        `dynamodbav:"type"`
+	TipID     string        `dynamodbav:"tip_id"`
+	SID       string        `dynamodbav:"sid"`
+	Direction string        `dynamodbav:"direction"`
+	Body      string        `dynamodbav:"body"`
+	Media     []tip.Media   `dynamodbav:"media,omitempty"`
+	Location  *tip.Location `dynamodbav:"location,omitempty"`
+	CreatedAt string        `dynamodbav:"created_at"`
+}
+
+func messageSK(m *tip.Message) string { return "MSG#" + timeKey(m.CreatedAt) + "#" + m.SID }
+
+type dedupeItem struct {
+	PK, SK    string
+	Type      string `dynamodbav:"type"`
+	TipID     string `dynamodbav:"tip_id,omitempty"`
+	Reply     string `dynamodbav:"reply"`
+	CreatedAt string `dynamodbav:"created_at"`
+	ExpiresAt int64  `dynamodbav:"expiresAt"`
+}
+
+type conversationItem struct {
+	PK, SK    string
+	Type      string `dynamodbav:"type"`
+	TipID     string `dynamodbav:"tip_id"`
+	Ref       string `dynamodbav:"ref"`
+	OpenUntil int64  `dynamodbav:"open_until"`
+	ExpiresAt int64  `dynamodbav:"expiresAt"`
+}
+
+// Conversation is a reporter's open conversation.
+type Conversation struct {
+	TipID     string
+	Ref       string
+	OpenUntil time.Time
+}
+
+func reporterKey(key, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "REPORTER#" + key},
+		"SK": &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+func dedupeKey(sid string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "MSGSID#" + sid},
+		"SK": &types.AttributeValueMemberS{Value: "MSGSID"},
+	}
+}
+
+func mustMarshal(v any) map[string]types.AttributeValue {
+	m, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		// Only our own record types reach here; a failure is a programming error.
+		panic(fmt.Sprintf("store: marshal %T: %v", v, err))
+	}
+	return m
+}
+
+var notExists = expression.AttributeNotExists(expression.Name("PK"))
+
+func condPut(table string, item any, cond *expression.ConditionBuilder) types.TransactWriteItem {
+	p := &types.Put{TableName: aws.String(table), Item: mustMarshal(item)}
+	if cond != nil {
+		e, _ := expression.NewBuilder().WithCondition(*cond).Build()
+		p.ConditionExpression = e.Condition()
+		p.ExpressionAttributeNames = e.Names()
+		p.ExpressionAttributeValues = e.Values()
+	}
+	return types.TransactWriteItem{Put: p}
+}
+
+// Replay returns the reply stored for a MessageSid, or a not-found error.
+func (s *Store) Replay(ctx context.Context, sid string) (string, error) {
+	const op = "store: replay message"
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: dedupeKey(sid), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return "", classify(op, err)
+	}
+	if len(out.Item) == 0 {
+		return "", tip.E(tip.KindNotFound, op, nil)
+	}
+	var d dedupeItem
+	if err := attributevalue.UnmarshalMap(out.Item, &d); err != nil {
+		return "", tip.E(tip.KindInternal, op, err)
+	}
+	return d.Reply, nil
+}
+
+// OpenConversation returns the reporter's open conversation, or a not-found
+// error when none is open at the store's current time.
+func (s *Store) OpenConversation(ctx context.Context, reporter string) (Conversation, error) {
+	const op = "store: open conversation"
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: reporterKey(reporter, "OPEN"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return Conversation{}, classify(op, err)
+	}
+	if len(out.Item) == 0 {
+		return Conversation{}, tip.E(tip.KindNotFound, op, nil)
+	}
+	var c conversationItem
+	if err := attributevalue.UnmarshalMap(out.Item, &c); err != nil {
+		return Conversation{}, tip.E(tip.KindInternal, op, err)
+	}
+	until := time.Unix(c.OpenUntil, 0)
+	if !s.now().Before(until) {
+		return Conversation{}, tip.E(tip.KindNotFound, op, errors.New("conversation closed"))
+	}
+	return Conversation{TipID: c.TipID, Ref: c.Ref, OpenUntil: until}, nil
+}
+
+// NewTip is what the first message of a conversation writes.
+type NewTip struct {
+	Tip     *tip.Tip
+	Message *tip.Message
+	Reply   string        // the answer, kept for replays of the same MessageSid
+	Window  time.Duration // how long follow-ups join this tip; 0 opens no conversation
+}
+
+// CreateTip writes a new tip, its reference, its first message, the
+// MessageSid dedupe record and the reporter's open conversation in one
+// transaction: all of them or none.
+//
+// Errors: ErrDuplicate when the MessageSid is already stored, ErrConversationOpen
+// when the reporter has an open conversation, ErrRefTaken when the reference
+// code is in use (all of kind conflict), or a transient error.
+func (s *Store) CreateTip(ctx context.Context, n NewTip) error {
+	op := "store: create tip"
+	t, m := n.Tip, n.Message
+	now := s.now()
+	items := []types.TransactWriteItem{
+		condPut(s.table, dedupeItem{
+			PK: "MSGSID#" + m.SID, SK: "MSGSID", Type: "dedupe", TipID: t.ID, Reply: n.Reply,
+			CreatedAt: timeKey(now), ExpiresAt: now.Add(dedupeTTL).Unix(),
+		}, &notExists),
+	}
+	const dedupeAt, refAt = 0, 1
+	items = append(items,
+		condPut(s.table, struct {
+			PK, SK string
+			Type   string `dynamodbav:"type"`
+			TipID  string `dynamodbav:"tip_id"`
+		}{"REF#" + t.Ref, "REF", "ref", t.ID}, &notExists),
+		condPut(s.table, toTipItem(t), &notExists),
+		condPut(s.table, toMessageItem(t.ID, m), &notExists),
+	)
+	convAt := -1
+	if n.Window > 0 {
+		until := m.CreatedAt.Add(n.Window)
+		closed := notExists.Or(expression.Name("open_until").LessThanEqual(expression.Value(now.Unix())))
+		convAt = len(items)
+		items = append(items, condPut(s.table, conversationItem{
+			PK: "REPORTER#" + t.ReporterKey, SK: "OPEN", Type: "conversation", TipID: t.ID, Ref: t.Ref,
+			OpenUntil: until.Unix(), ExpiresAt: until.Add(24 * time.Hour).Unix(),
+		}, &closed))
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	switch {
+	case err == nil:
+		return nil
+	case cancelledAt(err, dedupeAt):
+		return tip.E(tip.KindConflict, op, ErrDuplicate)
+	case convAt >= 0 && cancelledAt(err, convAt):
+		return tip.E(tip.KindConflict, op, ErrConversationOpen)
+	case cancelledAt(err, refAt):
+		return tip.E(tip.KindConflict, op, ErrRefTaken)
+	}
+	return classify(op, err)
+}
+
+func toMessageItem(tipID string, m *tip.Message) messageItem {
+	return messageItem{
+		PK: "TIP#" + tipID, SK: messageSK(m), Type: "message", TipID: tipID, SID: m.SID,
+		Direction: m.Direction, Body: m.Body, Media: m.Media, Location: m.Location,
+		CreatedAt: timeKey(m.CreatedAt),
+	}
+}
+
+// FollowUp is what a later message of an open conversation writes.
+type FollowUp struct {
+	Tip     *tip.Tip // the tip as read, with Version the version read
+	Text    string   // the tip's new whole inbound text
+	Triage  tip.Triage
+	Message *tip.Message
+	Reply   string
+	Window  time.Duration
+}
+
+// AppendMessage adds a follow-up message to a tip, re-triaged, in one
+// transaction with its dedupe record, and extends the open conversation.
+// The tip is updated only if its version is still the one read.
+//
+// Errors: ErrDuplicate, ErrStale (both of kind conflict), or transient.
+func (s *Store) AppendMessage(ctx context.Context, f FollowUp) error {
+	const op = "store: append message"
+	t, m := f.Tip, f.Message
+	now := s.now()
+	updated := *t
+	updated.Triage = f.Triage
+	updated.Text = f.Text
+	upd := expression.Set(expression.Name("text"), expression.Value(f.Text)).
+		Set(expression.Name("message_count"), expression.Name("message_count").Plus(expression.Value(1))).
+		Set(expression.Name("version"), expression.Value(t.Version+1)).
+		Set(expression.Name("updated_at"), expression.Value(timeKey(now))).
+		Set(expression.Name("last_inbound_at"), expression.Value(timeKey(m.CreatedAt))).
+		Set(expression.Name("GSI1SK"), expression.Value(queueSK(&updated))).
+		Set(expression.Name("GSI3SK"), expression.Value(queueSK(&updated)))
+	region := f.Triage.Region
+	if region == "" {
+		region = NoRegion
+	}
+	upd = upd.Set(expression.Name("GSI3PK"), expression.Value("REGION#"+region))
+	for name, v := range triageValues(f.Triage) {
+		upd = upd.Set(expression.Name(name), expression.Value(v))
+	}
+	cond := expression.Name("version").Equal(expression.Value(t.Version))
+	e, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
+	if err != nil {
+		return tip.E(tip.KindInternal, op, err)
+	}
+	items := []types.TransactWriteItem{
+		condPut(s.table, dedupeItem{
+			PK: "MSGSID#" + m.SID, SK: "MSGSID", Type: "dedupe", TipID: t.ID, Reply: f.Reply,
+			CreatedAt: timeKey(now), ExpiresAt: now.Add(dedupeTTL).Unix(),
+		}, &notExists),
+		{Update: &types.Update{
+			TableName: &s.table, Key: tipKey(t.ID),
+			UpdateExpression: e.Update(), ConditionExpression: e.Condition(),
+			ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+		}},
+		condPut(s.table, toMessageItem(t.ID, m), &notExists),
+	}
+	if f.Window > 0 {
+		until := m.CreatedAt.Add(f.Window)
+		items = append(items, condPut(s.table, conversationItem{
+			PK: "REPORTER#" + t.ReporterKey, SK: "OPEN", Type: "conversation", TipID: t.ID, Ref: t.Ref,
+			OpenUntil: until.Unix(), ExpiresAt: until.Add(24 * time.Hour).Unix(),
+		}, nil))
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	switch {
+	case err == nil:
+		return nil
+	case cancelledAt(err, 0):
+		return tip.E(tip.KindConflict, op, ErrDuplicate)
+	case cancelledAt(err, 1):
+		return tip.E(tip.KindConflict, op, ErrStale)
+	}
+	return classify(op, err)
+}
+
+// triageValues lists the stored attributes of a triage decision.
+func triageValues(t tip.Triage) map[string]any {
+	m := map[string]any{
+		"urgency": t.Urgency, "category": t.Category, "minor": t.Minor,
+		"immediate_danger": t.ImmediateDanger, "region": t.Region, "place": t.Place,
+		"reportable": t.Reportable, "language": t.Language,
+	}
+	// Empty lists are stored as NULL by the marshaller; keep them as lists.
+	m["indicators"] = nonNil(t.Indicators)
+	m["reasons"] = nonNil(t.Reasons)
+	return m
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Tip returns the tip with id, read consistently, or a not-found error.
+func (s *Store) Tip(ctx context.Context, id string) (*tip.Tip, error) {
+	op := "store: get tip " + id
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: tipKey(id), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, classify(op, err)
+	}
+	if len(out.Item) == 0 {
+		return nil, tip.E(tip.KindNotFound, op, nil)
+	}
+	return UnmarshalTip(out.Item)
+}
+
+// TipByRef returns the tip with reference code ref, or a not-found error.
+func (s *Store) TipByRef(ctx context.Context, ref string) (*tip.Tip, error) {
+	op := "store: get tip by ref " + ref
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{
+			"PK": &types.AttributeValueMemberS{Value: "REF#" + ref},
+			"SK": &types.AttributeValueMemberS{Value: "REF"},
+		}})
+	if err != nil {
+		return nil, classify(op, err)
+	}
+	if len(out.Item) == 0 {
+		return nil, tip.E(tip.KindNotFound, op, nil)
+	}
+	var r struct {
+		TipID string `dynamodbav:"tip_id"`
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, &r); err != nil {
+		return nil, tip.E(tip.KindInternal, op, err)
+	}
+	return s.Tip(ctx, r.TipID)
+}
+
+// Messages returns the messages of a tip, oldest first.
+func (s *Store) Messages(ctx context.Context, tipID string) ([]tip.Message, error) {
+	op := "store: messages of tip " + tipID
+	key := expression.Key("PK").Equal(expression.Value("TIP#" + tipID)).And(expression.Key("SK").BeginsWith("MSG#"))
+	e, err := expression.NewBuilder().WithKeyCondition(key).Build()
+	if err != nil {
+		return nil, tip.E(tip.KindInternal, op, err)
+	}
+	in := &dynamodb.QueryInput{TableName: &s.table, KeyConditionExpression: e.KeyCondition(),
+		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(), ConsistentRead: aws.Bool(true)}
+	var out []tip.Message
+	for {
+		page, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, classify(op, err)
+		}
+		var items []messageItem
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
+			return nil, tip.E(tip.KindInternal, op, err)
+		}
+		for _, it := range items {
+			out = append(out, tip.Message{TipID: it.TipID, SID: it.SID, Direction: it.Direction, Body: it.Body,
+				Media: it.Media, Location: it.Location, CreatedAt: parseTime(it.CreatedAt)})
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			return out, nil
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+}
+
+// SetOptOut records whether a reporter refuses further messages.
+func (s *Store) SetOptOut(ctx context.Context, reporter string, out bool) error {
+	op := "store: set opt-out"
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: mustMarshal(struct {
+		PK, SK    string
+		Type      string `dynamodbav:"type"`
+		OptedOut  bool   `dynamodbav:"opted_out"`
+		UpdatedAt string `dynamodbav:"updated_at"`
+	}{"REPORTER#" + reporter, "OPTOUT", "optout", out, timeKey(s.now())})})
+	return classify(op, err)
+}
+
+// OptedOut reports whether a reporter refuses further messages.
+func (s *Store) OptedOut(ctx context.Context, reporter string) (bool, error) {
+	op := "store: get opt-out"
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: reporterKey(reporter, "OPTOUT"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return false, classify(op, err)
+	}
+	if len(out.Item) == 0 {
+		return false, nil
+	}
+	v, ok := out.Item["opted_out"].(*types.AttributeValueMemberBOOL)
+	return ok && v.Value, nil
+}
