@@ -32,4 +32,5 @@ require (
 	github.com/truora/minidyn v0.8.2 // indirect
 	github.com/twilio/twilio-go v1.31.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
