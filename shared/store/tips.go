@@ -477,3 +477,56 @@ func (s *Store) OptedOut(ctx context.Context, reporter string) (bool, error) {
 	v, ok := out.Item["opted_out"].(*types.AttributeValueMemberBOOL)
 	return ok && v.Value, nil
 }
+
+// Lookup is what the webhook needs to know before it writes a message.
+type Lookup struct {
+	Replayed     bool   // the MessageSid was stored before
+	Reply        string // the reply then given
+	Conversation *Conversation
+	OptedOut     bool
+}
+
+// Lookup reads, in one consistent round trip, the dedupe record of sid and
+// the reporter's open conversation and opt-out.
+func (s *Store) Lookup(ctx context.Context, sid, reporter string) (Lookup, error) {
+	const op = "store: lookup message"
+	keys := []map[string]types.AttributeValue{dedupeKey(sid), reporterKey(reporter, "OPEN"), reporterKey(reporter, "OPTOUT")}
+	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+	var l Lookup
+	for attempt := 0; len(req) > 0; attempt++ {
+		if attempt > 5 {
+			return l, tip.E(tip.KindTransient, op, errors.New("keys left unprocessed"))
+		}
+		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return l, classify(op, err)
+		}
+		for _, item := range out.Responses[s.table] {
+			var kind struct {
+				Type string `dynamodbav:"type"`
+			}
+			_ = attributevalue.UnmarshalMap(item, &kind)
+			switch kind.Type {
+			case "dedupe":
+				var d dedupeItem
+				if err := attributevalue.UnmarshalMap(item, &d); err != nil {
+					return l, tip.E(tip.KindInternal, op, err)
+				}
+				l.Replayed, l.Reply = true, d.Reply
+			case "conversation":
+				var c conversationItem
+				if err := attributevalue.UnmarshalMap(item, &c); err != nil {
+					return l, tip.E(tip.KindInternal, op, err)
+				}
+				if until := time.Unix(c.OpenUntil, 0); s.now().Before(until) {
+					l.Conversation = &Conversation{TipID: c.TipID, Ref: c.Ref, OpenUntil: until}
+				}
+			case "optout":
+				v, ok := item["opted_out"].(*types.AttributeValueMemberBOOL)
+				l.OptedOut = ok && v.Value
+			}
+		}
+		req = out.UnprocessedKeys
+	}
+	return l, nil
+}

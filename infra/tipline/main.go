@@ -1,0 +1,64 @@
+// Command tipline is the operator's tool: the whole system on one machine
+// (serve), a signed test message (send), the triage engine on the command
+// line (triage).
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"tipline/shared/contact"
+)
+
+const usage = `tipline: the tip line's operator command
+
+usage:
+  tipline serve  [flags]   run the whole system on one port (embedded DynamoDB by default)
+  tipline send   [flags]   sign and post a webhook exactly as Twilio would, print the reply
+  tipline triage [-eval FILE]  triage JSON lines from stdin, or score a labelled file
+
+Run "tipline COMMAND -h" for the flags of a command.
+`
+
+func main() {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "tipline:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(args[1:], stdout, stderr)
+	case "send":
+		return runSend(args[1:], stdout, stderr)
+	case "triage":
+		return runTriage(args[1:], stdin, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// Local defaults: documented in the README, for a laptop only.
+const (
+	localAuthToken      = "tiplinelocaltoken"
+	localReporterSecret = "local-reporter-key-secret-not-for-production"
+	localContactKey     = "bG9jYWwtY29udGFjdC1rZXktbm90LWZvci1wcm9kISE=" // 32 bytes, base64
+)
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func decodeContactKey(s string) ([]byte, error) { return contact.DecodeKey(s) }

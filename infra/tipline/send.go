@@ -1,0 +1,98 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"tipline/shared/twilio"
+)
+
+type mediaFlag []string
+
+func (m *mediaFlag) String() string     { return strings.Join(*m, ",") }
+func (m *mediaFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func runSend(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("send", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	target := fs.String("url", "http://localhost:8080/twilio/messages", "webhook URL, exactly as Twilio is configured to call it")
+	from := fs.String("from", "+51987654321", "sender's number, E.164")
+	to := fs.String("to", "+51900000000", "the campaign number written to, E.164")
+	body := fs.String("body", "", "message text")
+	whatsapp := fs.Bool("whatsapp", false, "send as a WhatsApp message")
+	sid := fs.String("sid", "", "MessageSid (default: a new one); reuse one to replay a webhook")
+	token := fs.String("auth-token", envOr("TWILIO_AUTH_TOKEN", localAuthToken), "auth token that signs the request (env TWILIO_AUTH_TOKEN)")
+	account := fs.String("account-sid", envOr("TWILIO_ACCOUNT_SID", "AC00000000000000000000000000000000"), "AccountSid sent in the form")
+	profile := fs.String("profile-name", "", "WhatsApp profile name")
+	lat := fs.String("lat", "", "WhatsApp shared location: latitude")
+	lon := fs.String("lon", "", "WhatsApp shared location: longitude")
+	label := fs.String("label", "", "WhatsApp shared location: label")
+	var media mediaFlag
+	fs.Var(&media, "media", "media URL (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if *body == "" && len(media) == 0 && *lat == "" {
+		return errors.New("send: give -body, -media or -lat/-lon")
+	}
+	if *sid == "" {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		*sid = "SM" + hex.EncodeToString(b)
+	}
+	form := url.Values{
+		"MessageSid": {*sid}, "SmsMessageSid": {*sid}, "SmsSid": {*sid}, "AccountSid": {*account},
+		"From": {*from}, "To": {*to}, "Body": {*body}, "NumMedia": {strconv.Itoa(len(media))},
+		"NumSegments": {"1"}, "SmsStatus": {"received"}, "ApiVersion": {"2010-04-01"},
+	}
+	if *whatsapp {
+		form.Set("From", "whatsapp:"+*from)
+		form.Set("To", "whatsapp:"+*to)
+		form.Set("WaId", strings.TrimPrefix(*from, "+"))
+		if *profile != "" {
+			form.Set("ProfileName", *profile)
+		}
+	}
+	for i, m := range media {
+		form.Set("MediaUrl"+strconv.Itoa(i), m)
+		form.Set("MediaContentType"+strconv.Itoa(i), "image/jpeg")
+	}
+	if *lat != "" || *lon != "" {
+		form.Set("Latitude", *lat)
+		form.Set("Longitude", *lon)
+		form.Set("Label", *label)
+	}
+	req, err := http.NewRequest(http.MethodPost, *target, strings.NewReader(form.Encode()))
+	if err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(twilio.SignatureHeader, twilio.Sign(*token, *target, form))
+	resp, err := (&http.Client{Timeout: 15 * time.Second}).Do(req)
+	if err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return fmt.Errorf("send: read reply: %w", err)
+	}
+	fmt.Fprintf(stderr, "%s (MessageSid %s)\n", resp.Status, *sid)
+	fmt.Fprintln(stdout, strings.TrimSpace(string(out)))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("send: webhook answered %s", resp.Status)
+	}
+	return nil
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"tipline/infra/localdb"
+	"tipline/shared/edge"
+	"tipline/shared/intake"
+	"tipline/shared/store"
+	"tipline/shared/tip"
+)
+
+type serveConfig struct {
+	addr, publicURL, endpoint string
+	intake                    intake.Config
+}
+
+func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c serveConfig
+	fs.StringVar(&c.addr, "addr", ":8080", "address to listen on")
+	fs.StringVar(&c.publicURL, "public-url", "", "public base URL Twilio signs (default http://localhost:<port>)")
+	fs.StringVar(&c.intake.AuthToken, "twilio-auth-token", envOr("TWILIO_AUTH_TOKEN", localAuthToken), "Twilio auth token that signs webhooks (env TWILIO_AUTH_TOKEN)")
+	fs.StringVar(&c.intake.AccountSID, "twilio-account-sid", envOr("TWILIO_ACCOUNT_SID", ""), "refuse webhooks of other accounts when set (env TWILIO_ACCOUNT_SID)")
+	fs.StringVar(&c.endpoint, "dynamodb-endpoint", envOr("DYNAMODB_ENDPOINT", ""), "DynamoDB endpoint, e.g. http://127.0.0.1:8000; empty runs the embedded engine in-process")
+	fs.StringVar(&c.intake.Table, "table", envOr("TABLE_NAME", "tipline"), "table name (created when missing)")
+	fs.StringVar(&c.intake.ReporterSecret, "reporter-key-secret", envOr("REPORTER_KEY_SECRET", localReporterSecret), "secret keying reporter hashes (env REPORTER_KEY_SECRET)")
+	contactKey := fs.String("contact-key", envOr("CONTACT_KEY", localContactKey), "32-byte key sealing reporter numbers, base64 or hex (env CONTACT_KEY)")
+	fs.BoolVar(&c.intake.Anonymous, "anonymous", false, "keep no reporter numbers at all")
+	fs.DurationVar(&c.intake.Window, "conversation-window", intake.DefaultWindow, "follow-up texts within this time join the open tip")
+	fs.StringVar(&c.intake.LogLevel, "log-level", envOr("LOG_LEVEL", "info"), "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if c.intake.Window <= 0 {
+		return c, errors.New("serve: -conversation-window must be positive")
+	}
+	if !c.intake.Anonymous {
+		k, err := decodeContactKey(*contactKey)
+		if err != nil {
+			return c, fmt.Errorf("serve: -contact-key: %w", err)
+		}
+		c.intake.ContactKey = k
+	}
+	return c, nil
+}
+
+func runServe(args []string, stdout, stderr io.Writer) error {
+	c, err := parseServe(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	log := edge.Logger(stdout, c.intake.LogLevel)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("serve: listen on %s: %w", c.addr, err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	if c.publicURL == "" {
+		c.publicURL = fmt.Sprintf("http://localhost:%d", port)
+	}
+	c.intake.PublicBaseURL = c.publicURL
+
+	db, engine, err := openDB(ctx, c.endpoint, c.intake.Table)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	h, err := intake.Build(c.intake, db, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := &http.Server{Handler: routes(h, log), ReadHeaderTimeout: 10 * time.Second}
+	log.Info("tipline serving", "addr", ln.Addr().String(), "public_url", c.publicURL, "dynamodb", engine,
+		"webhook", c.publicURL+"/twilio/messages", "anonymous", c.intake.Anonymous)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// openDB returns the embedded engine, or a client of endpoint with the table
+// created when missing.
+func openDB(ctx context.Context, endpoint, table string) (store.API, string, error) {
+	if endpoint == "" {
+		db, err := localdb.Embedded(ctx, table)
+		return db, "embedded", err
+	}
+	db, _, err := localdb.Client(ctx, endpoint)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := localdb.Ensure(ctx, db, table); err != nil {
+		return nil, "", err
+	}
+	return db, endpoint, nil
+}
+
+// routes is the local stack's router: the same handlers as the Lambda functions.
+func routes(webhook http.Handler, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	})
+	mux.Handle("/twilio/messages", webhook)
+	ids := tip.NewIDs(nil)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get(edge.RequestIDHeader) == "" {
+			r.Header.Set(edge.RequestIDHeader, ids.New(time.Now()))
+		}
+		mux.ServeHTTP(w, r)
+	})
+}

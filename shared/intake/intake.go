@@ -1,0 +1,268 @@
+// Package intake is the inbound tip line: the handler behind Twilio's
+// messaging webhook. It checks the signature, stores every message exactly
+// once as a new tip or as a follow-up of the reporter's open conversation,
+// triages the whole conversation and answers in TwiML.
+package intake
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"tipline/shared/contact"
+	"tipline/shared/reply"
+	"tipline/shared/store"
+	"tipline/shared/tip"
+	"tipline/shared/triage"
+	"tipline/shared/twilio"
+)
+
+// MaxBody is the largest webhook body accepted (Twilio bodies are a few KiB).
+const MaxBody = 64 << 10
+
+// DefaultWindow is how long follow-up texts join the open tip.
+const DefaultWindow = 2 * time.Hour
+
+// Deps are what the handler needs. All are required except Now, IDs, Rand.
+type Deps struct {
+	Store      *store.Store
+	Triage     *triage.Engine
+	Replies    *reply.Book
+	Contacts   *contact.Keeper
+	Validator  *twilio.Validator
+	Log        *slog.Logger
+	Window     time.Duration // 0 means DefaultWindow
+	AccountSID string        // when set, other accounts are refused
+	Now        tip.Clock
+	IDs        *tip.IDs
+	Rand       io.Reader // for reference codes; nil means crypto/rand
+}
+
+// Handler answers POST /twilio/messages.
+type Handler struct{ d Deps }
+
+// New returns the webhook handler. It does no I/O.
+func New(d Deps) *Handler {
+	if d.Window == 0 {
+		d.Window = DefaultWindow
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.IDs == nil {
+		d.IDs = tip.NewIDs(nil)
+	}
+	return &Handler{d: d}
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	log := h.d.Log.With("request_id", requestID(r))
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		log.Info("webhook refused", "reason", "unsupported content type")
+		http.Error(w, "unsupported content type", http.StatusUnsupportedMediaType)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			log.Info("webhook refused", "reason", "body too large")
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		log.Info("webhook refused", "reason", "malformed form")
+		http.Error(w, "malformed form", http.StatusBadRequest)
+		return
+	}
+	if !h.d.Validator.Valid(r, body) {
+		log.Info("webhook refused", "reason", "bad signature", "validated_url", h.d.Validator.URL(r))
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	in, err := twilio.ParseInbound(form)
+	if err != nil {
+		log.Info("webhook refused", "reason", err.Error())
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	if h.d.AccountSID != "" && in.AccountSID != h.d.AccountSID {
+		log.Info("webhook refused", "reason", "other account", "message_sid", in.MessageSID)
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	log = log.With("message_sid", in.MessageSID, "channel", in.Channel)
+	twimlOut, err := h.receive(r.Context(), log, in)
+	if err != nil {
+		log.Error("message not stored", "error", err.Error())
+		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	_, _ = io.WriteString(w, twimlOut)
+}
+
+// receive stores the message and returns the TwiML reply.
+func (h *Handler) receive(ctx context.Context, log *slog.Logger, in twilio.Inbound) (string, error) {
+	reporter := h.d.Contacts.Key(in.From)
+	if kw, lang := h.d.Replies.Keyword(in.Body); kw != reply.NoKeyword && len(in.Media) == 0 {
+		return h.command(ctx, log, reporter, kw, lang)
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		l, err := h.d.Store.Lookup(ctx, in.MessageSID, reporter)
+		if err != nil {
+			return "", err
+		}
+		if l.Replayed {
+			log.Info("webhook replayed")
+			return l.Reply, nil
+		}
+		var out string
+		if l.Conversation != nil {
+			out, err = h.followUp(ctx, log, in, *l.Conversation, l.OptedOut)
+		} else {
+			out, err = h.newTip(ctx, log, in, reporter, l.OptedOut)
+		}
+		switch {
+		case err == nil:
+			return out, nil
+		case errors.Is(err, store.ErrDuplicate):
+			// A concurrent delivery of the same message won: answer as it did.
+			reply, err := h.d.Store.Replay(ctx, in.MessageSID)
+			if err == nil {
+				log.Info("webhook replayed concurrently")
+			}
+			return reply, err
+		case errors.Is(err, store.ErrConversationOpen), errors.Is(err, store.ErrStale),
+			errors.Is(err, store.ErrRefTaken), tip.Is(err, tip.KindTransient):
+			log.Info("write raced, trying again", "attempt", attempt+1, "reason", err.Error())
+			continue
+		default:
+			return "", err
+		}
+	}
+	return "", tip.Errorf(tip.KindTransient, "intake: receive", "gave up after repeated conflicts")
+}
+
+// messageText is the text a message adds to its tip: the body and any
+// shared location's label and address, which name the place.
+func messageText(in twilio.Inbound) string {
+	parts := []string{}
+	if b := strings.TrimSpace(in.Body); b != "" {
+		parts = append(parts, b)
+	}
+	if in.Location != nil {
+		loc := strings.TrimSpace(strings.Join([]string{in.Location.Label, in.Location.Address}, " "))
+		if loc != "" {
+			parts = append(parts, loc)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+func (h *Handler) message(in twilio.Inbound, now time.Time) *tip.Message {
+	return &tip.Message{SID: in.MessageSID, Direction: tip.Inbound, Body: in.Body, Media: in.Media, Location: in.Location, CreatedAt: now}
+}
+
+func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inbound, reporter string, optedOut bool) (string, error) {
+	now := h.d.Now()
+	ref, err := tip.NewRef(h.d.Rand)
+	if err != nil {
+		return "", tip.E(tip.KindInternal, "intake: reference", err)
+	}
+	sealed, err := h.d.Contacts.Seal(in.Address(), reporter)
+	if err != nil {
+		return "", tip.E(tip.KindInternal, "intake: seal contact", err)
+	}
+	text := messageText(in)
+	decision := h.d.Triage.Decide(text)
+	t := &tip.Tip{
+		ID: h.d.IDs.New(now), Ref: ref, Channel: in.Channel, Status: tip.StatusTriaged,
+		To: in.To, ReporterKey: reporter, Contact: sealed, Text: text, Triage: decision,
+		MessageCount: 1, CreatedAt: now, UpdatedAt: now, LastInbound: now, Version: 1,
+	}
+	answer := ""
+	if !optedOut {
+		answer = h.d.Replies.First(ref, decision)
+	}
+	twimlOut, err := twilio.Reply(answer)
+	if err != nil {
+		return "", tip.E(tip.KindInternal, "intake: reply", err)
+	}
+	err = h.d.Store.CreateTip(ctx, store.NewTip{Tip: t, Message: h.message(in, now), Reply: twimlOut, Window: h.d.Window})
+	if err != nil {
+		return "", err
+	}
+	log.Info("tip created", "tip_id", t.ID, "urgency", decision.Urgency, "reportable", decision.Reportable,
+		"region", decision.Region, "media", len(in.Media), "opted_out", optedOut)
+	return twimlOut, nil
+}
+
+func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbound, c store.Conversation, optedOut bool) (string, error) {
+	now := h.d.Now()
+	t, err := h.d.Store.Tip(ctx, c.TipID)
+	if err != nil {
+		return "", err
+	}
+	text := t.Text
+	if add := messageText(in); add != "" {
+		if text != "" {
+			text += "\n"
+		}
+		text += add
+	}
+	decision := triage.Merge(t.Triage, h.d.Triage.Decide(text))
+	answer := ""
+	if !optedOut {
+		answer = h.d.Replies.FollowUp(t.Ref, decision)
+	}
+	twimlOut, err := twilio.Reply(answer)
+	if err != nil {
+		return "", tip.E(tip.KindInternal, "intake: reply", err)
+	}
+	err = h.d.Store.AppendMessage(ctx, store.FollowUp{Tip: t, Text: text, Triage: decision,
+		Message: h.message(in, now), Reply: twimlOut, Window: h.d.Window})
+	if err != nil {
+		return "", err
+	}
+	log.Info("follow-up stored", "tip_id", t.ID, "urgency", decision.Urgency, "reportable", decision.Reportable,
+		"message_count", t.MessageCount+1)
+	return twimlOut, nil
+}
+
+func (h *Handler) command(ctx context.Context, log *slog.Logger, reporter string, kw reply.Keyword, lang string) (string, error) {
+	switch kw {
+	case reply.OptOut, reply.OptIn:
+		if err := h.d.Store.SetOptOut(ctx, reporter, kw == reply.OptOut); err != nil {
+			return "", err
+		}
+		log.Info("opt-out recorded", "opted_out", kw == reply.OptOut)
+	case reply.Help:
+		log.Info("help answered")
+	}
+	out, err := twilio.Reply(h.d.Replies.Command(kw, lang))
+	if err != nil {
+		return "", tip.E(tip.KindInternal, "intake: reply", err)
+	}
+	return out, nil
+}
+
+// requestID is the id the edge gave the request (the Lambda request id, or
+// one made by the local server).
+func requestID(r *http.Request) string { return r.Header.Get("X-Request-Id") }
