@@ -16,6 +16,7 @@ usage:
   tipline serve  [flags]   run the whole system on one port (embedded DynamoDB by default)
   tipline send   [flags]   sign and post a webhook exactly as Twilio would, print the reply
   tipline triage [-eval FILE]  triage JSON lines from stdin, or score a labelled file
+  tipline token  [flags]   print a staff API token for the local stack
 
 Run "tipline COMMAND -h" for the flags of a command.
 `
@@ -39,6 +40,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return runSend(args[1:], stdout, stderr)
 	case "triage":
 		return runTriage(args[1:], stdin, stdout, stderr)
+	case "token":
+		return runToken(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

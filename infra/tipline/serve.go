@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -25,8 +26,35 @@ type serveConfig struct {
 	intake                    intake.Config
 }
 
-func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
+// stack is what serve hands each module of the local stack.
+type stack struct {
+	ctx       context.Context // cancelled on shutdown: stop background work
+	log       *slog.Logger
+	db        store.API
+	store     *store.Store
+	table     string
+	endpoint  string // DynamoDB endpoint; empty for the embedded engine
+	publicURL string
+	mux       *http.ServeMux
+	intake    *intake.Deps // add interceptors before the webhook starts
+	wg        *sync.WaitGroup
+}
+
+// module is one capability of the local stack beyond the webhook: it adds
+// flags, then routes and background work.
+type module interface {
+	flags(fs *flag.FlagSet)
+	start(s *stack) error
+}
+
+// modules lists the capabilities serve runs, each in its own file.
+func modules() []module { return []module{&alertsModule{}, &staffModule{}} }
+
+func parseServe(args []string, stderr io.Writer, mods []module) (serveConfig, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	for _, m := range mods {
+		m.flags(fs)
+	}
 	fs.SetOutput(stderr)
 	var c serveConfig
 	fs.StringVar(&c.addr, "addr", ":8080", "address to listen on")
@@ -60,7 +88,8 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) error {
-	c, err := parseServe(args, stderr)
+	mods := modules()
+	c, err := parseServe(args, stderr, mods)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -86,12 +115,22 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
-	h, err := intake.Build(c.intake, db, log)
+	deps, err := intake.Wire(c.intake, db, log)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	srv := &http.Server{Handler: routes(h, log), ReadHeaderTimeout: 10 * time.Second}
+	mux := http.NewServeMux()
+	var wg sync.WaitGroup
+	st := &stack{ctx: ctx, log: log, db: db, store: deps.Store, table: c.intake.Table, endpoint: c.endpoint,
+		publicURL: c.publicURL, mux: mux, intake: &deps, wg: &wg}
+	for _, m := range mods {
+		if err := m.start(st); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	srv := &http.Server{Handler: routes(mux, intake.New(deps)), ReadHeaderTimeout: 10 * time.Second}
 	log.Info("tipline serving", "addr", ln.Addr().String(), "public_url", c.publicURL, "dynamodb", engine,
 		"webhook", c.publicURL+"/twilio/messages", "anonymous", c.intake.Anonymous)
 
@@ -108,6 +147,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err := srv.Shutdown(shutdown); err != nil {
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
+	wg.Wait()
 	log.Info("stopped")
 	return nil
 }
@@ -130,8 +170,7 @@ func openDB(ctx context.Context, endpoint, table string) (store.API, string, err
 }
 
 // routes is the local stack's router: the same handlers as the Lambda functions.
-func routes(webhook http.Handler, log *slog.Logger) http.Handler {
-	mux := http.NewServeMux()
+func routes(mux *http.ServeMux, webhook http.Handler) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)

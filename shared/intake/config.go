@@ -76,21 +76,31 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 // Build wires the webhook handler from its configuration and a DynamoDB client.
 func Build(c Config, db store.API, log *slog.Logger) (*Handler, error) {
-	engine, err := triage.New()
+	d, err := Wire(c, db, log)
 	if err != nil {
 		return nil, err
+	}
+	return New(d), nil
+}
+
+// Wire builds the handler's dependencies, for callers that add to them
+// (interceptors) before New.
+func Wire(c Config, db store.API, log *slog.Logger) (Deps, error) {
+	engine, err := triage.New()
+	if err != nil {
+		return Deps{}, err
 	}
 	book, err := reply.Load()
 	if err != nil {
-		return nil, err
+		return Deps{}, err
 	}
 	keeper, err := contact.NewKeeper([]byte(c.ReporterSecret), c.ContactKey)
 	if err != nil {
-		return nil, err
+		return Deps{}, err
 	}
-	return New(Deps{
+	return Deps{
 		Store: store.New(db, c.Table, nil), Triage: engine, Replies: book, Contacts: keeper,
 		Validator: twilio.NewValidator(c.AuthToken, c.PublicBaseURL), Log: log,
 		Window: c.Window, AccountSID: c.AccountSID,
-	}), nil
+	}, nil
 }

@@ -42,7 +42,17 @@ type Deps struct {
 	Now        tip.Clock
 	IDs        *tip.IDs
 	Rand       io.Reader // for reference codes; nil means crypto/rand
+	// Interceptors see every signed, well-formed message before it can become
+	// a tip (authority acknowledgements, consent answers…), in order; the first
+	// that handles it answers it.
+	Interceptors []Interceptor
 }
+
+// Interceptor may take over an inbound message. It returns handled=false to
+// let the message go on, or the reply text ("" for none) with handled=true.
+// Errors make the webhook answer 503 so that Twilio retries: an interceptor
+// must be idempotent on the MessageSid.
+type Interceptor func(ctx context.Context, in twilio.Inbound, reporterKey string) (reply string, handled bool, err error)
 
 // Handler answers POST /twilio/messages.
 type Handler struct{ d Deps }
@@ -121,6 +131,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // receive stores the message and returns the TwiML reply.
 func (h *Handler) receive(ctx context.Context, log *slog.Logger, in twilio.Inbound) (string, error) {
 	reporter := h.d.Contacts.Key(in.From)
+	for _, ic := range h.d.Interceptors {
+		text, handled, err := ic(ctx, in, reporter)
+		if err != nil {
+			return "", err
+		}
+		if handled {
+			return twilio.Reply(text)
+		}
+	}
 	if kw, lang := h.d.Replies.Keyword(in.Body); kw != reply.NoKeyword && len(in.Media) == 0 {
 		return h.command(ctx, log, reporter, kw, lang)
 	}

@@ -34,10 +34,7 @@ var start = time.Date(2026, 11, 20, 22, 15, 0, 0, time.UTC)
 
 // Run runs the whole suite against stores made by f.
 func Run(t *testing.T, f Factory) {
-	tests := []struct {
-		name string
-		run  func(t *testing.T, f Factory)
-	}{
+	tests := []Case{
 		{"a created tip reads back with every field", testRoundTrip},
 		{"a replayed MessageSid creates nothing and keeps the first reply", testDuplicate},
 		{"concurrent writers of one MessageSid: exactly one wins", testConcurrentDuplicate},
@@ -47,9 +44,17 @@ func Run(t *testing.T, f Factory) {
 		{"concurrent follow-ups on one version: exactly one wins", testConcurrentAppend},
 		{"opt-out is recorded per reporter", testOptOut},
 	}
+	tests = append(tests, alertCases...)
+	tests = append(tests, staffCases...)
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.run(t, f) })
+		t.Run(tc.Name, func(t *testing.T) { tc.Run(t, f) })
 	}
+}
+
+// Case is one test of the suite, named as a sentence.
+type Case struct {
+	Name string
+	Run  func(t *testing.T, f Factory)
 }
 
 var seq atomic.Int64
