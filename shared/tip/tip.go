@@ -222,3 +222,13 @@ func KindOf(err error) Kind {
 
 // Is reports whether err has kind k.
 func Is(err error, k Kind) bool { return err != nil && KindOf(err) == k }
+
+// Audit is one entry of a tip's audit trail: who did what, when. Entries
+// are written once and never changed.
+type Audit struct {
+	TipID  string            `json:"-"`
+	At     time.Time         `json:"at"`
+	Actor  string            `json:"actor"`  // "system", "staff:<sub>", "authority:<id>"
+	Action string            `json:"action"` // e.g. "read", "update", "route", "alert.sent", "acknowledged"
+	Detail map[string]string `json:"detail,omitempty"`
+}

@@ -43,6 +43,8 @@ func Run(t *testing.T, f Factory) {
 		{"follow-ups append in order and a stale version is refused", testAppend},
 		{"concurrent follow-ups on one version: exactly one wins", testConcurrentAppend},
 		{"opt-out is recorded per reporter", testOptOut},
+		{"a saved tip moves queues, keeps its audit and refuses a stale version", testSaveTip},
+		{"one lookup finds a replay, the open conversation and the opt-out", testLookup},
 	}
 	tests = append(tests, alertCases...)
 	tests = append(tests, staffCases...)
@@ -336,3 +338,61 @@ func testOptOut(t *testing.T, f Factory) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func testSaveTip(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	n := newTip(c, "rk-save")
+	must(t, s.CreateTip(ctx, n))
+	read, err := s.Tip(ctx, n.Tip.ID)
+	must(t, err)
+	stale := *read
+	c.Advance(time.Minute)
+	read.Status = tip.StatusForwarded
+	read.Urgency = tip.Critical
+	must(t, s.SaveTip(ctx, read, tip.Audit{Actor: "system", Action: "route", Detail: map[string]string{"tier": "1"}},
+		tip.Audit{Actor: "system", Action: "alert.created"}))
+	if read.Version != 2 || !read.UpdatedAt.Equal(c.Now()) {
+		t.Errorf("after SaveTip: version %d, updated %v; want 2 and now", read.Version, read.UpdatedAt)
+	}
+	if err := s.SaveTip(ctx, &stale); !errors.Is(err, store.ErrStale) {
+		t.Errorf("SaveTip with a stale version error = %v, want ErrStale", err)
+	}
+	got, err := s.Tip(ctx, n.Tip.ID)
+	must(t, err)
+	if got.Status != tip.StatusForwarded || got.Urgency != tip.Critical || got.Version != 2 {
+		t.Errorf("stored tip: status %s, urgency %s, version %d", got.Status, got.Urgency, got.Version)
+	}
+	audit, err := s.Audit(ctx, n.Tip.ID)
+	must(t, err)
+	if len(audit) != 2 || audit[0].Action != "route" || audit[0].Detail["tier"] != "1" || audit[1].Action != "alert.created" {
+		t.Errorf("Audit() = %+v, want route then alert.created", audit)
+	}
+	ghost := *got
+	ghost.ID = "01NOSUCHTIP"
+	if err := s.SaveTip(ctx, &ghost); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("SaveTip of a missing tip error = %v, want not found", err)
+	}
+}
+
+func testLookup(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	n := newTip(c, "rk-lookup")
+	l, err := s.Lookup(ctx, n.Message.SID, "rk-lookup")
+	must(t, err)
+	if l.Replayed || l.Conversation != nil || l.OptedOut {
+		t.Errorf("Lookup on an empty table = %+v, want nothing", l)
+	}
+	must(t, s.CreateTip(ctx, n))
+	must(t, s.SetOptOut(ctx, "rk-lookup", true))
+	l, err = s.Lookup(ctx, n.Message.SID, "rk-lookup")
+	must(t, err)
+	if !l.Replayed || l.Reply != n.Reply || l.Conversation == nil || l.Conversation.TipID != n.Tip.ID || !l.OptedOut {
+		t.Errorf("Lookup = %+v, want the replay, the conversation and the opt-out", l)
+	}
+	c.Advance(3 * time.Hour)
+	l, err = s.Lookup(ctx, "SMother", "rk-lookup")
+	must(t, err)
+	if l.Replayed || l.Conversation != nil {
+		t.Errorf("Lookup after the window = %+v, want no replay and no open conversation", l)
+	}
+}

@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"tipline/shared/tip"
+)
+
+type auditItem struct {
+	PK, SK string
+	Type   string            `dynamodbav:"type"`
+	TipID  string            `dynamodbav:"tip_id"`
+	At     string            `dynamodbav:"at"`
+	Actor  string            `dynamodbav:"actor"`
+	Action string            `dynamodbav:"action"`
+	Detail map[string]string `dynamodbav:"detail,omitempty"`
+}
+
+// auditPut is the write of one audit entry; seq keeps entries written in the
+// same instant apart.
+func (s *Store) auditPut(a tip.Audit, seq int) types.TransactWriteItem {
+	sk := fmt.Sprintf("AUDIT#%s#%02d#%s", timeKey(a.At), seq, a.Action)
+	return condPut(s.table, auditItem{PK: "TIP#" + a.TipID, SK: sk, Type: "audit", TipID: a.TipID,
+		At: timeKey(a.At), Actor: a.Actor, Action: a.Action, Detail: a.Detail}, &notExists)
+}
+
+// AddAudit appends entries to tips' audit trails in one transaction.
+func (s *Store) AddAudit(ctx context.Context, entries ...tip.Audit) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	items := make([]types.TransactWriteItem, 0, len(entries))
+	for i, a := range entries {
+		items = append(items, s.auditPut(a, i))
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	return classify("store: add audit", err)
+}
+
+// Audit returns a tip's audit trail, oldest first.
+func (s *Store) Audit(ctx context.Context, tipID string) ([]tip.Audit, error) {
+	op := "store: audit of tip " + tipID
+	key := expression.Key("PK").Equal(expression.Value("TIP#" + tipID)).And(expression.Key("SK").BeginsWith("AUDIT#"))
+	e, err := expression.NewBuilder().WithKeyCondition(key).Build()
+	if err != nil {
+		return nil, tip.E(tip.KindInternal, op, err)
+	}
+	in := &dynamodb.QueryInput{TableName: &s.table, KeyConditionExpression: e.KeyCondition(),
+		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}
+	var out []tip.Audit
+	for {
+		page, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, classify(op, err)
+		}
+		var items []auditItem
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
+			return nil, tip.E(tip.KindInternal, op, err)
+		}
+		for _, it := range items {
+			out = append(out, tip.Audit{TipID: it.TipID, At: parseTime(it.At), Actor: it.Actor, Action: it.Action, Detail: it.Detail})
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			return out, nil
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+}
+
+// SaveTip writes t over the stored tip when the stored version is still
+// t.Version, with the audit entries, in one transaction. On success t has
+// its new version and update time. Index keys (queue, region, campaign) are
+// recomputed from t, so changes of status, urgency or region move the tip
+// between queues.
+//
+// Errors: ErrStale (kind conflict) when the tip changed since it was read,
+// not found when there is no such tip, or transient.
+func (s *Store) SaveTip(ctx context.Context, t *tip.Tip, audit ...tip.Audit) error {
+	op := "store: save tip " + t.ID
+	next := *t
+	next.Version = t.Version + 1
+	next.UpdatedAt = s.now()
+	cond := expression.Name("version").Equal(expression.Value(t.Version))
+	put := condPut(s.table, toTipItem(&next), &cond)
+	items := []types.TransactWriteItem{put}
+	for i, a := range audit {
+		a.TipID = t.ID
+		if a.At.IsZero() {
+			a.At = next.UpdatedAt
+		}
+		items = append(items, s.auditPut(a, i))
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if cancelledAt(err, 0) {
+		if _, gerr := s.Tip(ctx, t.ID); tip.Is(gerr, tip.KindNotFound) {
+			return gerr
+		}
+		return tip.E(tip.KindConflict, op, ErrStale)
+	}
+	if err != nil {
+		return classify(op, err)
+	}
+	*t = next
+	return nil
+}
