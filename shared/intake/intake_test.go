@@ -43,7 +43,7 @@ func (c *clock) now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); ret
 func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	db     *minidyn.Client
 	store  *store.Store
 	keeper *contact.Keeper
@@ -65,15 +65,22 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func newHarness(t *testing.T, anonymous bool) *harness {
+func newHarness(t testing.TB, anonymous bool) *harness {
 	t.Helper()
-	ctx := context.Background()
-	db, err := localdb.Embedded(ctx, "tipline")
+	db, err := localdb.Embedded(context.Background(), "tipline")
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := newHarnessOn(t, db, "tipline", anonymous)
+	h.db = db
+	return h
+}
+
+func newHarnessOn(t testing.TB, db store.API, table string, anonymous bool) *harness {
+	t.Helper()
+	var err error
 	c := &clock{t: time.Date(2026, 11, 20, 22, 15, 0, 0, time.UTC)}
-	st := store.New(db, "tipline", c.now)
+	st := store.New(db, table, c.now)
 	var key []byte
 	if !anonymous {
 		if key, err = contact.DecodeKey(contactKeyB64); err != nil {
@@ -98,7 +105,7 @@ func newHarness(t *testing.T, anonymous bool) *harness {
 		Validator: twilio.NewValidator(testToken, testBaseURL), Log: edge.Logger(logs, "debug"),
 		AccountSID: testAccount, Now: c.now,
 	})
-	return &harness{t: t, db: db, store: st, keeper: keeper, clock: c, logs: logs,
+	return &harness{t: t, store: st, keeper: keeper, clock: c, logs: logs,
 		lambda: func() lambda.Handler { return lambda.NewHandler(edge.APIGateway(h)) }, http: h}
 }
 

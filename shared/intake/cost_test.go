@@ -1,0 +1,67 @@
+package intake_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"tipline/infra/localdb"
+	"tipline/shared/store"
+)
+
+// TestWebhookCost counts the DynamoDB round trips of a first message, a
+// follow-up and a replay (the design budget: one or two for a first
+// message), and, on DynamoDB Local, the capacity units they consume.
+func TestWebhookCost(t *testing.T) {
+	ctx := context.Background()
+	var db store.API
+	table := "tipline"
+	onLocal := os.Getenv("DYNAMODB_ENDPOINT") != ""
+	if onLocal {
+		c, _, err := localdb.Client(ctx, os.Getenv("DYNAMODB_ENDPOINT"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		table = fmt.Sprintf("cost_%d", time.Now().UnixNano())
+		if err := localdb.Ensure(ctx, c, table); err != nil {
+			t.Fatal(err)
+		}
+		db = c
+	} else {
+		c, err := localdb.Embedded(ctx, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db = c
+	}
+	meter := store.NewMeter(db)
+	h := newHarnessOn(t, meter, table, false)
+	from := "+51987650060"
+	steps := []struct {
+		name      string
+		form      func() (string, string)
+		maxTrips  int
+		maxWrites float64
+	}{
+		{"first message", func() (string, string) { return "SM00000000000000000000000000000060", "en el km 108 tienen a chicas menores" }, 2, 20},
+		{"follow-up", func() (string, string) { return "SM00000000000000000000000000000061", "y no las dejan salir" }, 3, 16},
+		{"replay", func() (string, string) { return "SM00000000000000000000000000000061", "y no las dejan salir" }, 1, 0},
+	}
+	for _, st := range steps {
+		meter.Reset()
+		sid, body := st.form()
+		if rec := h.post(form(sid, from, body), nil); rec.Code != 200 {
+			t.Fatalf("%s: status %d", st.name, rec.Code)
+		}
+		read, write, trips := meter.Units()
+		t.Logf("%s: %d round trips, %.1f read units, %.1f write units (units reported on DynamoDB Local: %v)", st.name, trips, read, write, onLocal)
+		if trips > st.maxTrips {
+			t.Errorf("%s: %d round trips, want at most %d", st.name, trips, st.maxTrips)
+		}
+		if write > st.maxWrites {
+			t.Errorf("%s: %.1f write units, want at most %.1f", st.name, write, st.maxWrites)
+		}
+	}
+}
