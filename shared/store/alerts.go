@@ -1,0 +1,482 @@
+package store
+
+// Routes and alerts. Access patterns:
+//
+//	route of a tip                     GetItem  TIP#<id> / ROUTE
+//	alerts of a tip                    Query    TIP#<id>, SK begins_with ALERT#
+//	one alert                          GetItem  TIP#<id> / ALERT#<authority>#<nn>
+//	alerts due (retry, stuck claim)    Query    GSI2 DUE#ALERT, <due time>#... <= now
+//	routes due for escalation          Query    GSI1 DUE#ESCALATION, <escalate at>#<tip id> <= now
+//	reportable tips not forwarded      Query    GSI1 QUEUE#triaged, rank < 3 (critical and high)
+//
+// The two DUE# partitions are sparse: an item is in them only while work on
+// it is due, so each sweep reads only what it has to do.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"tipline/shared/tip"
+)
+
+// Index partitions of due work.
+const (
+	dueAlerts      = "DUE#ALERT"
+	dueEscalations = "DUE#ESCALATION"
+)
+
+// Sentinel errors of the alert lifecycle, all of kind conflict.
+var (
+	// ErrAlertExists: the alert for this contact was written before.
+	ErrAlertExists = errors.New("alert already exists")
+	// ErrNotClaimable: the alert is not due, is claimed by another worker,
+	// or is finished.
+	ErrNotClaimable = errors.New("alert not claimable")
+	// ErrClaimLost: the claim expired and another worker holds the alert.
+	ErrClaimLost = errors.New("claim lost")
+)
+
+type routeItem struct {
+	PK, SK     string
+	GSI1PK     string       `dynamodbav:",omitempty"`
+	GSI1SK     string       `dynamodbav:",omitempty"`
+	Type       string       `dynamodbav:"type"`
+	TipID      string       `dynamodbav:"tip_id"`
+	State      string       `dynamodbav:"state"`
+	Consent    string       `dynamodbav:"consent,omitempty"`
+	Rules      []string     `dynamodbav:"rules,omitempty"`
+	Targets    []tip.Target `dynamodbav:"targets"`
+	Tier       int          `dynamodbav:"tier"`
+	EscalateAt string       `dynamodbav:"escalate_at,omitempty"`
+	AckBy      string       `dynamodbav:"ack_by,omitempty"`
+	AckAt      string       `dynamodbav:"ack_at,omitempty"`
+	Version    int          `dynamodbav:"version"`
+	CreatedAt  string       `dynamodbav:"created_at"`
+	UpdatedAt  string       `dynamodbav:"updated_at"`
+}
+
+func optTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return timeKey(t)
+}
+
+func toRouteItem(r *tip.Route) routeItem {
+	it := routeItem{PK: "TIP#" + r.TipID, SK: "ROUTE", Type: "route", TipID: r.TipID, State: string(r.State),
+		Consent: r.Consent, Rules: r.Rules, Targets: r.Targets, Tier: r.Tier, EscalateAt: optTime(r.EscalateAt),
+		AckBy: r.AckBy, AckAt: optTime(r.AckAt), Version: r.Version,
+		CreatedAt: timeKey(r.CreatedAt), UpdatedAt: timeKey(r.UpdatedAt)}
+	if it.Targets == nil {
+		it.Targets = []tip.Target{}
+	}
+	if r.State == tip.RouteRouted && !r.EscalateAt.IsZero() {
+		it.GSI1PK, it.GSI1SK = dueEscalations, timeKey(r.EscalateAt)+"#"+r.TipID
+	}
+	return it
+}
+
+func (it routeItem) route() tip.Route {
+	return tip.Route{TipID: it.TipID, State: tip.RouteState(it.State), Consent: it.Consent, Rules: it.Rules,
+		Targets: it.Targets, Tier: it.Tier, EscalateAt: parseTime(it.EscalateAt), AckBy: it.AckBy,
+		AckAt: parseTime(it.AckAt), Version: it.Version, CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt)}
+}
+
+// Route returns the forwarding state of a tip, or a not-found error when the
+// tip was never routed.
+func (s *Store) Route(ctx context.Context, tipID string) (tip.Route, error) {
+	op := "store: route of tip " + tipID
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key("TIP#"+tipID, "ROUTE"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return tip.Route{}, classify(op, err)
+	}
+	if len(out.Item) == 0 {
+		return tip.Route{}, tip.E(tip.KindNotFound, op, nil)
+	}
+	var it routeItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return tip.Route{}, tip.E(tip.KindInternal, op, err)
+	}
+	return it.route(), nil
+}
+
+// SaveRoute writes a route with its audit entries in one transaction: a new
+// one when r.Version is 0 (refused when one exists), otherwise over the
+// stored route only if its version is still r.Version. On success r has its
+// new version. A routed route with an escalation time is in the escalation
+// index; any other is not.
+//
+// Errors: ErrStale (kind conflict) when another writer came first, transient.
+func (s *Store) SaveRoute(ctx context.Context, r *tip.Route, audit ...tip.Audit) error {
+	op := "store: save route of tip " + r.TipID
+	next := *r
+	next.Version = r.Version + 1
+	next.UpdatedAt = s.now()
+	if next.CreatedAt.IsZero() {
+		next.CreatedAt = next.UpdatedAt
+	}
+	cond := notExists
+	if r.Version > 0 {
+		cond = expression.Name("version").Equal(expression.Value(r.Version))
+	}
+	items := []types.TransactWriteItem{condPut(s.table, toRouteItem(&next), &cond)}
+	for i, a := range audit {
+		a.TipID = r.TipID
+		if a.At.IsZero() {
+			a.At = next.UpdatedAt
+		}
+		items = append(items, s.auditPut(a, i))
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if cancelledAt(err, 0) {
+		return tip.E(tip.KindConflict, op, ErrStale)
+	}
+	if err != nil {
+		return classify(op, err)
+	}
+	*r = next
+	return nil
+}
+
+type alertItem struct {
+	PK, SK        string
+	GSI2PK        string          `dynamodbav:",omitempty"`
+	GSI2SK        string          `dynamodbav:",omitempty"`
+	Type          string          `dynamodbav:"type"`
+	TipID         string          `dynamodbav:"tip_id"`
+	AuthorityID   string          `dynamodbav:"authority_id"`
+	Contact       int             `dynamodbav:"contact"`
+	Channel       tip.Channel     `dynamodbav:"channel"`
+	Address       string          `dynamodbav:"address"`
+	Tier          int             `dynamodbav:"tier"`
+	Status        tip.AlertStatus `dynamodbav:"status"`
+	Delivery      string          `dynamodbav:"delivery,omitempty"`
+	DeliveryRank  int             `dynamodbav:"delivery_rank,omitempty"`
+	SID           string          `dynamodbav:"sid,omitempty"`
+	Attempts      int             `dynamodbav:"attempts"`
+	ErrorCode     int             `dynamodbav:"error_code,omitempty"`
+	Actor         string          `dynamodbav:"actor"`
+	NextAttemptAt string          `dynamodbav:"next_attempt_at"`
+	ClaimUntil    string          `dynamodbav:"claim_until,omitempty"`
+	CreatedAt     string          `dynamodbav:"created_at"`
+	UpdatedAt     string          `dynamodbav:"updated_at"`
+}
+
+func alertSK(authority string, contact int) string {
+	return fmt.Sprintf("ALERT#%s#%02d", authority, contact)
+}
+
+func alertKey(k tip.AlertKey) map[string]types.AttributeValue {
+	return key("TIP#"+k.TipID, alertSK(k.AuthorityID, k.Contact))
+}
+
+// dueSK orders the due-alert index by time, then by alert.
+func dueSK(at time.Time, k tip.AlertKey) string {
+	return timeKey(at) + "#" + k.TipID + "#" + alertSK(k.AuthorityID, k.Contact)
+}
+
+func (it alertItem) alert() tip.Alert {
+	return tip.Alert{TipID: it.TipID, AuthorityID: it.AuthorityID, Contact: it.Contact, Channel: it.Channel,
+		Address: it.Address, Tier: it.Tier, Status: it.Status, Delivery: it.Delivery, SID: it.SID,
+		Attempts: it.Attempts, ErrorCode: it.ErrorCode, Actor: it.Actor, NextAttemptAt: parseTime(it.NextAttemptAt),
+		ClaimUntil: parseTime(it.ClaimUntil), CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt)}
+}
+
+// UnmarshalAlert decodes an alert item, as read from the table or a stream image.
+func UnmarshalAlert(item map[string]types.AttributeValue) (tip.Alert, error) {
+	var it alertItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return tip.Alert{}, tip.E(tip.KindInternal, "store: decode alert", err)
+	}
+	if it.Type != "alert" {
+		return tip.Alert{}, tip.Errorf(tip.KindInvalid, "store: decode alert", "item of type %q", it.Type)
+	}
+	return it.alert(), nil
+}
+
+// CreateAlert writes a pending alert, due at a.NextAttemptAt (now when
+// zero), unless the alert for that tip, authority and contact exists: the
+// one guard that makes replayed stream records, concurrent dispatchers and
+// re-run sweeps never alert a contact twice.
+//
+// Errors: ErrAlertExists (kind conflict), transient.
+func (s *Store) CreateAlert(ctx context.Context, a tip.Alert) error {
+	op := "store: create alert " + a.Key().String()
+	now := s.now()
+	if a.NextAttemptAt.IsZero() {
+		a.NextAttemptAt = now
+	}
+	if a.Actor == "" {
+		a.Actor = "system"
+	}
+	it := alertItem{PK: "TIP#" + a.TipID, SK: alertSK(a.AuthorityID, a.Contact), GSI2PK: dueAlerts, GSI2SK: dueSK(a.NextAttemptAt, a.Key()),
+		Type: "alert", TipID: a.TipID, AuthorityID: a.AuthorityID, Contact: a.Contact, Channel: a.Channel, Address: a.Address,
+		Tier: a.Tier, Status: tip.AlertPending, Actor: a.Actor, NextAttemptAt: timeKey(a.NextAttemptAt),
+		CreatedAt: timeKey(now), UpdatedAt: timeKey(now)}
+	e, _ := expression.NewBuilder().WithCondition(notExists).Build()
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: mustMarshal(it),
+		ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return tip.E(tip.KindConflict, op, ErrAlertExists)
+	}
+	return classify(op, err)
+}
+
+// Alert returns one alert, or a not-found error.
+func (s *Store) Alert(ctx context.Context, k tip.AlertKey) (tip.Alert, error) {
+	op := "store: get alert " + k.String()
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: alertKey(k), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return tip.Alert{}, classify(op, err)
+	}
+	if len(out.Item) == 0 {
+		return tip.Alert{}, tip.E(tip.KindNotFound, op, nil)
+	}
+	return UnmarshalAlert(out.Item)
+}
+
+// Alerts returns the alerts of a tip, ordered by authority and contact.
+func (s *Store) Alerts(ctx context.Context, tipID string) ([]tip.Alert, error) {
+	var items []alertItem
+	if err := s.queryAll(ctx, "store: alerts of tip "+tipID, "TIP#"+tipID, "ALERT#", &items); err != nil {
+		return nil, err
+	}
+	out := make([]tip.Alert, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.alert())
+	}
+	return out, nil
+}
+
+// ClaimAlert takes an alert for sending: a pending alert that is due, or a
+// sending alert whose claim expired (its worker crashed). The claim lasts
+// lease; the returned alert's Attempts fences the writes that finish it.
+//
+// Errors: ErrNotClaimable (kind conflict), transient.
+func (s *Store) ClaimAlert(ctx context.Context, k tip.AlertKey, lease time.Duration) (tip.Alert, error) {
+	op := "store: claim alert " + k.String()
+	now := s.now()
+	until := now.Add(lease)
+	nowV := expression.Value(timeKey(now))
+	due := expression.Name("status").Equal(expression.Value(tip.AlertPending)).And(expression.Name("next_attempt_at").LessThanEqual(nowV))
+	stuck := expression.Name("status").Equal(expression.Value(tip.AlertSending)).And(expression.Name("claim_until").LessThanEqual(nowV))
+	cond := expression.AttributeExists(expression.Name("PK")).And(due.Or(stuck))
+	upd := expression.Set(expression.Name("status"), expression.Value(tip.AlertSending)).
+		Set(expression.Name("claim_until"), expression.Value(timeKey(until))).
+		Set(expression.Name("attempts"), expression.Name("attempts").Plus(expression.Value(1))).
+		Set(expression.Name("updated_at"), nowV).
+		// While claimed the alert stays in the due index at its claim's end,
+		// so a sweep finds it again if this worker never finishes.
+		Set(expression.Name("GSI2PK"), expression.Value(dueAlerts)).
+		Set(expression.Name("GSI2SK"), expression.Value(dueSK(until, k)))
+	out, err := s.update(ctx, k, upd, cond, types.ReturnValueAllNew)
+	if isCondFailed(err) {
+		return tip.Alert{}, tip.E(tip.KindConflict, op, ErrNotClaimable)
+	}
+	if err != nil {
+		return tip.Alert{}, classify(op, err)
+	}
+	return UnmarshalAlert(out.Attributes)
+}
+
+// AlertSent records that Twilio accepted the claimed alert as message sid.
+// A delivery status already recorded by an early callback is kept.
+//
+// Errors: ErrClaimLost (kind conflict) when the claim with attempts is no
+// longer held, transient.
+func (s *Store) AlertSent(ctx context.Context, k tip.AlertKey, attempts int, sid string) error {
+	now := timeKey(s.now())
+	upd := expression.Set(expression.Name("status"), expression.Value(tip.AlertSent)).
+		Set(expression.Name("sid"), expression.Value(sid)).
+		Set(expression.Name("delivery"), expression.IfNotExists(expression.Name("delivery"), expression.Value("queued"))).
+		Set(expression.Name("delivery_rank"), expression.IfNotExists(expression.Name("delivery_rank"), expression.Value(tip.DeliveryRank("queued")))).
+		Set(expression.Name("updated_at"), expression.Value(now)).
+		Remove(expression.Name("claim_until")).Remove(expression.Name("GSI2PK")).Remove(expression.Name("GSI2SK"))
+	return s.finish(ctx, "store: alert sent "+k.String(), k, attempts, upd)
+}
+
+// AlertRetry puts the claimed alert back as pending, due at next, after a
+// transient failure with Twilio error code (0 for a network failure).
+//
+// Errors: ErrClaimLost (kind conflict), transient.
+func (s *Store) AlertRetry(ctx context.Context, k tip.AlertKey, attempts int, next time.Time, code int) error {
+	upd := expression.Set(expression.Name("status"), expression.Value(tip.AlertPending)).
+		Set(expression.Name("next_attempt_at"), expression.Value(timeKey(next))).
+		Set(expression.Name("error_code"), expression.Value(code)).
+		Set(expression.Name("updated_at"), expression.Value(timeKey(s.now()))).
+		Set(expression.Name("GSI2SK"), expression.Value(dueSK(next, k))).
+		Remove(expression.Name("claim_until"))
+	return s.finish(ctx, "store: alert retry "+k.String(), k, attempts, upd)
+}
+
+// AlertFailed ends the claimed alert as failed with Twilio error code: the
+// contact cannot be reached this way.
+//
+// Errors: ErrClaimLost (kind conflict), transient.
+func (s *Store) AlertFailed(ctx context.Context, k tip.AlertKey, attempts int, code int) error {
+	upd := expression.Set(expression.Name("status"), expression.Value(tip.AlertFailed)).
+		Set(expression.Name("error_code"), expression.Value(code)).
+		Set(expression.Name("updated_at"), expression.Value(timeKey(s.now()))).
+		Remove(expression.Name("claim_until")).Remove(expression.Name("GSI2PK")).Remove(expression.Name("GSI2SK"))
+	return s.finish(ctx, "store: alert failed "+k.String(), k, attempts, upd)
+}
+
+// AlertCancelled ends the claimed alert unsent (the tip was acknowledged).
+//
+// Errors: ErrClaimLost (kind conflict), transient.
+func (s *Store) AlertCancelled(ctx context.Context, k tip.AlertKey, attempts int) error {
+	upd := expression.Set(expression.Name("status"), expression.Value(tip.AlertCancelled)).
+		Set(expression.Name("updated_at"), expression.Value(timeKey(s.now()))).
+		Remove(expression.Name("claim_until")).Remove(expression.Name("GSI2PK")).Remove(expression.Name("GSI2SK"))
+	return s.finish(ctx, "store: alert cancelled "+k.String(), k, attempts, upd)
+}
+
+func (s *Store) finish(ctx context.Context, op string, k tip.AlertKey, attempts int, upd expression.UpdateBuilder) error {
+	cond := expression.Name("status").Equal(expression.Value(tip.AlertSending)).
+		And(expression.Name("attempts").Equal(expression.Value(attempts)))
+	_, err := s.update(ctx, k, upd, cond, types.ReturnValueNone)
+	if isCondFailed(err) {
+		return tip.E(tip.KindConflict, op, ErrClaimLost)
+	}
+	return classify(op, err)
+}
+
+// RecordDelivery records Twilio's status of an alert's message, only when it
+// ranks above the recorded one (callbacks arrive out of order) and the
+// message is the alert's (sid matches, or none is recorded yet). It returns
+// the alert as it is after the call and whether the status was recorded.
+//
+// Errors: not found for an unknown alert, transient.
+func (s *Store) RecordDelivery(ctx context.Context, k tip.AlertKey, sid, status string, code int) (tip.Alert, bool, error) {
+	op := "store: record delivery " + k.String()
+	rank := tip.DeliveryRank(status)
+	if rank == 0 || sid == "" {
+		a, err := s.Alert(ctx, k)
+		return a, false, err
+	}
+	upd := expression.Set(expression.Name("delivery"), expression.Value(status)).
+		Set(expression.Name("delivery_rank"), expression.Value(rank)).
+		Set(expression.Name("sid"), expression.IfNotExists(expression.Name("sid"), expression.Value(sid))).
+		Set(expression.Name("updated_at"), expression.Value(timeKey(s.now())))
+	if code != 0 {
+		upd = upd.Set(expression.Name("error_code"), expression.Value(code))
+	}
+	cond := expression.AttributeExists(expression.Name("PK")).
+		And(expression.AttributeNotExists(expression.Name("delivery_rank")).Or(expression.Name("delivery_rank").LessThan(expression.Value(rank)))).
+		And(expression.AttributeNotExists(expression.Name("sid")).Or(expression.Name("sid").Equal(expression.Value(sid))))
+	out, err := s.update(ctx, k, upd, cond, types.ReturnValueAllNew)
+	if isCondFailed(err) {
+		a, err := s.Alert(ctx, k)
+		return a, false, err
+	}
+	if err != nil {
+		return tip.Alert{}, false, classify(op, err)
+	}
+	a, err := UnmarshalAlert(out.Attributes)
+	return a, err == nil, err
+}
+
+func (s *Store) update(ctx context.Context, k tip.AlertKey, upd expression.UpdateBuilder, cond expression.ConditionBuilder, rv types.ReturnValue) (*dynamodb.UpdateItemOutput, error) {
+	e, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
+	if err != nil {
+		return nil, tip.E(tip.KindInternal, "store: build update", err)
+	}
+	return s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.table, Key: alertKey(k),
+		UpdateExpression: e.Update(), ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(),
+		ExpressionAttributeValues: e.Values(), ReturnValues: rv})
+}
+
+func isCondFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}
+
+// DueAlerts returns up to limit alerts due at now: pending alerts whose
+// next attempt has come and sending alerts whose claim expired, oldest first.
+func (s *Store) DueAlerts(ctx context.Context, now time.Time, limit int) ([]tip.AlertKey, error) {
+	var items []struct {
+		TipID       string `dynamodbav:"tip_id"`
+		AuthorityID string `dynamodbav:"authority_id"`
+		Contact     int    `dynamodbav:"contact"`
+	}
+	cond := expression.Key("GSI2PK").Equal(expression.Value(dueAlerts)).And(expression.Key("GSI2SK").LessThanEqual(expression.Value(timeKey(now) + "#~")))
+	if err := s.queryIndex(ctx, "store: due alerts", "GSI2", cond, limit, &items); err != nil {
+		return nil, err
+	}
+	out := make([]tip.AlertKey, 0, len(items))
+	for _, it := range items {
+		out = append(out, tip.AlertKey{TipID: it.TipID, AuthorityID: it.AuthorityID, Contact: it.Contact})
+	}
+	return out, nil
+}
+
+// DueEscalations returns up to limit ids of routed tips whose escalation
+// time has come, oldest first.
+func (s *Store) DueEscalations(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	var items []struct {
+		TipID string `dynamodbav:"tip_id"`
+	}
+	cond := expression.Key("GSI1PK").Equal(expression.Value(dueEscalations)).And(expression.Key("GSI1SK").LessThanEqual(expression.Value(timeKey(now) + "#~")))
+	if err := s.queryIndex(ctx, "store: due escalations", "GSI1", cond, limit, &items); err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.TipID)
+	}
+	return out, nil
+}
+
+// ReportableTriaged returns up to limit tips still in the triaged queue that
+// are critical or high, most urgent first: tips the dispatcher has not
+// forwarded yet (waiting for consent, or whose stream record was lost).
+func (s *Store) ReportableTriaged(ctx context.Context, limit int) ([]*tip.Tip, error) {
+	var items []tipItem
+	cond := expression.Key("GSI1PK").Equal(expression.Value("QUEUE#" + string(tip.StatusTriaged))).
+		And(expression.Key("GSI1SK").LessThan(expression.Value(fmt.Sprint(tip.Medium.Rank()))))
+	if err := s.queryIndex(ctx, "store: reportable triaged tips", "GSI1", cond, limit, &items); err != nil {
+		return nil, err
+	}
+	out := make([]*tip.Tip, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.tip())
+	}
+	return out, nil
+}
+
+func (s *Store) queryIndex(ctx context.Context, op, index string, cond expression.KeyConditionBuilder, limit int, out any) error {
+	e, err := expression.NewBuilder().WithKeyCondition(cond).Build()
+	if err != nil {
+		return tip.E(tip.KindInternal, op, err)
+	}
+	in := &dynamodb.QueryInput{TableName: &s.table, IndexName: aws.String(index), KeyConditionExpression: e.KeyCondition(),
+		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}
+	if limit > 0 {
+		in.Limit = aws.Int32(int32(limit))
+	}
+	var all []map[string]types.AttributeValue
+	for {
+		page, err := s.db.Query(ctx, in)
+		if err != nil {
+			return classify(op, err)
+		}
+		all = append(all, page.Items...)
+		if len(page.LastEvaluatedKey) == 0 || (limit > 0 && len(all) >= limit) {
+			break
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+	if err := attributevalue.UnmarshalListOfMaps(all, out); err != nil {
+		return tip.E(tip.KindInternal, op, err)
+	}
+	return nil
+}
