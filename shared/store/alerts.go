@@ -8,9 +8,15 @@ package store
 //	alerts due (retry, stuck claim)    Query    GSI2 DUE#ALERT, <due time>#... <= now
 //	routes due for escalation          Query    GSI1 DUE#ESCALATION, <escalate at>#<tip id> <= now
 //	reportable tips not forwarded      Query    GSI1 QUEUE#triaged, rank < 3 (critical and high)
+//	finished alerts of an authority    Query    GSI2 AUTHALERT#<authority>, <tip id>#...
+//	settled routes by state            Query    GSI1 ROUTE#<state>, <tip id>
 //
-// The two DUE# partitions are sparse: an item is in them only while work on
-// it is due, so each sweep reads only what it has to do.
+// An item is in the DUE# partitions only while work on it is due, so each
+// sweep reads only what it has to do. Finished alerts move to their
+// authority's history (GSI2 AUTHALERT#<authority>, by tip id, which is
+// time-ordered) and settled routes to a partition per state (GSI1
+// ROUTE#<state>), rather than dropping their index keys: index keys are
+// always overwritten, never removed.
 
 import (
 	"context"
@@ -80,6 +86,8 @@ func toRouteItem(r *tip.Route) routeItem {
 	}
 	if r.State == tip.RouteRouted && !r.EscalateAt.IsZero() {
 		it.GSI1PK, it.GSI1SK = dueEscalations, timeKey(r.EscalateAt)+"#"+r.TipID
+	} else {
+		it.GSI1PK, it.GSI1SK = "ROUTE#"+string(r.State), r.TipID
 	}
 	return it
 }
@@ -300,7 +308,8 @@ func (s *Store) AlertSent(ctx context.Context, k tip.AlertKey, attempts int, sid
 		Set(expression.Name("delivery"), expression.IfNotExists(expression.Name("delivery"), expression.Value("queued"))).
 		Set(expression.Name("delivery_rank"), expression.IfNotExists(expression.Name("delivery_rank"), expression.Value(tip.DeliveryRank("queued")))).
 		Set(expression.Name("updated_at"), expression.Value(now)).
-		Remove(expression.Name("claim_until")).Remove(expression.Name("GSI2PK")).Remove(expression.Name("GSI2SK"))
+		Remove(expression.Name("claim_until"))
+	upd = toHistory(upd, k)
 	return s.finish(ctx, "store: alert sent "+k.String(), k, attempts, upd)
 }
 
@@ -326,7 +335,8 @@ func (s *Store) AlertFailed(ctx context.Context, k tip.AlertKey, attempts int, c
 	upd := expression.Set(expression.Name("status"), expression.Value(tip.AlertFailed)).
 		Set(expression.Name("error_code"), expression.Value(code)).
 		Set(expression.Name("updated_at"), expression.Value(timeKey(s.now()))).
-		Remove(expression.Name("claim_until")).Remove(expression.Name("GSI2PK")).Remove(expression.Name("GSI2SK"))
+		Remove(expression.Name("claim_until"))
+	upd = toHistory(upd, k)
 	return s.finish(ctx, "store: alert failed "+k.String(), k, attempts, upd)
 }
 
@@ -336,8 +346,16 @@ func (s *Store) AlertFailed(ctx context.Context, k tip.AlertKey, attempts int, c
 func (s *Store) AlertCancelled(ctx context.Context, k tip.AlertKey, attempts int) error {
 	upd := expression.Set(expression.Name("status"), expression.Value(tip.AlertCancelled)).
 		Set(expression.Name("updated_at"), expression.Value(timeKey(s.now()))).
-		Remove(expression.Name("claim_until")).Remove(expression.Name("GSI2PK")).Remove(expression.Name("GSI2SK"))
+		Remove(expression.Name("claim_until"))
+	upd = toHistory(upd, k)
 	return s.finish(ctx, "store: alert cancelled "+k.String(), k, attempts, upd)
+}
+
+// toHistory moves a finished alert from the due partition to its
+// authority's history.
+func toHistory(upd expression.UpdateBuilder, k tip.AlertKey) expression.UpdateBuilder {
+	return upd.Set(expression.Name("GSI2PK"), expression.Value("AUTHALERT#"+k.AuthorityID)).
+		Set(expression.Name("GSI2SK"), expression.Value(k.TipID+"#"+alertSK(k.AuthorityID, k.Contact)))
 }
 
 func (s *Store) finish(ctx context.Context, op string, k tip.AlertKey, attempts int, upd expression.UpdateBuilder) error {

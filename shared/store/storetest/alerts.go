@@ -1,5 +1,388 @@
 package storetest
 
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"tipline/shared/store"
+	"tipline/shared/tip"
+)
+
 // alertCases test the alert lifecycle: routes, alerts, claims, delivery
 // status, acknowledgement and escalation.
-var alertCases = []Case{}
+var alertCases = []Case{
+	{"authorities read back, list by one query and are found by their numbers", testAuthorities},
+	{"a number cannot belong to two authorities, and a removed number is forgotten", testAuthorityNumbers},
+	{"routing rules read back in order and can be deleted", testRules},
+	{"a route is created once and then saved only at the version read", testRouteVersions},
+	{"an alert is written once per contact even by concurrent writers", testAlertOnce},
+	{"an alert goes pending, claimed, retried, claimed again and sent, leaving the due index", testAlertLifecycle},
+	{"a claim that expires is found again by the sweep and the late worker loses it", testStuckClaim},
+	{"delivery statuses are recorded monotonically and only for the alert's message", testDeliveryMonotonic},
+	{"a routed tip is due for escalation at its time and leaves the index once acknowledged", testEscalationIndex},
+	{"reportable tips waiting in the triaged queue are listed, medium ones and forwarded ones are not", testReportableTriaged},
+}
+
+func authority(id string, numbers ...string) tip.Authority {
+	a := tip.Authority{ID: id, Name: "Fiscalía " + id, Institution: "Ministerio Público – FISTRAP", Regions: []string{"PE-MDD"}, Active: true}
+	for i, n := range numbers {
+		a.Contacts = append(a.Contacts, tip.Contact{Channel: tip.SMS, Address: n, Tier: i + 1})
+	}
+	return a
+}
+
+func testAuthorities(t *testing.T, f Factory) {
+	s, _, ctx := setup(t, f)
+	b := authority("fistrap-mdd", "+51900000101", "+51900000102")
+	b.Contacts = append(b.Contacts, tip.Contact{Channel: tip.WhatsApp, Address: "+51900000101", Tier: 1})
+	must(t, s.PutAuthority(ctx, b))
+	must(t, s.PutAuthority(ctx, authority("dirctptim", "+51900000001")))
+	got, err := s.Authority(ctx, "fistrap-mdd")
+	must(t, err)
+	if got.Name != b.Name || len(got.Contacts) != 3 || got.Contacts[1].Tier != 2 || !got.Active || got.Regions[0] != "PE-MDD" {
+		t.Errorf("Authority() = %+v, want %+v", got, b)
+	}
+	all, err := s.Authorities(ctx)
+	must(t, err)
+	if len(all) != 2 || all[0].ID != "dirctptim" || all[1].ID != "fistrap-mdd" {
+		t.Errorf("Authorities() = %+v, want dirctptim then fistrap-mdd", all)
+	}
+	id, n, err := s.AuthorityByPhone(ctx, "+51900000102")
+	must(t, err)
+	if id != "fistrap-mdd" || n != 1 {
+		t.Errorf("AuthorityByPhone() = %s, %d; want fistrap-mdd, 1", id, n)
+	}
+	if _, err := s.Authority(ctx, "nobody"); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("Authority(nobody) error = %v, want not found", err)
+	}
+	if _, _, err := s.AuthorityByPhone(ctx, "+51987654321"); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("AuthorityByPhone(a reporter) error = %v, want not found", err)
+	}
+	bad := authority("Bad ID", "12345")
+	if err := s.PutAuthority(ctx, bad); !tip.Is(err, tip.KindInvalid) {
+		t.Errorf("PutAuthority(malformed) error = %v, want invalid", err)
+	}
+}
+
+func testAuthorityNumbers(t *testing.T, f Factory) {
+	s, _, ctx := setup(t, f)
+	must(t, s.PutAuthority(ctx, authority("upe-mdd", "+51900000301", "+51900000302")))
+	err := s.PutAuthority(ctx, authority("upe-cus", "+51900000302"))
+	if !errors.Is(err, store.ErrNumberTaken) {
+		t.Errorf("PutAuthority with another authority's number error = %v, want ErrNumberTaken", err)
+	}
+	if _, err := s.Authority(ctx, "upe-cus"); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("the refused authority was stored: err = %v", err)
+	}
+	must(t, s.PutAuthority(ctx, authority("upe-mdd", "+51900000301")))
+	if _, _, err := s.AuthorityByPhone(ctx, "+51900000302"); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("a removed number still names the authority: err = %v", err)
+	}
+	must(t, s.PutAuthority(ctx, authority("upe-cus", "+51900000302")))
+	id, _, err := s.AuthorityByPhone(ctx, "+51900000302")
+	must(t, err)
+	if id != "upe-cus" {
+		t.Errorf("AuthorityByPhone() = %s, want upe-cus", id)
+	}
+}
+
+func testRules(t *testing.T, f Factory) {
+	s, _, ctx := setup(t, f)
+	yes := true
+	must(t, s.PutRule(ctx, tip.Rule{ID: "mdd-minor", Regions: []string{"PE-MDD"}, Minor: &yes, Tiers: [][]string{{"upe-mdd"}}}))
+	must(t, s.PutRule(ctx, tip.Rule{ID: "fallback", Regions: []string{tip.AnyRegion}, Tiers: [][]string{{"dirctptim"}, {"fistrap-lima"}}}))
+	rules, err := s.Rules(ctx)
+	must(t, err)
+	if len(rules) != 2 || rules[0].ID != "fallback" || len(rules[0].Tiers) != 2 || rules[0].Minor != nil ||
+		rules[1].Minor == nil || !*rules[1].Minor {
+		t.Errorf("Rules() = %+v, want fallback (two tiers, any minor) then mdd-minor (minors)", rules)
+	}
+	must(t, s.DeleteRule(ctx, "fallback"))
+	rules, err = s.Rules(ctx)
+	must(t, err)
+	if len(rules) != 1 {
+		t.Errorf("after delete, Rules() = %+v, want one", rules)
+	}
+	if err := s.PutRule(ctx, tip.Rule{ID: "empty"}); !tip.Is(err, tip.KindInvalid) {
+		t.Errorf("PutRule(empty) error = %v, want invalid", err)
+	}
+}
+
+func testRouteVersions(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	n := newTip(c, "rk-route")
+	must(t, s.CreateTip(ctx, n))
+	id := n.Tip.ID
+	if _, err := s.Route(ctx, id); !tip.Is(err, tip.KindNotFound) {
+		t.Fatalf("Route() of an unrouted tip error = %v, want not found", err)
+	}
+	r := tip.Route{TipID: id, State: tip.RouteRouted, Tier: 1, Rules: []string{"mdd"},
+		Targets:    []tip.Target{{AuthorityID: "fistrap-mdd", Contact: 0, Channel: tip.SMS, Address: "+51900000101", Tier: 1}},
+		EscalateAt: c.Now().Add(10 * time.Minute)}
+	first := r
+	must(t, s.SaveRoute(ctx, &first, tip.Audit{Actor: "system", Action: "route"}))
+	second := r
+	if err := s.SaveRoute(ctx, &second); !errors.Is(err, store.ErrStale) {
+		t.Errorf("a second new route error = %v, want ErrStale", err)
+	}
+	got, err := s.Route(ctx, id)
+	must(t, err)
+	if got.Version != 1 || got.State != tip.RouteRouted || len(got.Targets) != 1 || got.Targets[0].Address != "+51900000101" ||
+		!got.EscalateAt.Equal(r.EscalateAt) {
+		t.Errorf("Route() = %+v, want the routed route at version 1", got)
+	}
+	stale := got
+	got.State = tip.RouteAcknowledged
+	must(t, s.SaveRoute(ctx, &got))
+	if err := s.SaveRoute(ctx, &stale); !errors.Is(err, store.ErrStale) {
+		t.Errorf("saving a stale route error = %v, want ErrStale", err)
+	}
+	audit, err := s.Audit(ctx, id)
+	must(t, err)
+	if len(audit) != 1 || audit[0].Action != "route" {
+		t.Errorf("Audit() = %+v, want the route entry", audit)
+	}
+}
+
+func newAlert(tipID, authority string, contact int) tip.Alert {
+	return tip.Alert{TipID: tipID, AuthorityID: authority, Contact: contact, Channel: tip.SMS,
+		Address: fmt.Sprintf("+5190000%04d", contact), Tier: 1}
+}
+
+func testAlertOnce(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	n := newTip(c, "rk-alert-once")
+	must(t, s.CreateTip(ctx, n))
+	const writers = 8
+	var created, existed atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < writers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.CreateAlert(ctx, newAlert(n.Tip.ID, "fistrap-mdd", 0))
+			switch {
+			case err == nil:
+				created.Add(1)
+			case errors.Is(err, store.ErrAlertExists):
+				existed.Add(1)
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	must(t, s.CreateAlert(ctx, newAlert(n.Tip.ID, "fistrap-mdd", 1)))
+	if created.Load() != 1 || existed.Load() != writers-1 {
+		t.Errorf("created %d, refused %d; want 1 and %d", created.Load(), existed.Load(), writers-1)
+	}
+	alerts, err := s.Alerts(ctx, n.Tip.ID)
+	must(t, err)
+	if len(alerts) != 2 || alerts[0].Contact != 0 || alerts[1].Contact != 1 || alerts[0].Status != tip.AlertPending || alerts[0].Actor != "system" {
+		t.Errorf("Alerts() = %+v, want contacts 0 and 1 pending", alerts)
+	}
+	msgs, err := s.Messages(ctx, n.Tip.ID)
+	must(t, err)
+	if len(msgs) != 1 {
+		t.Errorf("alerts leak into Messages(): %d messages", len(msgs))
+	}
+}
+
+func testAlertLifecycle(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	n := newTip(c, "rk-alert-life")
+	must(t, s.CreateTip(ctx, n))
+	a := newAlert(n.Tip.ID, "pnp-mdd", 0)
+	must(t, s.CreateAlert(ctx, a))
+	due, err := s.DueAlerts(ctx, c.Now(), 10)
+	must(t, err)
+	if len(due) != 1 || due[0] != a.Key() {
+		t.Fatalf("DueAlerts() = %v, want the new alert", due)
+	}
+	claimed, err := s.ClaimAlert(ctx, a.Key(), time.Minute)
+	must(t, err)
+	if claimed.Status != tip.AlertSending || claimed.Attempts != 1 || claimed.Address != a.Address {
+		t.Errorf("ClaimAlert() = %+v, want sending, attempt 1", claimed)
+	}
+	if _, err := s.ClaimAlert(ctx, a.Key(), time.Minute); !errors.Is(err, store.ErrNotClaimable) {
+		t.Errorf("a second claim error = %v, want ErrNotClaimable", err)
+	}
+	must(t, s.AlertRetry(ctx, a.Key(), 1, c.Now().Add(30*time.Second), 20429))
+	if due, _ := s.DueAlerts(ctx, c.Now(), 10); len(due) != 0 {
+		t.Errorf("DueAlerts() before the retry time = %v, want none", due)
+	}
+	if _, err := s.ClaimAlert(ctx, a.Key(), time.Minute); !errors.Is(err, store.ErrNotClaimable) {
+		t.Errorf("a claim before the retry time error = %v, want ErrNotClaimable", err)
+	}
+	c.Advance(31 * time.Second)
+	if due, _ := s.DueAlerts(ctx, c.Now(), 10); len(due) != 1 {
+		t.Errorf("DueAlerts() after the retry time = %v, want the alert", due)
+	}
+	claimed, err = s.ClaimAlert(ctx, a.Key(), time.Minute)
+	must(t, err)
+	if claimed.Attempts != 2 || claimed.ErrorCode != 20429 {
+		t.Errorf("second claim = %+v, want attempt 2 with the last error", claimed)
+	}
+	must(t, s.AlertSent(ctx, a.Key(), 2, "SM00000000000000000000000000000001"))
+	got, err := s.Alert(ctx, a.Key())
+	must(t, err)
+	if got.Status != tip.AlertSent || got.SID != "SM00000000000000000000000000000001" || got.Delivery != "queued" {
+		t.Errorf("Alert() = %+v, want sent with its SID, queued", got)
+	}
+	c.Advance(time.Hour)
+	if due, _ := s.DueAlerts(ctx, c.Now(), 10); len(due) != 0 {
+		t.Errorf("DueAlerts() after sending = %v, want none", due)
+	}
+	if _, err := s.ClaimAlert(ctx, a.Key(), time.Minute); !errors.Is(err, store.ErrNotClaimable) {
+		t.Errorf("claiming a sent alert error = %v, want ErrNotClaimable", err)
+	}
+
+	b := newAlert(n.Tip.ID, "pnp-mdd", 1)
+	must(t, s.CreateAlert(ctx, b))
+	_, err = s.ClaimAlert(ctx, b.Key(), time.Minute)
+	must(t, err)
+	must(t, s.AlertFailed(ctx, b.Key(), 1, 21610))
+	got, err = s.Alert(ctx, b.Key())
+	must(t, err)
+	if got.Status != tip.AlertFailed || got.ErrorCode != 21610 {
+		t.Errorf("Alert() = %+v, want failed with 21610", got)
+	}
+	if due, _ := s.DueAlerts(ctx, c.Now().Add(time.Hour), 10); len(due) != 0 {
+		t.Errorf("DueAlerts() with a failed alert = %v, want none", due)
+	}
+}
+
+func testStuckClaim(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	n := newTip(c, "rk-alert-stuck")
+	must(t, s.CreateTip(ctx, n))
+	a := newAlert(n.Tip.ID, "upe-mdd", 0)
+	must(t, s.CreateAlert(ctx, a))
+	_, err := s.ClaimAlert(ctx, a.Key(), 2*time.Minute)
+	must(t, err)
+	c.Advance(time.Minute)
+	if due, _ := s.DueAlerts(ctx, c.Now(), 10); len(due) != 0 {
+		t.Errorf("DueAlerts() during the claim = %v, want none", due)
+	}
+	c.Advance(90 * time.Second)
+	due, err := s.DueAlerts(ctx, c.Now(), 10)
+	must(t, err)
+	if len(due) != 1 {
+		t.Fatalf("DueAlerts() after the claim expired = %v, want the alert", due)
+	}
+	again, err := s.ClaimAlert(ctx, a.Key(), 2*time.Minute)
+	must(t, err)
+	if again.Attempts != 2 {
+		t.Errorf("re-claim attempts = %d, want 2", again.Attempts)
+	}
+	if err := s.AlertSent(ctx, a.Key(), 1, "SMlate"); !errors.Is(err, store.ErrClaimLost) {
+		t.Errorf("the first worker finishing late error = %v, want ErrClaimLost", err)
+	}
+	must(t, s.AlertSent(ctx, a.Key(), 2, "SMsecond"))
+	got, err := s.Alert(ctx, a.Key())
+	must(t, err)
+	if got.SID != "SMsecond" {
+		t.Errorf("SID = %q, want the second worker's", got.SID)
+	}
+}
+
+func testDeliveryMonotonic(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	n := newTip(c, "rk-alert-delivery")
+	must(t, s.CreateTip(ctx, n))
+	a := newAlert(n.Tip.ID, "fistrap-mdd", 0)
+	must(t, s.CreateAlert(ctx, a))
+	_, err := s.ClaimAlert(ctx, a.Key(), time.Minute)
+	must(t, err)
+	// Twilio's callback for "sent" arrives before the sender records the SID.
+	_, ok, err := s.RecordDelivery(ctx, a.Key(), "SMaaa", "sent", 0)
+	must(t, err)
+	if !ok {
+		t.Error("an early callback was not recorded")
+	}
+	must(t, s.AlertSent(ctx, a.Key(), 1, "SMaaa"))
+	steps := []struct {
+		sid, status string
+		want        bool
+	}{
+		{"SMaaa", "queued", false},
+		{"SMaaa", "delivered", true},
+		{"SMaaa", "sent", false},
+		{"SMaaa", "delivered", false},
+		{"SMbbb", "read", false},
+		{"SMaaa", "read", true},
+		{"SMaaa", "bogus", false},
+	}
+	for _, st := range steps {
+		_, ok, err := s.RecordDelivery(ctx, a.Key(), st.sid, st.status, 0)
+		must(t, err)
+		if ok != st.want {
+			t.Errorf("RecordDelivery(%s, %s) recorded = %v, want %v", st.sid, st.status, ok, st.want)
+		}
+	}
+	got, err := s.Alert(ctx, a.Key())
+	must(t, err)
+	if got.Delivery != "read" || got.Status != tip.AlertSent || got.SID != "SMaaa" {
+		t.Errorf("Alert() = %+v, want sent, read, SMaaa", got)
+	}
+	got, ok, err = s.RecordDelivery(ctx, a.Key(), "SMaaa", "undelivered", 30003)
+	must(t, err)
+	if !ok || got.Delivery != "undelivered" || got.ErrorCode != 30003 {
+		t.Errorf("terminal failure: recorded %v, alert %+v; want undelivered with 30003", ok, got)
+	}
+	if _, ok, _ := s.RecordDelivery(ctx, a.Key(), "SMaaa", "delivered", 0); ok {
+		t.Error("a status after a terminal one was recorded")
+	}
+	if _, _, err := s.RecordDelivery(ctx, tip.AlertKey{TipID: n.Tip.ID, AuthorityID: "nobody"}, "SMccc", "sent", 0); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("RecordDelivery(unknown alert) error = %v, want not found", err)
+	}
+}
+
+func testEscalationIndex(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	n := newTip(c, "rk-escalate")
+	must(t, s.CreateTip(ctx, n))
+	r := tip.Route{TipID: n.Tip.ID, State: tip.RouteRouted, Tier: 1, EscalateAt: c.Now().Add(5 * time.Minute)}
+	must(t, s.SaveRoute(ctx, &r))
+	if due, _ := s.DueEscalations(ctx, c.Now(), 10); len(due) != 0 {
+		t.Errorf("DueEscalations() before the time = %v, want none", due)
+	}
+	c.Advance(5 * time.Minute)
+	due, err := s.DueEscalations(ctx, c.Now(), 10)
+	must(t, err)
+	if len(due) != 1 || due[0] != n.Tip.ID {
+		t.Fatalf("DueEscalations() = %v, want the tip", due)
+	}
+	r.State, r.AckBy, r.AckAt = tip.RouteAcknowledged, "fistrap-mdd", c.Now()
+	must(t, s.SaveRoute(ctx, &r))
+	if due, _ := s.DueEscalations(ctx, c.Now().Add(time.Hour), 10); len(due) != 0 {
+		t.Errorf("DueEscalations() after acknowledgement = %v, want none", due)
+	}
+}
+
+func testReportableTriaged(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	high := newTip(c, "rk-waiting-1")
+	must(t, s.CreateTip(ctx, high))
+	medium := newTip(c, "rk-waiting-2")
+	medium.Tip.Urgency, medium.Tip.Reportable = tip.Medium, false
+	must(t, s.CreateTip(ctx, medium))
+	forwarded := newTip(c, "rk-waiting-3")
+	must(t, s.CreateTip(ctx, forwarded))
+	ft := forwarded.Tip
+	ft.Status = tip.StatusForwarded
+	must(t, s.SaveTip(ctx, ft))
+	got, err := s.ReportableTriaged(ctx, 100)
+	must(t, err)
+	ids := map[string]bool{}
+	for _, tp := range got {
+		ids[tp.ID] = true
+	}
+	if !ids[high.Tip.ID] || ids[medium.Tip.ID] || ids[forwarded.Tip.ID] {
+		t.Errorf("ReportableTriaged() = %v, want the high triaged tip only", ids)
+	}
+}
