@@ -52,7 +52,9 @@ func key(pk, sk string) map[string]types.AttributeValue {
 	}
 }
 
-func authorityKey(id string) map[string]types.AttributeValue { return key("AUTHORITY", "AUTHORITY#"+id) }
+func authorityKey(id string) map[string]types.AttributeValue {
+	return key("AUTHORITY", "AUTHORITY#"+id)
+}
 func phoneKey(number string) map[string]types.AttributeValue {
 	return key("AUTHPHONE#"+number, "AUTHPHONE")
 }
