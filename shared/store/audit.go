@@ -79,16 +79,38 @@ func (s *Store) Audit(ctx context.Context, tipID string) ([]tip.Audit, error) {
 // recomputed from t, so changes of status, urgency or region move the tip
 // between queues.
 //
+// The first time a tip reaches status forwarded (or acknowledged) the store
+// sets ForwardedAt (and AcknowledgedAt), and the campaign figures move in
+// the same transaction.
+//
 // Errors: ErrStale (kind conflict) when the tip changed since it was read,
 // not found when there is no such tip, or transient.
 func (s *Store) SaveTip(ctx context.Context, t *tip.Tip, audit ...tip.Audit) error {
 	op := "store: save tip " + t.ID
+	// The stored state, read at the version the caller read, gives the
+	// difference the write makes to the campaign figures.
+	old, err := s.Tip(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	if old.Version != t.Version {
+		return tip.E(tip.KindConflict, op, ErrStale)
+	}
 	next := *t
 	next.Version = t.Version + 1
 	next.UpdatedAt = s.now()
+	if next.Status == tip.StatusForwarded || next.Status == tip.StatusAcknowledged {
+		if next.ForwardedAt.IsZero() {
+			next.ForwardedAt = next.UpdatedAt
+		}
+	}
+	if next.Status == tip.StatusAcknowledged && next.AcknowledgedAt.IsZero() {
+		next.AcknowledgedAt = next.UpdatedAt
+	}
 	cond := expression.Name("version").Equal(expression.Value(t.Version))
 	put := condPut(s.table, toTipItem(&next), &cond)
 	items := []types.TransactWriteItem{put}
+	items = append(items, s.counterUpdates(old, &next)...)
 	for i, a := range audit {
 		a.TipID = t.ID
 		if a.At.IsZero() {
@@ -96,11 +118,8 @@ func (s *Store) SaveTip(ctx context.Context, t *tip.Tip, audit ...tip.Audit) err
 		}
 		items = append(items, s.auditPut(a, i))
 	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if cancelledAt(err, 0) {
-		if _, gerr := s.Tip(ctx, t.ID); tip.Is(gerr, tip.KindNotFound) {
-			return gerr
-		}
 		return tip.E(tip.KindConflict, op, ErrStale)
 	}
 	if err != nil {

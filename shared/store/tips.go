@@ -42,6 +42,8 @@ type tipItem struct {
 	CreatedAt    string `dynamodbav:"created_at"`
 	UpdatedAt    string `dynamodbav:"updated_at"`
 	LastInbound  string `dynamodbav:"last_inbound_at"`
+	Forwarded    string `dynamodbav:"forwarded_at,omitempty"`
+	Acknowledged string `dynamodbav:"acknowledged_at,omitempty"`
 	Version      int    `dynamodbav:"version"`
 }
 
@@ -79,8 +81,16 @@ func toTipItem(t *tip.Tip) tipItem {
 		ReporterKey: t.ReporterKey, Contact: t.Contact, Text: t.Text, Triage: t.Triage,
 		Assignee: t.Assignee, MessageCount: t.MessageCount,
 		CreatedAt: timeKey(t.CreatedAt), UpdatedAt: timeKey(t.UpdatedAt), LastInbound: timeKey(t.LastInbound),
+		Forwarded: optTimeKey(t.ForwardedAt), Acknowledged: optTimeKey(t.AcknowledgedAt),
 		Version: t.Version,
 	}
+}
+
+func optTimeKey(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return timeKey(t)
 }
 
 func parseTime(s string) time.Time {
@@ -95,6 +105,7 @@ func (it tipItem) tip() *tip.Tip {
 		ReporterKey: it.ReporterKey, Contact: it.Contact, Text: it.Text, Triage: it.Triage,
 		Assignee: it.Assignee, MessageCount: it.MessageCount,
 		CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt), LastInbound: parseTime(it.LastInbound),
+		ForwardedAt: parseTime(it.Forwarded), AcknowledgedAt: parseTime(it.Acknowledged),
 		Version: it.Version,
 	}
 }
@@ -260,6 +271,7 @@ func (s *Store) CreateTip(ctx context.Context, n NewTip) error {
 		condPut(s.table, toTipItem(t), &notExists),
 		condPut(s.table, toMessageItem(t.ID, m), &notExists),
 	)
+	items = append(items, s.counterUpdates(nil, t)...)
 	convAt := -1
 	if n.Window > 0 {
 		until := m.CreatedAt.Add(n.Window)
@@ -346,6 +358,7 @@ func (s *Store) AppendMessage(ctx context.Context, f FollowUp) error {
 		}},
 		condPut(s.table, toMessageItem(t.ID, m), &notExists),
 	}
+	items = append(items, s.counterUpdates(t, &updated)...)
 	if f.Window > 0 {
 		until := m.CreatedAt.Add(f.Window)
 		items = append(items, condPut(s.table, conversationItem{

@@ -136,7 +136,11 @@ type Tip struct {
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 	LastInbound  time.Time `json:"last_inbound_at"`
-	Version      int       `json:"version"`
+	// ForwardedAt and AcknowledgedAt are set once, by the store, when the
+	// tip first reaches status forwarded and acknowledged.
+	ForwardedAt    time.Time `json:"forwarded_at,omitzero"`
+	AcknowledgedAt time.Time `json:"acknowledged_at,omitzero"`
+	Version        int       `json:"version"`
 }
 
 // Direction of a message.
