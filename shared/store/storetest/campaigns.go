@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -12,6 +13,65 @@ import (
 // campaignCases test campaign figures.
 var campaignCases = []Case{
 	{"campaign counters equal a recount of the tips after creations, follow-ups and changes", testCountersRecount},
+	{"campaigns, their numbers and materials round-trip and codes are unique", testCampaigns},
+}
+
+func testCampaigns(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	camp := &tip.Campaign{ID: "camp-cus", Name: "Terminales Cusco", Regions: []string{"PE-CUS"}, Languages: []string{"es", "qu"},
+		Start: "2026-11-01", End: "2026-12-31", Numbers: []string{"+51900000000"}, Contact: "+51900000099"}
+	must(t, camp.Validate())
+	must(t, s.CreateCampaign(ctx, camp))
+	if err := s.CreateCampaign(ctx, &tip.Campaign{ID: "camp-cus", Name: "x"}); !tip.Is(err, tip.KindConflict) {
+		t.Errorf("creating a campaign id twice error = %v, want conflict", err)
+	}
+	got, err := s.CampaignForNumber(ctx, "+51900000000", c.Now)
+	must(t, err)
+	if got.ID != camp.ID || got.Version != 1 || len(got.Languages) != 2 {
+		t.Errorf("CampaignForNumber() = %+v, want %s at version 1", got, camp.ID)
+	}
+	later := func() time.Time { return time.Date(2027, 1, 5, 12, 0, 0, 0, time.UTC) }
+	if _, err := s.CampaignForNumber(ctx, "+51900000000", later); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("CampaignForNumber() after the campaign ended error = %v, want not found", err)
+	}
+	stale := *camp
+	camp.Numbers = []string{"+51900000001"}
+	must(t, s.UpdateCampaign(ctx, camp))
+	if err := s.UpdateCampaign(ctx, &stale); !errors.Is(err, store.ErrStale) {
+		t.Errorf("a stale campaign update error = %v, want ErrStale", err)
+	}
+	if _, err := s.CampaignForNumber(ctx, "+51900000000", c.Now); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("the number removed from the campaign still finds it: %v", err)
+	}
+	if got, err := s.CampaignForNumber(ctx, "+51900000001", c.Now); err != nil || got.Version != 2 {
+		t.Errorf("CampaignForNumber(new number) = %+v, %v; want version 2", got, err)
+	}
+	list, err := s.ListCampaigns(ctx)
+	must(t, err)
+	if len(list) != 1 || list[0].ID != camp.ID {
+		t.Errorf("ListCampaigns() = %+v", list)
+	}
+	m := &tip.Material{ID: "mat-1", CampaignID: camp.ID, Kind: "poster", Label: "Terminal terrestre", Place: "Wanchaq", Code: "CUS-7K"}
+	must(t, s.CreateMaterial(ctx, m))
+	dup := &tip.Material{ID: "mat-2", CampaignID: camp.ID, Kind: "flyer", Label: "x", Code: "CUS-7K"}
+	if err := s.CreateMaterial(ctx, dup); !errors.Is(err, store.ErrCodeTaken) {
+		t.Errorf("a second material with the code error = %v, want ErrCodeTaken", err)
+	}
+	if _, err := s.Material(ctx, "mat-2"); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("the refused material exists")
+	}
+	byCode, err := s.MaterialByCode(ctx, "CUS-7K")
+	must(t, err)
+	if byCode.ID != "mat-1" || byCode.Place != "Wanchaq" {
+		t.Errorf("MaterialByCode() = %+v", byCode)
+	}
+	c.Advance(time.Second)
+	must(t, s.CreateMaterial(ctx, &tip.Material{ID: "mat-3", CampaignID: camp.ID, Kind: "radio", Label: "Spot quechua", Code: "CUS-9P"}))
+	mats, err := s.Materials(ctx, camp.ID)
+	must(t, err)
+	if len(mats) != 2 || mats[0].ID != "mat-1" || mats[1].ID != "mat-3" {
+		t.Errorf("Materials() = %+v, want mat-1 then mat-3", mats)
+	}
 }
 
 func testCountersRecount(t *testing.T, f Factory) {
