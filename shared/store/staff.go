@@ -10,9 +10,7 @@ package store
 //	                                   urgency), concatenated: most urgent first, then oldest first
 //	urgency filter on GSI1 / GSI3      key condition begins_with(<rank>#)
 //	figures of a period                Query GSI2 CAMPAIGN#<id> with <created> BETWEEN from AND to,
-//	                                   per campaign (the campaign directory, plus NONE)
-//	campaign directory                 Query CAMPAIGNS
-//	audit trail of a forwarded tip     Query TIP#<id>, SK begins_with AUDIT#
+//	                                   per campaign asked for (every campaign, plus NONE)
 //
 // The remaining filters (status, campaign, region, urgency of a campaign pass)
 // are FilterExpressions; the text filter is case- and accent-insensitive and
@@ -28,7 +26,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
@@ -489,57 +486,15 @@ func (s *Store) AddOutbound(ctx context.Context, tipID string, m *tip.Message, a
 	return classify(op, err)
 }
 
-// PutCampaign adds a campaign to the directory that figures over every
-// campaign read.
-func (s *Store) PutCampaign(ctx context.Context, id, name string) error {
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: mustMarshal(struct {
-		PK, SK string
-		Type   string `dynamodbav:"type"`
-		ID     string `dynamodbav:"id"`
-		Name   string `dynamodbav:"name"`
-	}{"CAMPAIGNS", "CAMPAIGN#" + id, "campaign", id, name})})
-	return classify("store: put campaign "+id, err)
-}
-
-// Campaigns returns the ids of the campaign directory, sorted.
-func (s *Store) Campaigns(ctx context.Context) ([]string, error) {
-	const op = "store: campaigns"
-	key := expression.Key("PK").Equal(expression.Value("CAMPAIGNS"))
-	e, _ := expression.NewBuilder().WithKeyCondition(key).Build()
-	in := &dynamodb.QueryInput{TableName: &s.table, KeyConditionExpression: e.KeyCondition(),
-		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}
-	var ids []string
-	for {
-		out, err := s.db.Query(ctx, in)
-		if err != nil {
-			return nil, classify(op, err)
-		}
-		for _, it := range out.Items {
-			if v, ok := it["id"].(*types.AttributeValueMemberS); ok {
-				ids = append(ids, v.Value)
-			}
-		}
-		if len(out.LastEvaluatedKey) == 0 {
-			sort.Strings(ids)
-			return ids, nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-	}
-}
-
 // StatsQuery selects the tips received in [From, To).
 type StatsQuery struct {
 	From, To time.Time
-	Campaign string // empty: every campaign of the directory, and tips of none
+	// Campaigns are the campaign partitions to read; "" stands for tips of
+	// no campaign. Figures over every campaign list them all and "".
+	Campaigns []string
 	Region   string // empty: every region; NoRegion: tips without one
 	Location *time.Location
 }
-
-// Audit actions the figures read.
-const (
-	ActionAlertSent    = "alert.sent"
-	ActionAcknowledged = "acknowledged"
-)
 
 // Stats are the figures of a period.
 type Stats struct {
@@ -550,8 +505,7 @@ type Stats struct {
 	ByCategory map[string]int `json:"by_category"`
 	ByStatus   map[string]int `json:"by_status"`
 	ByChannel  map[string]int `json:"by_channel"`
-	// Forwarded counts tips that reached an authority (an alert was sent, or
-	// the tip's status says so).
+	// Forwarded counts tips that were ever forwarded to an authority.
 	Forwarded      int     `json:"forwarded"`
 	ShareForwarded float64 `json:"share_forwarded"`
 	// Medians in minutes from receipt; nil when no tip of the period has one.
@@ -561,25 +515,21 @@ type Stats struct {
 	AcknowledgedTips          int      `json:"acknowledged_tips"`
 }
 
-// Stats computes the figures of the tips received in a period, from Queries
-// on GSI2 by time (one per campaign partition) and, for tips that went
-// beyond triage, their audit trails. Errors: transient.
+// Stats computes the figures of the tips received in a period from Queries
+// on GSI2 by time, one per campaign partition. The times to the first alert
+// and to acknowledgement are those the store records on the tip when it
+// first reaches status forwarded and acknowledged. Errors: transient.
 func (s *Store) Stats(ctx context.Context, q StatsQuery) (Stats, error) {
 	const op = "store: stats"
 	loc := q.Location
 	if loc == nil {
 		loc = time.UTC
 	}
-	campaigns := []string{q.Campaign}
-	if q.Campaign == "" {
-		ids, err := s.Campaigns(ctx)
-		if err != nil {
-			return Stats{}, err
-		}
-		campaigns = append(ids, "NONE")
-	}
 	var tips []*tip.Tip
-	for _, c := range campaigns {
+	for _, c := range q.Campaigns {
+		if c == "" {
+			c = "NONE"
+		}
 		key := expression.Key("GSI2PK").Equal(expression.Value("CAMPAIGN#" + c)).
 			And(expression.Key("GSI2SK").Between(expression.Value(timeKey(q.From)), expression.Value(timeKey(q.To))))
 		b := expression.NewBuilder().WithKeyCondition(key)
@@ -618,47 +568,7 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) (Stats, error) {
 	st := Stats{ByDay: map[string]int{}, ByRegion: map[string]int{}, ByUrgency: map[string]int{},
 		ByCategory: map[string]int{}, ByStatus: map[string]int{}, ByChannel: map[string]int{}}
 	var toAlert, toAck []float64
-	type timing struct{ alert, ack time.Duration }
-	timings := make([]*timing, len(tips))
-	// Audit trails only of tips that went beyond triage, a few at a time.
-	sem := make(chan struct{}, 8)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
-	for i, t := range tips {
-		switch t.Status {
-		case tip.StatusForwarded, tip.StatusAcknowledged, tip.StatusClosed:
-		default:
-			continue
-		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(i int, t *tip.Tip) {
-			defer func() { <-sem; wg.Done() }()
-			trail, err := s.Audit(ctx, t.ID)
-			if err != nil {
-				mu.Lock()
-				firstErr = cmpErr(firstErr, err)
-				mu.Unlock()
-				return
-			}
-			tm := &timing{alert: -1, ack: -1}
-			for _, a := range trail {
-				switch {
-				case a.Action == ActionAlertSent && tm.alert < 0:
-					tm.alert = a.At.Sub(t.CreatedAt)
-				case a.Action == ActionAcknowledged && tm.ack < 0:
-					tm.ack = a.At.Sub(t.CreatedAt)
-				}
-			}
-			timings[i] = tm
-		}(i, t)
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return Stats{}, firstErr
-	}
-	for i, t := range tips {
+	for _, t := range tips {
 		st.Total++
 		st.ByDay[t.CreatedAt.In(loc).Format("2006-01-02")]++
 		region := t.Region
@@ -670,17 +580,12 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) (Stats, error) {
 		st.ByCategory[t.Category]++
 		st.ByStatus[string(t.Status)]++
 		st.ByChannel[string(t.Channel)]++
-		tm := timings[i]
-		forwarded := t.Status == tip.StatusForwarded || t.Status == tip.StatusAcknowledged
-		if tm != nil && tm.alert >= 0 {
-			forwarded = true
-			toAlert = append(toAlert, tm.alert.Minutes())
-		}
-		if tm != nil && tm.ack >= 0 {
-			toAck = append(toAck, tm.ack.Minutes())
-		}
-		if forwarded {
+		if !t.ForwardedAt.IsZero() {
 			st.Forwarded++
+			toAlert = append(toAlert, t.ForwardedAt.Sub(t.CreatedAt).Minutes())
+		}
+		if !t.AcknowledgedAt.IsZero() {
+			toAck = append(toAck, t.AcknowledgedAt.Sub(t.CreatedAt).Minutes())
 		}
 	}
 	if st.Total > 0 {
@@ -690,13 +595,6 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) (Stats, error) {
 	st.MedianMinutesToFirstAlert = median(toAlert)
 	st.MedianMinutesToAck = median(toAck)
 	return st, nil
-}
-
-func cmpErr(prev, err error) error {
-	if prev != nil {
-		return prev
-	}
-	return err
 }
 
 func median(xs []float64) *float64 {
