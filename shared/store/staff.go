@@ -492,8 +492,8 @@ type StatsQuery struct {
 	// Campaigns are the campaign partitions to read; "" stands for tips of
 	// no campaign. Figures over every campaign list them all and "".
 	Campaigns []string
-	Region   string // empty: every region; NoRegion: tips without one
-	Location *time.Location
+	Region    string // empty: every region; NoRegion: tips without one
+	Location  *time.Location
 }
 
 // Stats are the figures of a period.
