@@ -1,0 +1,287 @@
+// Package campaign ties tips to the campaigns and printed, broadcast or
+// posted materials that prompted them: material codes, WhatsApp
+// click-to-chat links and their QR codes, the texts to print, and the
+// attribution of a first message to a material or a campaign.
+package campaign
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	qrcode "github.com/yeqown/go-qrcode/v2"
+	"github.com/yeqown/go-qrcode/writer/standard"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+
+	"tipline/shared/tip"
+)
+
+//go:embed texts.json
+var textsJSON []byte
+
+// Texts are the reporter-facing sentences of materials, per language.
+type Texts struct {
+	Prefill       string `json:"prefill"`        // prefilled WhatsApp text; {code}
+	PrintSMS      string `json:"print_sms"`      // text to print beside the number; {number}, {code}
+	PrintWhatsApp string `json:"print_whatsapp"` // text to print beside the QR; {number}, {code}
+}
+
+var texts = func() map[string]Texts {
+	var m map[string]Texts
+	if err := json.Unmarshal(textsJSON, &m); err != nil {
+		panic("campaign: texts.json: " + err.Error()) // embedded at build time; tests load it
+	}
+	return m
+}()
+
+// TextsFor returns the texts of lang, or Spanish.
+func TextsFor(lang string) Texts {
+	if t, ok := texts[lang]; ok {
+		return t
+	}
+	return texts[tip.LangSpanish]
+}
+
+// regionPrefixes are the three-letter region parts of ISO 3166-2:PE codes
+// that start material codes (CUS-7K: a material in Cusco).
+var regionPrefixes = []string{"AMA", "ANC", "APU", "ARE", "AYA", "CAJ", "CAL", "CUS", "HUC", "HUV", "ICA", "JUN",
+	"LAL", "LAM", "LIM", "LMA", "LOR", "MDD", "MOQ", "PAS", "PIU", "PUN", "SAM", "TAC", "TUM", "UCA", "PER"}
+
+// codePattern finds material codes in folded, upper-case text: a region
+// prefix, an optional separator, then two or three characters of the
+// reference alphabet with at least one digit (so words are not codes).
+var codePattern = regexp.MustCompile(`\b(` + strings.Join(regionPrefixes, "|") + `)[\s\-_.:#]{0,3}([A-HJKMNP-Z2-9]{2,3})\b`)
+
+const digits = "23456789"
+
+// NewCode draws a material code for a campaign in region (PE-CUS → CUS-7K;
+// PER-… when the campaign has no region). length is 2 or 3 characters after
+// the dash; at least one is a digit.
+func NewCode(region string, length int, r io.Reader) (string, error) {
+	if r == nil {
+		r = rand.Reader
+	}
+	prefix := "PER"
+	if tip.ValidRegion(region) {
+		prefix = region[3:]
+	}
+	b := make([]byte, 1)
+	for {
+		out := make([]byte, 0, length)
+		for len(out) < length {
+			if _, err := io.ReadFull(r, b); err != nil {
+				return "", err
+			}
+			if int(b[0]) >= 256-256%len(tip.RefAlphabet) {
+				continue
+			}
+			out = append(out, tip.RefAlphabet[int(b[0])%len(tip.RefAlphabet)])
+		}
+		if bytes.ContainsAny(out, digits) {
+			return prefix + "-" + string(out), nil
+		}
+	}
+}
+
+func fold(s string) string {
+	out, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), s)
+	if err != nil {
+		return strings.ToUpper(s)
+	}
+	return strings.ToUpper(out)
+}
+
+// Candidates returns the material codes a message may carry, normalised
+// (CUS-7K), in order of appearance, at most three.
+func Candidates(text string) []string {
+	var out []string
+	for _, m := range codePattern.FindAllStringSubmatch(fold(text), -1) {
+		if !strings.ContainsAny(m[2], digits) {
+			continue
+		}
+		out = append(out, m[1]+"-"+m[2])
+		if len(out) == 3 {
+			break
+		}
+	}
+	return out
+}
+
+// Strip removes a material code and the prefilled words around it from a
+// message, leaving what the reporter wrote for triage to read.
+func Strip(text, code string) string {
+	prefix, suffix, _ := strings.Cut(code, "-")
+	// Accents and case do not matter; the folded text keeps rune positions
+	// for ASCII, so match on a pattern that tolerates both.
+	re := regexp.MustCompile(`(?i)(c[oó]digo|code|cod\.?)?\s*` + prefix + `[\s\-_.:#]{0,3}` + suffix + `\b[\s.:,;-]*`)
+	out := re.ReplaceAllString(text, " ")
+	for _, t := range texts {
+		lead := strings.TrimSpace(strings.SplitN(t.Prefill, "{code}", 2)[1])
+		lead = strings.TrimLeft(lead, ". ")
+		trimmed := strings.TrimSpace(out)
+		if lead != "" && len(trimmed) >= len(lead) && strings.EqualFold(trimmed[:len(lead)], lead) {
+			out = trimmed[len(lead):]
+		}
+	}
+	return strings.TrimSpace(out)
+}
+
+// WhatsAppLink is the click-to-chat link of a material: it opens a chat
+// with number (E.164) with the prefilled text carrying the code.
+func WhatsAppLink(number, code, lang string) string {
+	text := strings.ReplaceAll(TextsFor(lang).Prefill, "{code}", code)
+	return "https://wa.me/" + strings.TrimPrefix(number, "+") + "?text=" + url.QueryEscape(text)
+}
+
+// PrintText is what to print on a material beside the number.
+func PrintText(number, code, lang string, whatsapp bool) string {
+	t := TextsFor(lang).PrintSMS
+	if whatsapp {
+		t = TextsFor(lang).PrintWhatsApp
+	}
+	return strings.NewReplacer("{number}", displayNumber(number), "{code}", code).Replace(t)
+}
+
+// displayNumber writes a Peruvian number as people read it: +51 987 654 321.
+func displayNumber(n string) string {
+	if strings.HasPrefix(n, "+51") && len(n) == 12 {
+		return "+51 " + n[3:6] + " " + n[6:9] + " " + n[9:]
+	}
+	return n
+}
+
+// QRModule is the side of one QR module in pixels: with a version-4 to 6
+// code (33 to 41 modules plus the quiet zone) the image is about 1,000 to
+// 1,200 pixels, sharp when printed 20 cm wide.
+const QRModule = 24
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+// QR renders link as a PNG QR code, with the standard four-module quiet
+// zone and error correction level Q (25%), which survives wear on posters.
+func QR(link string, module int) ([]byte, error) {
+	if module < 1 || module > 255 {
+		return nil, tip.Errorf(tip.KindInvalid, "campaign: qr", "module size %d is not between 1 and 255 pixels", module)
+	}
+	qrc, err := qrcode.NewWith(link, qrcode.WithErrorCorrectionLevel(qrcode.ErrorCorrectionQuart))
+	if err != nil {
+		return nil, tip.E(tip.KindInvalid, "campaign: qr", err)
+	}
+	var buf bytes.Buffer
+	w := standard.NewWithWriter(nopCloser{&buf}, standard.WithQRWidth(uint8(module)),
+		standard.WithBorderWidth(4*module), standard.WithBuiltinImageEncoder(standard.PNG_FORMAT))
+	if err := qrc.Save(w); err != nil {
+		return nil, tip.E(tip.KindInternal, "campaign: qr", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Directory is what attribution reads.
+type Directory interface {
+	MaterialByCode(ctx context.Context, code string) (tip.Material, error)
+	CampaignForNumber(ctx context.Context, to string, now tip.Clock) (tip.Campaign, error)
+}
+
+// Attribution is the campaign and material a first message is credited to,
+// and the message's text without the code.
+type Attribution struct {
+	CampaignID string
+	MaterialID string
+	Text       string
+}
+
+// Attributor credits first messages to materials and campaigns, caching
+// what it reads for a short time (campaigns change rarely; a warm function
+// then costs no extra round trip).
+type Attributor struct {
+	dir   Directory
+	now   tip.Clock
+	ttl   time.Duration
+	mu    sync.Mutex
+	cache map[string]cached
+}
+
+type cached struct {
+	campaign, material string
+	until              time.Time
+}
+
+// NewAttributor returns an attributor reading dir; ttl is how long answers
+// (found or not) are kept, 0 for not at all.
+func NewAttributor(dir Directory, now tip.Clock, ttl time.Duration) *Attributor {
+	if now == nil {
+		now = time.Now
+	}
+	return &Attributor{dir: dir, now: now, ttl: ttl, cache: map[string]cached{}}
+}
+
+func (a *Attributor) lookup(ctx context.Context, key string, read func() (string, string, error)) (string, string, error) {
+	a.mu.Lock()
+	c, ok := a.cache[key]
+	a.mu.Unlock()
+	if ok && a.now().Before(c.until) {
+		return c.campaign, c.material, nil
+	}
+	campaign, material, err := read()
+	if err != nil {
+		return "", "", err
+	}
+	if a.ttl > 0 {
+		a.mu.Lock()
+		a.cache[key] = cached{campaign, material, a.now().Add(a.ttl)}
+		a.mu.Unlock()
+	}
+	return campaign, material, nil
+}
+
+// Attribute credits a first message sent to our number to (WhatsApp
+// prefix allowed): the material whose code appears anywhere in text, else
+// the campaign of the number, else none. Errors are transient store errors.
+func (a *Attributor) Attribute(ctx context.Context, to, text string) (Attribution, error) {
+	out := Attribution{Text: text}
+	for _, code := range Candidates(text) {
+		campaign, material, err := a.lookup(ctx, "code:"+code, func() (string, string, error) {
+			m, err := a.dir.MaterialByCode(ctx, code)
+			if tip.Is(err, tip.KindNotFound) {
+				return "", "", nil
+			}
+			return m.CampaignID, m.ID, err
+		})
+		if err != nil {
+			return out, err
+		}
+		if material != "" {
+			return Attribution{CampaignID: campaign, MaterialID: material, Text: Strip(text, code)}, nil
+		}
+	}
+	number := strings.TrimPrefix(to, "whatsapp:")
+	campaign, _, err := a.lookup(ctx, "number:"+number, func() (string, string, error) {
+		c, err := a.dir.CampaignForNumber(ctx, number, a.now)
+		if tip.Is(err, tip.KindNotFound) {
+			return "", "", nil
+		}
+		return c.ID, "", err
+	})
+	if err != nil {
+		return out, err
+	}
+	out.CampaignID = campaign
+	return out, nil
+}
+
+// Describe names a material for people: "CUS-7K (poster, Terminal terrestre)".
+func Describe(m tip.Material) string { return fmt.Sprintf("%s (%s, %s)", m.Code, m.Kind, m.Label) }
