@@ -2,43 +2,542 @@
 // describes, whether a minor or immediate danger is involved and where it
 // happens, and says why.
 //
-// PLACEHOLDER: this file holds the final signatures with a trivial rule until
-// the rules engine lands.
+// The engine is deterministic rules over knowledge files embedded from
+// data/ (lexicons by language, signal weights mapped to the ILO forced-labour
+// and UNODC indicators, a gazetteer of Peru, normalisation tables); staff
+// read and extend those files, not the code. See data/README.md.
+//
+// A decision follows the triage contract:
+//   - critical: trafficking evidence and danger now (held, violence under
+//     way, about to be moved, a victim asking to be rescued, a minor being
+//     exploited at this moment);
+//   - high: exploitation going on with something to act on (a place, a
+//     venue, a person, a vehicle, a contact), or a minor in exploitation;
+//   - medium: trafficking indicators without that: an offer, a suspicion,
+//     a past case, a missing person;
+//   - low: no trafficking indicator (greetings, questions, spam, other crimes).
 package triage
 
 import (
+	"fmt"
+	"sort"
 	"strings"
+	"sync"
 
 	"tipline/shared/tip"
 )
 
 // Engine holds the parsed lexicons and gazetteer. It is safe for concurrent use.
-type Engine struct{}
+type Engine struct {
+	lx           *lexer
+	m            *matcher
+	signals      map[string]*signal
+	patterns     []*pattern
+	places       []*placeAlias
+	kms          []kmRule
+	langWords    map[string]map[string]bool
+	langSuffixes map[string][]string
+}
 
-// New parses the embedded knowledge files.
-func New() (*Engine, error) { return &Engine{}, nil }
+var (
+	defaultOnce   sync.Once
+	defaultEngine *Engine
+	defaultErr    error
+)
 
-// Decide triages the whole text of a tip (all its inbound messages, joined by newlines).
-func (e *Engine) Decide(text string) tip.Triage {
-	t := tip.Triage{Urgency: tip.Low, Category: tip.CategoryNone, Language: tip.LangSpanish}
-	if strings.Contains(strings.ToLower(text), "menor") {
-		t.Urgency, t.Category, t.Minor = tip.High, tip.CategoryUnknown, true
+// New parses the embedded knowledge files. The files are parsed once per
+// process; the error (a malformed file, naming file and line) can only
+// happen if a broken file was built into the binary, which the package
+// tests prevent.
+func New() (*Engine, error) {
+	defaultOnce.Do(func() {
+		e := &Engine{}
+		if err := e.load(dataFS); err != nil {
+			defaultErr = fmt.Errorf("triage: knowledge files: %w", err)
+			return
+		}
+		defaultEngine = e
+	})
+	return defaultEngine, defaultErr
+}
+
+// Thresholds of the decision. Weights live in data/signals.txt; these say
+// how much evidence each level needs.
+const (
+	minEvidence    = 1.0 // trafficking evidence for anything above low
+	minDanger      = 2.5 // danger points for critical
+	minExploitHigh = 2.0 // exploitation evidence for high
+	minExploitKid  = 1.0 // exploitation evidence for high when a minor is involved
+	minCategory    = 1.5 // category points to name a purpose rather than "unknown"
+	minorNowDanger = 2.0 // danger points when a minor is exploited at this moment
+	nowDanger      = 0.5 // danger points for "ahorita", "hoy"... beside other danger
+)
+
+// hit is one match of a lexicon pattern.
+type hit struct {
+	sig        *signal
+	start, end int // token range
+	clause     int
+	negated    bool
+	intent     bool // inside an offer, a plan or a fear: not happening yet
+}
+
+// analysis is everything found in one text.
+type analysis struct {
+	toks  []token
+	text  string
+	hits  []hit
+	ages  []ageHit
+	place *placeHit
+	lang  string
+}
+
+func (e *Engine) scan(toks []token) []hit {
+	var hits []hit
+	for _, p := range e.patterns {
+		for i := range toks {
+			end := e.m.match(p.elems, toks, i, toks[i].clause)
+			if end > i {
+				hits = append(hits, hit{sig: p.sig, start: i, end: end, clause: toks[i].clause})
+			}
+		}
 	}
+	sort.SliceStable(hits, func(a, b int) bool {
+		if hits[a].start != hits[b].start {
+			return hits[a].start < hits[b].start
+		}
+		return hits[a].end > hits[b].end
+	})
+	// One hit per signal per region of text: drop hits of a signal inside a
+	// longer hit of the same signal.
+	out := hits[:0]
+	for _, h := range hits {
+		dup := false
+		for _, o := range out {
+			if o.sig == h.sig && h.start >= o.start && h.end <= o.end {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, h)
+		}
+	}
+	hits = out
+
+	byRole := func(role string) []hit {
+		var r []hit
+		for _, h := range hits {
+			if h.sig.role == role {
+				r = append(r, h)
+			}
+		}
+		return r
+	}
+	negs, intents := byRole(roleNegation), byRole(roleIntent)
+	for i := range hits {
+		h := &hits[i]
+		switch h.sig.role {
+		case roleNegation, roleMinor, rolePerson, roleAgeCue, roleAgeUnit, roleNotAge, roleHedge, roleNoise:
+			continue
+		}
+		// Negated: a negation word ends at most two words before the hit,
+		// in the same clause, and the pattern does not start with it.
+		for _, n := range negs {
+			if n.clause == h.clause && n.end <= h.start && n.end >= h.start-2 {
+				h.negated = true
+			}
+		}
+		for _, it := range intents {
+			if it.clause == h.clause && it.end <= h.start {
+				h.intent = true
+			}
+		}
+	}
+	return hits
+}
+
+func (e *Engine) analyse(text string) *analysis {
+	toks := e.lx.tokens(text)
+	a := &analysis{toks: toks, text: text}
+	a.hits = e.scan(toks)
+	a.ages = e.findAges(a)
+	a.place = e.findPlace(a)
+	a.lang = e.language(toks)
+	return a
+}
+
+// quote renders the words of a token range as written.
+func (a *analysis) quote(start, end int) string {
+	if start >= end || end > len(a.toks) {
+		return ""
+	}
+	s := strings.Join(strings.Fields(a.text[a.toks[start].start:a.toks[end-1].end]), " ")
+	return fmt.Sprintf("%q", s)
+}
+
+// evidence sums the weights of the signals found, each signal once.
+type evidence struct {
+	exploit, recruit, noise float64
+	missing                 bool
+	danger                  float64
+	dangerWords             []string
+	category                map[string]float64
+	past, present           bool
+	now, soon               bool
+	actionable              bool
+	hedge                   bool
+	violence                bool
+	urgent                  bool
+}
+
+// Decide triages the whole text of a tip (all its inbound messages, joined
+// by newlines). It never fails: text without any signal is low.
+func (e *Engine) Decide(text string) tip.Triage {
+	a := e.analyse(text)
+	t := tip.Triage{Language: a.lang, Indicators: []string{}, Reasons: []string{}}
+	ev := evidence{category: map[string]float64{}}
+	var reasons []string
+	seenInd := map[string]bool{}
+	addInd := func(s string) {
+		if s != "" && !seenInd[s] {
+			seenInd[s] = true
+			t.Indicators = append(t.Indicators, s)
+		}
+	}
+
+	// Past/present by clause, to keep danger words of a past story out of danger now.
+	pastClause, nowClause := map[int]bool{}, map[int]bool{}
+	for _, h := range a.hits {
+		switch h.sig.role {
+		case rolePast:
+			pastClause[h.clause] = true
+		case roleNow, roleSoon, rolePresent:
+			if h.sig.role != roleNow || h.sig.danger > 0 {
+				nowClause[h.clause] = true
+			}
+		}
+	}
+
+	best := map[*signal]float64{}     // evidence per signal
+	bestDanger := map[*signal]float64{}
+	quoted := map[*signal][]string{}
+	quote := func(h hit) {
+		q := a.quote(h.start, h.end)
+		for _, o := range quoted[h.sig] {
+			if o == q {
+				return
+			}
+		}
+		quoted[h.sig] = append(quoted[h.sig], q)
+	}
+	var order []*signal
+	seenSig := map[*signal]bool{}
+	for _, h := range a.hits {
+		s := h.sig
+		if !seenSig[s] {
+			seenSig[s] = true
+			order = append(order, s)
+		}
+		switch s.role {
+		case rolePast:
+			ev.past = true
+		case rolePresent:
+			ev.present = true
+		case roleNow:
+			if s.danger > 0 {
+				ev.now = true // "ahorita", "right now"; plain "ahora" only adds the now bonus
+			}
+			ev.soon = true
+		case roleSoon:
+			ev.soon = true
+		case roleHedge:
+			ev.hedge = true
+		case roleActionable, roleStreet:
+			ev.actionable = true
+		case roleUrgent:
+			ev.urgent = true
+		}
+		if h.negated && s.role != roleDanger && s.role != roleMove {
+			continue
+		}
+		quote(h)
+		w := s.weight
+		if h.intent && s.role == roleExploit {
+			w *= 0.75 // offered or planned, not yet happening
+		}
+		if w > best[s] || (w < 0 && w < best[s]) {
+			best[s] = w
+		}
+		if s.danger > 0 && s.role != roleNow {
+			d := s.danger
+			if h.negated {
+				d /= 2 // negation lowers confidence, never erases danger
+			}
+			if pastClause[h.clause] && !nowClause[h.clause] {
+				d = 0
+			}
+			if s.role == roleMove && !e.soonNear(a, h) {
+				d = 0
+			}
+			if d > bestDanger[s] {
+				bestDanger[s] = d
+			}
+		}
+		if s.category != "" && w > 0 {
+			if w > ev.category[s.category+"|"+s.name] {
+				ev.category[s.category+"|"+s.name] = w
+			}
+		}
+	}
+	intentOnly := map[*signal]bool{}
+	for _, s := range order {
+		allIntent := true
+		for _, h := range a.hits {
+			if h.sig == s && !h.negated && !h.intent {
+				allIntent = false
+			}
+		}
+		intentOnly[s] = allIntent
+	}
+	for _, s := range order {
+		w := best[s]
+		switch s.role {
+		case roleExploit:
+			if intentOnly[s] {
+				ev.recruit += w
+			} else {
+				ev.exploit += w
+			}
+		case roleRecruit:
+			ev.recruit += w
+		case roleMissing:
+			ev.recruit += w
+			if w > 0 {
+				ev.missing = true
+			}
+		case roleNoise:
+			ev.noise += w
+		}
+		if strings.Contains(s.indicator, "violence") && len(quoted[s]) > 0 {
+			ev.violence = true
+		}
+		ev.danger += bestDanger[s]
+		if bestDanger[s] > 0 {
+			ev.dangerWords = append(ev.dangerWords, quoted[s]...)
+		}
+	}
+	cat := map[string]float64{}
+	for k, v := range ev.category {
+		c, _, _ := strings.Cut(k, "|")
+		cat[c] += v
+	}
+
+	// Minors.
+	minor, adult := false, false
+	var minorWords []string
+	for _, h := range a.hits {
+		if h.sig.role == roleMinor {
+			minor = true
+			minorWords = append(minorWords, a.quote(h.start, h.end))
+		}
+	}
+	for _, ag := range a.ages {
+		if ag.age < 18 {
+			minor = true
+			minorWords = append(minorWords, a.quote(ag.start, ag.end))
+		} else {
+			adult = true
+		}
+	}
+	_ = adult
+
+	evidenceTotal := ev.exploit + ev.recruit + ev.noise
+	if ev.hedge {
+		evidenceTotal -= 0.25
+	}
+	trafficking := evidenceTotal >= minEvidence
+	pastOnly := ev.past && !ev.present && !ev.now
+	if minor && (ev.now) && ev.exploit > 0 && !pastOnly {
+		ev.danger += minorNowDanger
+		ev.dangerWords = append(ev.dangerWords, "menor explotado en este momento")
+	}
+	if ev.now || ev.soon {
+		if ev.danger > 0 {
+			ev.danger += nowDanger
+		}
+	}
+
+	place := a.place
+	actionable := ev.actionable || (place != nil && placeKinds[place.a.kind] >= 3)
+
+	switch {
+	case !trafficking:
+		t.Urgency = tip.Low
+	case ev.danger >= minDanger:
+		t.Urgency = tip.Critical
+	case !pastOnly && ev.exploit >= minExploitHigh && actionable && !(ev.missing && ev.exploit < minExploitHigh+0.5):
+		t.Urgency = tip.High
+	case !pastOnly && minor && ev.exploit >= minExploitKid && (actionable || ev.exploit >= minExploitHigh):
+		t.Urgency = tip.High
+	default:
+		t.Urgency = tip.Medium
+	}
+	t.ImmediateDanger = t.Urgency == tip.Critical
 	t.Reportable = t.Urgency.Reportable()
+
+	// Category.
+	if t.Urgency == tip.Low {
+		t.Category = tip.CategoryNone
+	} else {
+		bestCat, bestW := tip.CategoryUnknown, 0.0
+		for _, c := range []string{tip.CategorySexual, tip.CategoryLabor, tip.CategoryOther} {
+			if cat[c] > bestW {
+				bestCat, bestW = c, cat[c]
+			}
+		}
+		if bestW < minCategory {
+			bestCat = tip.CategoryUnknown
+		}
+		t.Category = bestCat
+	}
+
+	// A child is flagged in any trafficking tip, and in a low tip only when
+	// the child is the victim of violence.
+	t.Minor = minor && (t.Urgency != tip.Low || ev.violence)
+
+	if place != nil {
+		t.Region, t.Place = place.a.code, place.a.name
+	}
+
+	// Reasons, Spanish first: the decision, then the words behind it.
+	switch t.Urgency {
+	case tip.Critical:
+		reasons = append(reasons, "urgencia crítica: peligro inmediato ("+strings.Join(uniq(ev.dangerWords), ", ")+")")
+	case tip.High:
+		why := "explotación en curso con datos para actuar"
+		if minor && !actionable {
+			why = "menor en explotación en curso"
+		}
+		reasons = append(reasons, "urgencia alta: "+why)
+	case tip.Medium:
+		why := "indicios de trata sin datos para actuar"
+		switch {
+		case pastOnly:
+			why = "situación pasada"
+		case ev.missing:
+			why = "persona desaparecida con indicios de trata"
+		case ev.exploit == 0:
+			why = "oferta, captación o sospecha; sin explotación en curso"
+		}
+		reasons = append(reasons, "urgencia media: "+why)
+	case tip.Low:
+		why := "sin indicios de trata"
+		if ev.noise < 0 {
+			why = "sin indicios de trata; mensaje de otro tipo"
+		}
+		reasons = append(reasons, "urgencia baja: "+why)
+	}
+	if t.Minor {
+		reasons = append(reasons, "menor de edad: "+strings.Join(uniq(minorWords), ", "))
+		addInd("minor")
+	}
+	for _, s := range order {
+		q := quoted[s]
+		if len(q) == 0 {
+			continue
+		}
+		switch s.role {
+		case roleExploit, roleRecruit, roleMissing, roleSupport, roleDanger, roleMove, roleNoise, rolePurpose, rolePast, roleHedge, roleIntent:
+		default:
+			continue
+		}
+		if t.Urgency == tip.Low && s.role != roleNoise {
+			continue
+		}
+		reasons = append(reasons, s.description+": "+strings.Join(q, ", "))
+		if s.weight > 0 || bestDanger[s] > 0 {
+			addInd(s.indicator)
+		}
+	}
+	if t.Urgency != tip.Low {
+		for _, h := range a.hits {
+			if h.negated && h.sig.weight > 0 {
+				reasons = append(reasons, "negación (cuenta menos): "+a.quote(h.start, h.end))
+			}
+		}
+	}
+	if place != nil {
+		reasons = append(reasons, fmt.Sprintf("región %s (%s): %s", t.Region, place.a.name, a.quote(place.start, place.end)))
+	}
+	t.Reasons = reasons
 	return t
 }
 
+// soonNear reports whether a "now" or "soon" word is in the clause of h or
+// a neighbouring one.
+func (e *Engine) soonNear(a *analysis, h hit) bool {
+	for _, o := range a.hits {
+		strong := o.sig.role == roleSoon || (o.sig.role == roleNow && o.sig.danger > 0)
+		if strong && o.clause >= h.clause-1 && o.clause <= h.clause+1 {
+			return true
+		}
+	}
+	return false
+}
+
+func uniq(ss []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Merge combines the decision already stored on a tip with a fresh decision
-// over the whole conversation: automatic urgency never goes down, and minor
-// and immediate danger, once seen, stay.
+// over the whole conversation: automatic urgency never goes down, minor and
+// immediate danger, once seen, stay, and the earlier place is kept when the
+// new decision finds none. Reportable is recomputed from the urgency.
 func Merge(prev, next tip.Triage) tip.Triage {
 	out := next
 	out.Urgency = tip.Max(prev.Urgency, next.Urgency)
+	if !out.Urgency.Valid() {
+		out.Urgency = next.Urgency
+	}
 	out.Minor = prev.Minor || next.Minor
 	out.ImmediateDanger = prev.ImmediateDanger || next.ImmediateDanger
 	if out.Region == "" {
 		out.Region, out.Place = prev.Region, prev.Place
 	}
+	if (out.Category == tip.CategoryNone || out.Category == "") && out.Urgency != tip.Low {
+		out.Category = prev.Category
+		if out.Category == "" || out.Category == tip.CategoryNone {
+			out.Category = tip.CategoryUnknown
+		}
+	}
+	out.Indicators = mergeStrings(prev.Indicators, next.Indicators)
+	out.Reasons = mergeStrings(nil, next.Reasons)
+	if out.Urgency != next.Urgency {
+		out.Reasons = append([]string{fmt.Sprintf("urgencia mantenida en %s por una decisión anterior (la urgencia automática no baja)", out.Urgency)}, out.Reasons...)
+	}
 	out.Reportable = out.Urgency.Reportable()
+	return out
+}
+
+func mergeStrings(a, b []string) []string {
+	out := []string{}
+	seen := map[string]bool{}
+	for _, list := range [][]string{a, b} {
+		for _, s := range list {
+			if !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+	}
 	return out
 }

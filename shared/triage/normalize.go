@@ -1,0 +1,260 @@
+package triage
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// token is one word of a message after normalisation. A raw word can expand
+// into several tokens ("xfa" → "por" "favor"); they share the raw span.
+type token struct {
+	raw    string // the word as written, for reasons
+	start  int    // byte offset of raw in the text
+	end    int
+	norm   string // folded, de-abbreviated form ("kiero" stays, "q" → "que")
+	key    string // phonetic key used for matching ("quiero" and "kiero" → "kiero")
+	num    int    // value of a number token, -1 otherwise
+	clause int    // index of the clause (sentence or line) the token is in
+}
+
+// folder strips accents: NFD, drop combining marks, NFC. A transformer is
+// not safe for concurrent use, so fold builds one per call.
+func fold(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		return strings.ToLower(s)
+	}
+	return strings.ToLower(out)
+}
+
+// collapseRuns shortens runs of three or more identical letters to one
+// ("ayudaaaa" → "ayuda", "noooo" → "no"); doubled letters stay (they are
+// handled by the phonetic key).
+func collapseRuns(s string) string {
+	rs := []rune(s)
+	var b strings.Builder
+	for i := 0; i < len(rs); {
+		j := i
+		for j < len(rs) && rs[j] == rs[i] {
+			j++
+		}
+		n := j - i
+		if n >= 3 && unicode.IsLetter(rs[i]) {
+			n = 1
+		}
+		for k := 0; k < n; k++ {
+			b.WriteRune(rs[i])
+		}
+		i = j
+	}
+	return b.String()
+}
+
+func isVowel(b byte) bool { return b == 'a' || b == 'e' || b == 'i' || b == 'o' || b == 'u' }
+
+// phoneticKey folds spellings that SMS writers mix up in Peruvian Spanish and
+// in Quechua/Aymara loanwords: qu/k/c, c/s/z, v/b, hu/w, ll/y, ge/je,
+// doubled letters. It is applied identically to message words and to every
+// word of the knowledge files, so a lexicon entry written either way matches.
+func phoneticKey(s string) string {
+	if s == "" || (s[0] >= '0' && s[0] <= '9') {
+		return s
+	}
+	var b []byte
+	n := len(s)
+	for i := 0; i < n; i++ {
+		c := s[i]
+		var next byte
+		if i+1 < n {
+			next = s[i+1]
+		}
+		switch c {
+		case 'q':
+			if next == 'u' && i+2 < n && (s[i+2] == 'e' || s[i+2] == 'i') {
+				b = append(b, 'k')
+				i++
+				continue
+			}
+			b = append(b, 'k')
+		case 'c':
+			switch {
+			case next == 'h':
+				b = append(b, 'c', 'h')
+				i++
+			case next == 'e' || next == 'i':
+				b = append(b, 's')
+			default:
+				b = append(b, 'k')
+			}
+		case 'z':
+			b = append(b, 's')
+		case 'v':
+			b = append(b, 'b')
+		case 'w':
+			b = append(b, 'w')
+		case 'h':
+			if next == 'u' && i+2 < n && isVowel(s[i+2]) {
+				b = append(b, 'w')
+				i++
+				continue
+			}
+			b = append(b, 'h')
+		case 'l':
+			if next == 'l' {
+				b = append(b, 'y')
+				i++
+				continue
+			}
+			b = append(b, 'l')
+		case 'g':
+			if next == 'e' || next == 'i' {
+				b = append(b, 'j')
+				continue
+			}
+			b = append(b, 'g')
+		case 'y':
+			if i == n-1 && i > 0 && isVowel(s[i-1]) {
+				b = append(b, 'i')
+				continue
+			}
+			b = append(b, 'y')
+		default:
+			b = append(b, c)
+		}
+	}
+	// collapse doubled letters
+	out := b[:0]
+	for i, c := range b {
+		if i > 0 && c == b[i-1] {
+			continue
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}
+
+// lexer turns text into tokens using the abbreviation and number tables.
+type lexer struct {
+	expand  map[string][]string // folded word → replacement words
+	numbers map[string]int      // folded number word → value
+	noBreak map[string]bool     // abbreviations after which "." does not end a clause
+}
+
+type rawWord struct {
+	text       string
+	start, end int
+	clause     int
+}
+
+// split cuts text into raw words at spaces, punctuation, emoji and at
+// letter/digit boundaries ("15años", "5am"); it numbers clauses, which end at
+// . ! ? ; : ( ) and line breaks, but not at "." after an abbreviation or
+// between digits.
+func (lx *lexer) split(text string) []rawWord {
+	var words []rawWord
+	clause := 0
+	start := -1
+	kind := 0 // 1 letter, 2 digit
+	flush := func(end int) {
+		if start >= 0 {
+			words = append(words, rawWord{text: text[start:end], start: start, end: end, clause: clause})
+			start = -1
+		}
+	}
+	for i, r := range text {
+		k := 0
+		switch {
+		case unicode.IsLetter(r) || unicode.Is(unicode.Mn, r):
+			k = 1
+		case unicode.IsDigit(r):
+			k = 2
+		case (r == '\'' || r == '’') && start >= 0 && kind == 1:
+			// apostrophe inside a word (Quechua/Aymara ejectives: yanapt'ita)
+			next, _ := utf8.DecodeRuneInString(text[i+utf8.RuneLen(r):])
+			if unicode.IsLetter(next) {
+				continue
+			}
+		}
+		if k != 0 {
+			if start >= 0 && k != kind {
+				flush(i)
+			}
+			if start < 0 {
+				start, kind = i, k
+			}
+			continue
+		}
+		prevWord := ""
+		if start >= 0 {
+			prevWord = fold(text[start:i])
+		} else if len(words) > 0 && words[len(words)-1].end == i {
+			prevWord = fold(words[len(words)-1].text)
+		}
+		wasDigit := start >= 0 && kind == 2
+		flush(i)
+		switch r {
+		case '.', ',':
+			next, _ := utf8.DecodeRuneInString(text[i+1:])
+			if wasDigit && unicode.IsDigit(next) {
+				continue
+			}
+			if r == '.' && lx.noBreak[prevWord] {
+				continue
+			}
+			if r == '.' {
+				clause++
+			}
+			if r == ',' {
+				clause++
+			}
+		case '!', '?', ';', ':', '(', ')', '\n', '¡', '¿', '"', '“', '”':
+			clause++
+		}
+	}
+	flush(len(text))
+	return words
+}
+
+// tokens normalises text into matching tokens.
+func (lx *lexer) tokens(text string) []token {
+	raws := lx.split(text)
+	toks := make([]token, 0, len(raws)+4)
+	for _, w := range raws {
+		f := collapseRuns(fold(w.text))
+		parts := []string{f}
+		if rep, ok := lx.expand[f]; ok {
+			parts = rep
+		}
+		for _, p := range parts {
+			t := token{raw: w.text, start: w.start, end: w.end, norm: p, num: -1, clause: w.clause}
+			if v, ok := lx.numbers[phoneticKey(p)]; ok {
+				t.norm = strconv.Itoa(v)
+			}
+			if t.norm != "" && t.norm[0] >= '0' && t.norm[0] <= '9' {
+				if v, err := strconv.Atoi(t.norm); err == nil {
+					t.num = v
+				}
+			}
+			t.key = phoneticKey(t.norm)
+			toks = append(toks, t)
+		}
+	}
+	return toks
+}
+
+// words normalises a knowledge-file phrase the same way as a message, so
+// that entries can be written with accents, abbreviations or number words.
+func (lx *lexer) words(phrase string) []string {
+	var out []string
+	for _, t := range lx.tokens(phrase) {
+		out = append(out, t.key)
+	}
+	return out
+}

@@ -1,0 +1,185 @@
+package triage
+
+import "sort"
+
+// placeHit is one gazetteer alias found in a text, with the role its
+// context gives it: where the situation is, a destination or an origin.
+type placeHit struct {
+	a          *placeAlias
+	start, end int
+	role       string // roleHere, roleTo, roleFrom or ""
+	score      float64
+}
+
+// Scores of a mention by role: the region is where the situation is now, so
+// a destination ("las lleva a Mazuko") or an origin ("chicas de Puno")
+// counts less than a location ("en Wanchaq") or a bare name.
+var roleScore = map[string]float64{roleHere: 3, "": 2, roleTo: 1, roleFrom: 1}
+
+// findPlace returns the mention that best says where the situation is, or
+// nil. Mentions are summed by region; the most specific mention of the
+// winning region names the place. A foreign place can win, and then the
+// region is "" (the contract counts only places in Peru).
+func (e *Engine) findPlace(a *analysis) *placeHit {
+	toks := a.toks
+	var cands []placeHit
+	for _, p := range e.places {
+		for i := range toks {
+			end := e.m.match(p.elems, toks, i, toks[i].clause)
+			if end > i {
+				cands = append(cands, placeHit{a: p, start: i, end: end})
+			}
+		}
+	}
+	// Longest mention first; drop mentions inside a longer one.
+	sort.SliceStable(cands, func(x, y int) bool {
+		lx, ly := cands[x].end-cands[x].start, cands[y].end-cands[y].start
+		if lx != ly {
+			return lx > ly
+		}
+		if placeKinds[cands[x].a.kind] != placeKinds[cands[y].a.kind] {
+			return placeKinds[cands[x].a.kind] > placeKinds[cands[y].a.kind]
+		}
+		return cands[x].start < cands[y].start
+	})
+	taken := make([]bool, len(toks))
+	var hits []placeHit
+	for _, c := range cands {
+		free := true
+		for i := c.start; i < c.end; i++ {
+			if taken[i] {
+				free = false
+			}
+		}
+		if !free {
+			continue
+		}
+		if e.placeRole(a, c, 0) == "street-name" {
+			continue
+		}
+		if c.a.weak && !e.cueRightBefore(a, c.start) {
+			continue
+		}
+		for i := c.start; i < c.end; i++ {
+			taken[i] = true
+		}
+		hits = append(hits, c)
+	}
+	hits = append(hits, e.kmHits(a, taken)...)
+	if len(hits) == 0 {
+		return nil
+	}
+	sort.SliceStable(hits, func(x, y int) bool { return hits[x].start < hits[y].start })
+	// A cue belongs to the nearest place after it: "from Canada visiting
+	// Cusco" gives "from" to Canada only.
+	prevEnd := 0
+	for i := range hits {
+		hits[i].role = e.placeRole(a, hits[i], prevEnd)
+		hits[i].score = roleScore[hits[i].role]
+		prevEnd = hits[i].end
+	}
+
+	total := map[string]float64{}
+	first := map[string]int{}
+	var codes []string
+	for i, h := range hits {
+		c := h.a.code
+		if _, ok := first[c]; !ok {
+			first[c] = i
+			codes = append(codes, c)
+		}
+		total[c] += h.score
+	}
+	win := codes[0]
+	for _, c := range codes[1:] {
+		if total[c] > total[win] {
+			win = c
+		}
+	}
+	var best *placeHit
+	for i := range hits {
+		h := &hits[i]
+		if h.a.code != win {
+			continue
+		}
+		if best == nil || placeKinds[h.a.kind] > placeKinds[best.a.kind] ||
+			(placeKinds[h.a.kind] == placeKinds[best.a.kind] && h.score > best.score) {
+			best = h
+		}
+	}
+	return best
+}
+
+// placeRole reads the words before a mention: the nearest cue within three
+// words of the same clause that starts after the previous place (token
+// after); a cue inside an offer or a plan makes it a destination unless the
+// cue is explicit ("somos de", "cerca a", "leave"). "street-name" means a street named after a place ("jr.
+// Moquegua"), which is not that place.
+func (e *Engine) placeRole(a *analysis, c placeHit, after int) string {
+	role, bestEnd, bestLen := "", -1, 0
+	strong := false
+	intent := false
+	clause := a.toks[c.start].clause
+	for _, h := range a.hits {
+		if h.clause != clause || h.end > c.start {
+			continue
+		}
+		if h.start < after && h.sig.role != roleIntent {
+			continue
+		}
+		switch h.sig.role {
+		case roleStreet:
+			if h.end == c.start && c.a.kind != "street" {
+				return "street-name"
+			}
+		case roleHere, roleTo, roleFrom:
+			if h.end < c.start-3 {
+				continue
+			}
+			l := h.end - h.start
+			if h.end > bestEnd || (h.end == bestEnd && l > bestLen) {
+				role, bestEnd, bestLen = h.sig.role, h.end, l
+				strong = h.sig.danger > 0 // an explicit "here" ("somos de", "cerca a") beats an offer
+			}
+		case roleIntent:
+			intent = true
+		}
+	}
+	if intent && role != roleFrom && !strong {
+		return roleTo
+	}
+	return role
+}
+
+// kmHits geocodes "km NN" on the roads of the km rules ("km 108" → La Pampa).
+func (e *Engine) kmHits(a *analysis, taken []bool) []placeHit {
+	var out []placeHit
+	for i, t := range a.toks {
+		if t.key != "km" || i+1 >= len(a.toks) || taken[i] {
+			continue
+		}
+		n := a.toks[i+1].num
+		for k := range e.kms {
+			r := &e.kms[k]
+			if n >= r.from && n <= r.to {
+				p := &placeAlias{code: r.code, kind: "hotspot", name: r.name}
+				h := placeHit{a: p, start: i, end: i + 2}
+				out = append(out, h)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// cueRightBefore reports whether a place cue ("en", "de", "a"...) ends right
+// before token i: a weak alias (a place name that is also a common word,
+// "Comas", "Belén") counts only then.
+func (e *Engine) cueRightBefore(a *analysis, i int) bool {
+	for _, h := range a.hits {
+		if h.end == i && (h.sig.role == roleHere || h.sig.role == roleTo || h.sig.role == roleFrom) {
+			return true
+		}
+	}
+	return false
+}
