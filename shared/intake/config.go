@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"tipline/shared/campaign"
 
 	"tipline/shared/contact"
 	"tipline/shared/reply"
@@ -14,6 +15,10 @@ import (
 	"tipline/shared/triage"
 	"tipline/shared/twilio"
 )
+
+// AttributionCacheTTL is how long a warm function keeps what it read of
+// campaigns and material codes.
+const AttributionCacheTTL = time.Minute
 
 // Config is the webhook's configuration, read from the environment in
 // Lambda and from flags in the local stack.
@@ -98,9 +103,11 @@ func Wire(c Config, db store.API, log *slog.Logger) (Deps, error) {
 	if err != nil {
 		return Deps{}, err
 	}
+	st := store.New(db, c.Table, nil)
 	return Deps{
-		Store: store.New(db, c.Table, nil), Triage: engine, Replies: book, Contacts: keeper,
-		Validator: twilio.NewValidator(c.AuthToken, c.PublicBaseURL), Log: log,
+		Store: st, Triage: engine, Replies: book, Contacts: keeper,
+		Attributor: campaign.NewAttributor(st, nil, AttributionCacheTTL),
+		Validator:  twilio.NewValidator(c.AuthToken, c.PublicBaseURL), Log: log,
 		Window: c.Window, AccountSID: c.AccountSID,
 	}, nil
 }

@@ -39,13 +39,19 @@ func TestWebhookCost(t *testing.T) {
 	meter := store.NewMeter(db)
 	h := newHarnessOn(t, meter, table, false)
 	from := "+51987650060"
+	// A warm function has the campaign of our number cached.
+	if rec := h.post(form("SM00000000000000000000000000000059", "+51987650069", "hola"), nil); rec.Code != 200 {
+		t.Fatalf("warm-up status %d", rec.Code)
+	}
 	steps := []struct {
 		name      string
 		form      func() (string, string)
 		maxTrips  int
 		maxWrites float64
 	}{
-		{"first message", func() (string, string) { return "SM00000000000000000000000000000060", "en el km 108 tienen a chicas menores" }, 2, 20},
+		{"first message", func() (string, string) {
+			return "SM00000000000000000000000000000060", "en el km 108 tienen a chicas menores"
+		}, 2, 20},
 		{"follow-up", func() (string, string) { return "SM00000000000000000000000000000061", "y no las dejan salir" }, 3, 16},
 		{"replay", func() (string, string) { return "SM00000000000000000000000000000061", "y no las dejan salir" }, 1, 0},
 	}

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"tipline/shared/campaign"
 
 	"tipline/shared/contact"
 	"tipline/shared/reply"
@@ -42,10 +43,17 @@ type Deps struct {
 	Now        tip.Clock
 	IDs        *tip.IDs
 	Rand       io.Reader // for reference codes; nil means crypto/rand
+	// Attributor credits first messages to a campaign material or campaign;
+	// nil: no attribution.
+	Attributor *campaign.Attributor
 	// Interceptors see every signed, well-formed message before it can become
 	// a tip (authority acknowledgements, consent answers…), in order; the first
 	// that handles it answers it.
 	Interceptors []Interceptor
+	// AskConsent, when set, tells whether a tip waits for its reporter's
+	// consent before authorities are told (an adult victim, no danger now):
+	// the reply then asks for it. Nil never asks.
+	AskConsent func(t tip.Triage, text string) bool
 }
 
 // Interceptor may take over an inbound message. It returns handled=false to
@@ -210,14 +218,26 @@ func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inboun
 		return "", tip.E(tip.KindInternal, "intake: seal contact", err)
 	}
 	text := messageText(in)
+	var credit campaign.Attribution
+	if h.d.Attributor != nil {
+		if credit, err = h.d.Attributor.Attribute(ctx, in.To, text); err != nil {
+			return "", err
+		}
+		text = credit.Text // the material code is not part of what triage reads
+	}
 	decision := h.d.Triage.Decide(text)
 	t := &tip.Tip{
 		ID: h.d.IDs.New(now), Ref: ref, Channel: in.Channel, Status: tip.StatusTriaged,
+		CampaignID: credit.CampaignID, MaterialID: credit.MaterialID,
 		To: in.To, ReporterKey: reporter, Contact: sealed, Text: text, Triage: decision,
 		MessageCount: 1, CreatedAt: now, UpdatedAt: now, LastInbound: now, Version: 1,
 	}
 	answer := ""
-	if !optedOut {
+	switch {
+	case optedOut:
+	case h.d.AskConsent != nil && h.d.AskConsent(decision, text):
+		answer = h.d.Replies.FirstAskingConsent(ref, decision)
+	default:
 		answer = h.d.Replies.First(ref, decision)
 	}
 	twimlOut, err := twilio.Reply(answer)
@@ -228,7 +248,8 @@ func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inboun
 	if err != nil {
 		return "", err
 	}
-	log.Info("tip created", "tip_id", t.ID, "urgency", decision.Urgency, "reportable", decision.Reportable,
+	log.Info("tip created", "tip_id", t.ID, "campaign_id", t.CampaignID, "material_id", t.MaterialID,
+		"urgency", decision.Urgency, "reportable", decision.Reportable,
 		"region", decision.Region, "media", len(in.Media), "opted_out", optedOut)
 	return twimlOut, nil
 }
@@ -248,7 +269,12 @@ func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbo
 	}
 	decision := triage.Merge(t.Triage, h.d.Triage.Decide(text))
 	answer := ""
-	if !optedOut {
+	switch {
+	case optedOut:
+	case h.d.AskConsent != nil && h.d.AskConsent(decision, text) && !h.d.AskConsent(t.Triage, t.Text):
+		// Only now does the conversation read as an adult victim's report.
+		answer = h.d.Replies.FollowUpAskingConsent(t.Ref, decision)
+	default:
 		answer = h.d.Replies.FollowUp(t.Ref, decision)
 	}
 	twimlOut, err := twilio.Reply(answer)

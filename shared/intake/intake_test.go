@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"tipline/shared/campaign"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -103,7 +104,7 @@ func newHarnessOn(t testing.TB, db store.API, table string, anonymous bool) *har
 	h := intake.New(intake.Deps{
 		Store: st, Triage: engine, Replies: book, Contacts: keeper,
 		Validator: twilio.NewValidator(testToken, testBaseURL), Log: edge.Logger(logs, "debug"),
-		AccountSID: testAccount, Now: c.now,
+		AccountSID: testAccount, Now: c.now, Attributor: campaign.NewAttributor(st, c.now, time.Minute),
 	})
 	return &harness{t: t, store: st, keeper: keeper, clock: c, logs: logs,
 		lambda: func() lambda.Handler { return lambda.NewHandler(edge.APIGateway(h)) }, http: h}
@@ -478,5 +479,53 @@ func TestLogsCarryNoPersonalData(t *testing.T) {
 		if strings.Contains(logs, s) {
 			t.Errorf("logs contain %q", s)
 		}
+	}
+}
+
+func TestAttribution(t *testing.T) {
+	h := newHarness(t, false)
+	ctx := context.Background()
+	camp := &tip.Campaign{ID: "camp-cus", Name: "Terminales Cusco", Start: "2026-11-01", Numbers: []string{"+51900000000"}}
+	if err := h.store.CreateCampaign(ctx, camp); err != nil {
+		t.Fatal(err)
+	}
+	mat := &tip.Material{ID: "mat-1", CampaignID: "camp-cus", Kind: "poster", Label: "Terminal", Code: "CUS-7K"}
+	if err := h.store.CreateMaterial(ctx, mat); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("a WhatsApp message starting with the prefilled code is credited to the material", func(t *testing.T) {
+		from := "+51987650070"
+		f := form("SM00000000000000000000000000000070", "whatsapp:"+from, "Código CUS-7K. Quiero avisar: en el terminal hay una niña de 13 años sola con un señor")
+		f.Set("To", "whatsapp:+51900000000")
+		if rec := h.post(f, nil); rec.Code != 200 {
+			t.Fatalf("status %d", rec.Code)
+		}
+		tp := h.tipOf(from)
+		if tp.CampaignID != "camp-cus" || tp.MaterialID != "mat-1" {
+			t.Errorf("tip credited to %q/%q, want camp-cus/mat-1", tp.CampaignID, tp.MaterialID)
+		}
+		if strings.Contains(tp.Text, "CUS-7K") || !strings.HasPrefix(tp.Text, "en el terminal") {
+			t.Errorf("tip text %q still carries the code or the prefilled words", tp.Text)
+		}
+	})
+	t.Run("a message without a code to a campaign's number is credited to the campaign", func(t *testing.T) {
+		from := "+51987650071"
+		if rec := h.post(form("SM00000000000000000000000000000071", from, "hay chicas menores en un bar"), nil); rec.Code != 200 {
+			t.Fatalf("status %d", rec.Code)
+		}
+		if tp := h.tipOf(from); tp.CampaignID != "camp-cus" || tp.MaterialID != "" {
+			t.Errorf("tip credited to %q/%q, want camp-cus and no material", tp.CampaignID, tp.MaterialID)
+		}
+	})
+	counters, err := h.store.Counters(ctx, "camp-cus", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	received := 0
+	for _, c := range counters {
+		received += c.Received
+	}
+	if received != 2 {
+		t.Errorf("campaign figures count %d tips received, want 2", received)
 	}
 }
