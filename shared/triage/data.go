@@ -330,6 +330,16 @@ func (e *Engine) load(fsys fs.FS) error {
 	for _, p := range e.places {
 		e.m.addKnown(p.elems)
 	}
+	var all [][]elem
+	for _, p := range e.patterns {
+		all = append(all, p.elems)
+	}
+	e.patternIx = newFirstIndex(all)
+	all = all[:0]
+	for _, p := range e.places {
+		all = append(all, p.elems)
+	}
+	e.placeIx = newFirstIndex(all)
 	return nil
 }
 

@@ -230,8 +230,10 @@ func (m *matcher) altMatches(a alt, t *token) bool {
 	if k == a.key {
 		return true
 	}
-	if t.num < 0 && (k == a.key+"s" || k == a.key+"es") {
-		return true
+	if t.num < 0 && len(k) > len(a.key) && len(k) <= len(a.key)+2 && strings.HasPrefix(k, a.key) {
+		if rest := k[len(a.key):]; rest == "s" || rest == "es" {
+			return true // plural
+		}
 	}
 	if a.fuzzy && t.num < 0 {
 		d := len(k) - len(a.key)

@@ -9,6 +9,7 @@ type placeHit struct {
 	start, end int
 	role       string // roleHere, roleTo, roleFrom or ""
 	score      float64
+	order      int // index in the gazetteer, for a stable order
 }
 
 // Scores of a mention by role: the region is where the situation is now, so
@@ -23,11 +24,15 @@ var roleScore = map[string]float64{roleHere: 3, "": 2, roleTo: 1, roleFrom: 1}
 func (e *Engine) findPlace(a *analysis) *placeHit {
 	toks := a.toks
 	var cands []placeHit
-	for _, p := range e.places {
-		for i := range toks {
+	seen := make([]bool, len(e.places))
+	var buf []int
+	for i := range toks {
+		buf = e.placeIx.candidates(&toks[i], seen, buf)
+		for _, n := range buf {
+			p := e.places[n]
 			end := e.m.match(p.elems, toks, i, toks[i].clause)
 			if end > i {
-				cands = append(cands, placeHit{a: p, start: i, end: end})
+				cands = append(cands, placeHit{a: p, start: i, end: end, order: n})
 			}
 		}
 	}
@@ -40,7 +45,10 @@ func (e *Engine) findPlace(a *analysis) *placeHit {
 		if placeKinds[cands[x].a.kind] != placeKinds[cands[y].a.kind] {
 			return placeKinds[cands[x].a.kind] > placeKinds[cands[y].a.kind]
 		}
-		return cands[x].start < cands[y].start
+		if cands[x].start != cands[y].start {
+			return cands[x].start < cands[y].start
+		}
+		return cands[x].order < cands[y].order
 	})
 	taken := make([]bool, len(toks))
 	var hits []placeHit

@@ -37,6 +37,8 @@ type Engine struct {
 	kms          []kmRule
 	langWords    map[string]map[string]bool
 	langSuffixes map[string][]string
+	patternIx    *firstIndex
+	placeIx      *firstIndex
 }
 
 var (
@@ -80,6 +82,7 @@ type hit struct {
 	clause     int
 	negated    bool
 	intent     bool // inside an offer, a plan or a fear: not happening yet
+	order      int  // index of the pattern, for a stable order
 }
 
 // analysis is everything found in one text.
@@ -94,11 +97,15 @@ type analysis struct {
 
 func (e *Engine) scan(toks []token) []hit {
 	var hits []hit
-	for _, p := range e.patterns {
-		for i := range toks {
+	seen := make([]bool, len(e.patterns))
+	var buf []int
+	for i := range toks {
+		buf = e.patternIx.candidates(&toks[i], seen, buf)
+		for _, n := range buf {
+			p := e.patterns[n]
 			end := e.m.match(p.elems, toks, i, toks[i].clause)
 			if end > i {
-				hits = append(hits, hit{sig: p.sig, start: i, end: end, clause: toks[i].clause})
+				hits = append(hits, hit{sig: p.sig, start: i, end: end, clause: toks[i].clause, order: n})
 			}
 		}
 	}
@@ -106,7 +113,10 @@ func (e *Engine) scan(toks []token) []hit {
 		if hits[a].start != hits[b].start {
 			return hits[a].start < hits[b].start
 		}
-		return hits[a].end > hits[b].end
+		if hits[a].end != hits[b].end {
+			return hits[a].end > hits[b].end
+		}
+		return hits[a].order < hits[b].order
 	})
 	// One hit per signal per region of text: drop hits of a signal inside a
 	// longer hit of the same signal.
@@ -219,7 +229,7 @@ func (e *Engine) Decide(text string) tip.Triage {
 		}
 	}
 
-	best := map[*signal]float64{}     // evidence per signal
+	best := map[*signal]float64{} // evidence per signal
 	bestDanger := map[*signal]float64{}
 	quoted := map[*signal][]string{}
 	quote := func(h hit) {

@@ -1,0 +1,117 @@
+package triage
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/golden.jsonl from the current engine")
+
+func readCorpus(t testing.TB) []Labelled {
+	t.Helper()
+	f, err := os.Open("testdata/corpus.jsonl")
+	if err != nil {
+		t.Fatalf("open corpus: %v", err)
+	}
+	defer f.Close()
+	ls, err := ReadLabelled(f)
+	if err != nil {
+		t.Fatalf("read corpus: %v", err)
+	}
+	return ls
+}
+
+func mustEngine(t testing.TB) *Engine {
+	t.Helper()
+	e, err := New()
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return e
+}
+
+// TestGolden keeps every decision over the regression corpus in
+// testdata/golden.jsonl, so that any change of a decision is visible in review.
+func TestGolden(t *testing.T) {
+	e := mustEngine(t)
+	var buf bytes.Buffer
+	for _, l := range readCorpus(t) {
+		line, err := json.Marshal(Prediction{ID: l.ID, Triage: e.Decide(l.Text)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf.Write(line)
+		buf.WriteByte('\n')
+	}
+	const path = "testdata/golden.jsonl"
+	if *update {
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s (run with -update to create it): %v", path, err)
+	}
+	got := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	wantLines := strings.Split(strings.TrimSpace(string(want)), "\n")
+	if len(got) != len(wantLines) {
+		t.Fatalf("got %d decisions, golden file has %d; run with -update after checking", len(got), len(wantLines))
+	}
+	for i := range got {
+		if got[i] != wantLines[i] {
+			t.Errorf("decision changed:\ngot  %s\nwant %s", got[i], wantLines[i])
+		}
+	}
+}
+
+// TestCorpusTargets holds the engine to the targets on the
+// regression corpus, so a change that trades them away fails here.
+func TestCorpusTargets(t *testing.T) {
+	s, _ := mustEngine(t).Evaluate(readCorpus(t))
+	checks := []struct {
+		name      string
+		got, want float64
+		atMost    bool
+	}{
+		{"critical_recall", s.CriticalRecall, 0.95, false},
+		{"under_triage_rate", s.UnderTriageRate, 0.05, true},
+		{"false_forward_rate", s.FalseForwardRate, 0.05, true},
+		{"region_accuracy", s.RegionAccuracy, 0.90, false},
+		{"urgency_accuracy", s.UrgencyAccuracy, 0.80, false},
+		{"minor_f1", s.MinorF1, 0.90, false},
+	}
+	for _, c := range checks {
+		if (c.atMost && c.got > c.want) || (!c.atMost && c.got < c.want) {
+			t.Errorf("%s = %.3f, want %s %.2f", c.name, c.got, map[bool]string{true: "at most", false: "at least"}[c.atMost], c.want)
+		}
+	}
+}
+
+// TestDecisionsKeepTheContract checks the invariants of every decision.
+func TestDecisionsKeepTheContract(t *testing.T) {
+	e := mustEngine(t)
+	for _, l := range readCorpus(t) {
+		d := e.Decide(l.Text)
+		if d.Reportable != d.Urgency.Reportable() {
+			t.Errorf("%s: reportable %v with urgency %s", l.ID, d.Reportable, d.Urgency)
+		}
+		if d.ImmediateDanger != (d.Urgency == "critical") {
+			t.Errorf("%s: immediate_danger %v with urgency %s", l.ID, d.ImmediateDanger, d.Urgency)
+		}
+		if (d.Urgency == "low") != (d.Category == "none") {
+			t.Errorf("%s: category %q with urgency %s", l.ID, d.Category, d.Urgency)
+		}
+		if len(d.Reasons) == 0 {
+			t.Errorf("%s: no reasons", l.ID)
+		}
+		if d.Region != "" && !strings.HasPrefix(d.Region, "PE-") {
+			t.Errorf("%s: region %q is not ISO 3166-2:PE", l.ID, d.Region)
+		}
+	}
+}
