@@ -222,12 +222,14 @@ func (lx *lexer) split(text string) []rawWord {
 	return words
 }
 
+var apostrophes = strings.NewReplacer("'", "", "’", "")
+
 // tokens normalises text into matching tokens.
 func (lx *lexer) tokens(text string) []token {
 	raws := lx.split(text)
 	toks := make([]token, 0, len(raws)+4)
 	for _, w := range raws {
-		f := collapseRuns(fold(w.text))
+		f := collapseRuns(fold(apostrophes.Replace(w.text)))
 		parts := []string{f}
 		if rep, ok := lx.expand[f]; ok {
 			parts = rep

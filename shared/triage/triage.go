@@ -362,6 +362,17 @@ func (e *Engine) Decide(text string) tip.Triage {
 	}
 	_ = adult
 
+	// A child in a sexual setting is exploitation evidence by itself: for
+	// minors no means are needed (Art. 129-A CP, para. 3).
+	sexualSetting := false
+	for _, h := range a.hits {
+		if h.sig.category == tip.CategorySexual && !h.negated && !h.intent && (h.sig.role == rolePurpose || h.sig.role == roleExploit) {
+			sexualSetting = true
+		}
+	}
+	if minor && sexualSetting && ev.exploit == 0 {
+		ev.exploit += 1
+	}
 	evidenceTotal := ev.exploit + ev.recruit + ev.noise
 	if ev.hedge {
 		evidenceTotal -= 0.25
