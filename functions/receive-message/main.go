@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"tipline/shared/alert"
 	"tipline/shared/edge"
 	"tipline/shared/intake"
 )
@@ -21,16 +22,30 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	alerts, err := alert.ConfigFromEnv(os.Getenv, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	log := edge.Logger(os.Stdout, cfg.LogLevel)
 	awsCfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "aws configuration:", err)
 		os.Exit(1)
 	}
-	h, err := intake.Build(cfg, dynamodb.NewFromConfig(awsCfg), log)
+	db := dynamodb.NewFromConfig(awsCfg)
+	deps, err := intake.Wire(cfg, db, log)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	lambda.Start(edge.APIGateway(h))
+	d, err := alert.Build(alerts, db, log, "")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	// Authorities' messages (acknowledgements) and consent answers never become tips.
+	deps.Interceptors = append(deps.Interceptors, d.Interceptor())
+	deps.AskConsent = alert.NeedsConsent
+	lambda.Start(edge.APIGateway(intake.New(deps)))
 }

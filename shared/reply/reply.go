@@ -35,6 +35,9 @@ type Texts struct {
 	OptOut     string `json:"opt_out"`
 	OptIn      string `json:"opt_in"`
 	Help       string `json:"help"`
+	Consent    string `json:"consent"`     // asks an adult victim whether to tell the authorities
+	ConsentYes string `json:"consent_yes"` // after a yes
+	ConsentNo  string `json:"consent_no"`  // after a no
 }
 
 // Keyword is a single-word command from a reporter.
@@ -55,6 +58,7 @@ type Book struct {
 		kind Keyword
 		lang string
 	}
+	consent map[string]bool // answers to the consent question: yes or no
 }
 
 // Load parses the embedded texts and checks that every key is present and
@@ -63,7 +67,7 @@ func Load() (*Book, error) {
 	b := &Book{texts: map[string]Texts{}, keywords: map[string]struct {
 		kind Keyword
 		lang string
-	}{}}
+	}{}, consent: map[string]bool{}}
 	entries, err := files.ReadDir("texts")
 	if err != nil {
 		return nil, err
@@ -112,6 +116,15 @@ func (b *Book) loadKeywords(raw []byte) error {
 	}
 	kinds := map[string]Keyword{"opt_out": OptOut, "opt_in": OptIn, "help": Help}
 	for kindName, byLang := range k {
+		if yes := kindName == "consent_yes"; yes || kindName == "consent_no" {
+			// Answers only where a question is pending, never commands.
+			for _, words := range byLang {
+				for _, w := range words {
+					b.consent[fold(w)] = yes
+				}
+			}
+			continue
+		}
 		kind, ok := kinds[kindName]
 		if !ok {
 			return fmt.Errorf("reply: keywords.json: unknown command %q", kindName)
@@ -201,4 +214,40 @@ func (b *Book) Command(k Keyword, lang string) string {
 		return x.Help
 	}
 	return ""
+}
+
+// ConsentAnswer reports whether body is an answer to the consent question,
+// and whether it is yes. Whether a question is pending is for the caller to
+// know: otherwise "SI" is an ordinary message.
+func (b *Book) ConsentAnswer(body string) (answer, yes bool) {
+	yes, answer = b.consent[fold(body)]
+	return answer, yes
+}
+
+// FirstAskingConsent is First with the consent question of an adult victim
+// before how to stop messages.
+func (b *Book) FirstAskingConsent(ref string, t tip.Triage) string {
+	x := b.For(t.Language)
+	first := b.First(ref, t)
+	stop := strings.ReplaceAll(x.Stop, "{ref}", ref)
+	if i := strings.LastIndex(first, stop); i >= 0 {
+		return first[:i] + x.Consent + " " + first[i:]
+	}
+	return first + " " + x.Consent
+}
+
+// FollowUpAskingConsent is FollowUp with the consent question, for a
+// conversation that only now shows an adult victim's report.
+func (b *Book) FollowUpAskingConsent(ref string, t tip.Triage) string {
+	return b.FollowUp(ref, t) + " " + b.For(t.Language).Consent
+}
+
+// ConsentReply answers a reporter's yes or no to the consent question.
+func (b *Book) ConsentReply(yes bool, ref, lang string) string {
+	x := b.For(lang)
+	s := x.ConsentNo
+	if yes {
+		s = x.ConsentYes
+	}
+	return strings.ReplaceAll(s, "{ref}", ref)
 }

@@ -1,0 +1,48 @@
+// Command escalate runs every minute on an EventBridge schedule: it sends due
+// alerts, escalates unacknowledged tips and dispatches tips whose stream
+// record was lost. It alone guarantees progress.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"tipline/shared/alert"
+	"tipline/shared/edge"
+)
+
+func main() {
+	cfg, err := alert.ConfigFromEnv(os.Getenv, alert.NeedSend)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	log := edge.Logger(os.Stdout, cfg.LogLevel)
+	awsCfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "aws configuration:", err)
+		os.Exit(1)
+	}
+	d, err := alert.Build(cfg, dynamodb.NewFromConfig(awsCfg), log, "")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	lambda.Start(sweep(d, log))
+}
+
+// sweep is the scheduled handler: one sweep, its counts logged, its errors
+// returned so that they surface in the function's error metric.
+func sweep(d *alert.Dispatcher, log *slog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		res, err := d.Sweep(ctx)
+		log.Info("sweep done", "alerts", res.Alerts, "escalations", res.Escalations, "dispatched", res.Dispatched)
+		return err
+	}
+}

@@ -1,0 +1,36 @@
+// Command message-status is the Lambda behind POST /twilio/status: Twilio's
+// delivery status callbacks for alerts, recorded monotonically.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"tipline/shared/alert"
+	"tipline/shared/edge"
+)
+
+func main() {
+	cfg, err := alert.ConfigFromEnv(os.Getenv, alert.NeedWebhook)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	log := edge.Logger(os.Stdout, cfg.LogLevel)
+	awsCfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "aws configuration:", err)
+		os.Exit(1)
+	}
+	d, err := alert.Build(cfg, dynamodb.NewFromConfig(awsCfg), log, "")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	lambda.Start(edge.APIGateway(d.StatusHandler(cfg.Validator(), cfg.AccountSID)))
+}

@@ -1,0 +1,36 @@
+// Command send-alerts is the DynamoDB Stream consumer that sends pending
+// alerts to authorities through Twilio.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"tipline/shared/alert"
+	"tipline/shared/edge"
+)
+
+func main() {
+	cfg, err := alert.ConfigFromEnv(os.Getenv, alert.NeedSend)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	log := edge.Logger(os.Stdout, cfg.LogLevel)
+	awsCfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "aws configuration:", err)
+		os.Exit(1)
+	}
+	d, err := alert.Build(cfg, dynamodb.NewFromConfig(awsCfg), log, "")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	lambda.Start(d.HandleAlertStream)
+}

@@ -1,0 +1,66 @@
+package alert
+
+import (
+	_ "embed"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+
+	"tipline/shared/tip"
+)
+
+//go:embed data/self-report.txt
+var selfReportFile string
+
+var selfReportPhrases = parsePhrases(selfReportFile)
+
+func parsePhrases(src string) []string {
+	var out []string
+	for _, line := range strings.Split(src, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, " "+normalize(line)+" ")
+	}
+	return out
+}
+
+// normalize lower-cases s, drops accents and turns everything that is not
+// a letter or digit into single spaces.
+func normalize(s string) string {
+	out, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), s)
+	if err != nil {
+		out = s
+	}
+	out = strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return ' '
+	}, out)
+	return strings.Join(strings.Fields(out), " ")
+}
+
+// SelfReport reports whether text reads as written by the person being
+// exploited (first-person phrases from data/self-report.txt).
+func SelfReport(text string) bool {
+	n := " " + normalize(text) + " "
+	for _, p := range selfReportPhrases {
+		if strings.Contains(n, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// NeedsConsent reports whether a tip must wait for its reporter's yes
+// before any authority is told: a reportable tip written by an adult
+// victim with no immediate danger. Tips with a minor or with danger now are
+// forwarded without asking; so is every tip not written in the first person.
+func NeedsConsent(t tip.Triage, text string) bool {
+	return t.Reportable && !t.Minor && !t.ImmediateDanger && SelfReport(text)
+}

@@ -1,0 +1,110 @@
+package alert
+
+import (
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"tipline/shared/tip"
+	"tipline/shared/twilio"
+)
+
+// ParseAlertKey reads the "<tip id>/<authority id>/<contact>" of an alert.
+func ParseAlertKey(s string) (tip.AlertKey, bool) {
+	parts := strings.Split(s, "/")
+	if len(parts) != 3 || parts[0] == "" || !tip.ValidID(parts[1]) {
+		return tip.AlertKey{}, false
+	}
+	n, err := strconv.Atoi(parts[2])
+	if err != nil || n < 0 || n > 99 {
+		return tip.AlertKey{}, false
+	}
+	return tip.AlertKey{TipID: parts[0], AuthorityID: parts[1], Contact: n}, true
+}
+
+// StatusHandler answers Twilio's status callbacks at POST /twilio/status
+// (the alert named in the "alert" query parameter the sender set). The
+// signature is checked as on every webhook; the status is recorded only if
+// it ranks above the recorded one, so callbacks arriving late or twice
+// change nothing. A message that failed or went undelivered moves the
+// alert on to the authority's next contact. accountSID, when set, refuses
+// other accounts.
+func (x *Dispatcher) StatusHandler(v *twilio.Validator, accountSID string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log := x.d.Log.With("request_id", r.Header.Get("X-Request-Id"))
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
+			http.Error(w, "unsupported content type", http.StatusUnsupportedMediaType)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+		if err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			http.Error(w, "malformed form", http.StatusBadRequest)
+			return
+		}
+		if !v.Valid(r, body) {
+			log.Info("status callback refused", "reason", "bad signature")
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		if accountSID != "" && form.Get("AccountSid") != accountSID {
+			log.Info("status callback refused", "reason", "other account")
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		k, ok := ParseAlertKey(r.URL.Query().Get("alert"))
+		sid, status := form.Get("MessageSid"), form.Get("MessageStatus")
+		if status == "" {
+			status = form.Get("SmsStatus")
+		}
+		if !ok || sid == "" {
+			log.Info("status callback ignored", "reason", "no alert or MessageSid")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		code, _ := strconv.Atoi(form.Get("ErrorCode"))
+		log = log.With("tip_id", k.TipID, "authority_id", k.AuthorityID, "contact", k.Contact, "message_sid", sid, "message_status", status)
+		a, recorded, err := x.d.Store.RecordDelivery(r.Context(), k, sid, status, code)
+		switch {
+		case tip.Is(err, tip.KindNotFound):
+			log.Info("status callback for an unknown alert")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		case err != nil:
+			log.Error("status not recorded", "error", err.Error())
+			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+			return
+		case !recorded:
+			log.Info("status callback out of order or repeated: kept the recorded status", "recorded_status", a.Delivery)
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		log.Info("delivery status recorded", "error_code", code)
+		if tip.DeliveryRank(status) == 9 || status == "delivered" || status == "read" {
+			action := "alert." + status
+			if err := x.auditAlert(r.Context(), a, action, map[string]string{"sid": sid, "error_code": strconv.Itoa(code)}); err != nil {
+				log.Error("audit not written", "error", err.Error())
+			}
+		}
+		if tip.DeliveryRank(status) == 9 {
+			if err := x.nextContact(r.Context(), a); err != nil {
+				// Twilio does not retry callbacks reliably; the sweep's
+				// escalation still covers this tier.
+				log.Error("next contact not alerted", "error", err.Error())
+			}
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}

@@ -1,0 +1,113 @@
+package alert
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"tipline/shared/store"
+	"tipline/shared/tip"
+)
+
+// HandleTipStream is the dispatch-alerts function: for each stream record of
+// a tip that is reportable and still triaged, Dispatch. Other records (the
+// template's filter drops most of them) are skipped. Failed records are
+// reported by sequence number, so Lambda retries from there; replays are
+// harmless because Dispatch is idempotent.
+func (x *Dispatcher) HandleTipStream(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	return x.each(ctx, ev, func(img map[string]types.AttributeValue) error {
+		t, err := store.UnmarshalTip(img)
+		if err != nil || !t.Reportable || t.Status != tip.StatusTriaged {
+			return nil
+		}
+		return x.Dispatch(ctx, t.ID)
+	})
+}
+
+// HandleAlertStream is the send-alerts function: for each stream record of a
+// pending alert, SendAlert. A pending alert not yet due (a retry after
+// backoff) is not claimable and waits for the sweep.
+func (x *Dispatcher) HandleAlertStream(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	return x.each(ctx, ev, func(img map[string]types.AttributeValue) error {
+		a, err := store.UnmarshalAlert(img)
+		if err != nil || a.Status != tip.AlertPending {
+			return nil
+		}
+		return x.SendAlert(ctx, a.Key())
+	})
+}
+
+func (x *Dispatcher) each(ctx context.Context, ev events.DynamoDBEvent, fn func(map[string]types.AttributeValue) error) (events.DynamoDBEventResponse, error) {
+	var resp events.DynamoDBEventResponse
+	for _, rec := range ev.Records {
+		// INSERT and MODIFY carry the new image; REMOVE and TTL deletions
+		// (eventName UNKNOWN_TO_SDK_VERSION on DynamoDB Local) have nothing to do.
+		if (rec.EventName != "INSERT" && rec.EventName != "MODIFY") || len(rec.Change.NewImage) == 0 {
+			continue
+		}
+		img, err := Image(rec.Change.NewImage)
+		if err == nil {
+			err = fn(img)
+		}
+		if err != nil {
+			x.d.Log.Error("stream record failed", "sequence_number", rec.Change.SequenceNumber, "event_id", rec.EventID, "error", err.Error())
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
+		}
+	}
+	return resp, nil
+}
+
+// Image converts a stream record's image (aws-lambda-go's attribute values)
+// into the SDK's attribute values that the store decodes.
+func Image(in map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
+	out := make(map[string]types.AttributeValue, len(in))
+	for k, v := range in {
+		av, err := attributeValue(v)
+		if err != nil {
+			return nil, fmt.Errorf("alert: stream image attribute %s: %w", k, err)
+		}
+		out[k] = av
+	}
+	return out, nil
+}
+
+func attributeValue(v events.DynamoDBAttributeValue) (types.AttributeValue, error) {
+	switch v.DataType() {
+	case events.DataTypeString:
+		return &types.AttributeValueMemberS{Value: v.String()}, nil
+	case events.DataTypeNumber:
+		return &types.AttributeValueMemberN{Value: v.Number()}, nil
+	case events.DataTypeBinary:
+		return &types.AttributeValueMemberB{Value: v.Binary()}, nil
+	case events.DataTypeBoolean:
+		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}, nil
+	case events.DataTypeNull:
+		return &types.AttributeValueMemberNULL{Value: true}, nil
+	case events.DataTypeStringSet:
+		return &types.AttributeValueMemberSS{Value: v.StringSet()}, nil
+	case events.DataTypeNumberSet:
+		return &types.AttributeValueMemberNS{Value: v.NumberSet()}, nil
+	case events.DataTypeBinarySet:
+		return &types.AttributeValueMemberBS{Value: v.BinarySet()}, nil
+	case events.DataTypeList:
+		l := v.List()
+		out := make([]types.AttributeValue, 0, len(l))
+		for _, e := range l {
+			av, err := attributeValue(e)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, av)
+		}
+		return &types.AttributeValueMemberL{Value: out}, nil
+	case events.DataTypeMap:
+		m, err := Image(v.Map())
+		if err != nil {
+			return nil, err
+		}
+		return &types.AttributeValueMemberM{Value: m}, nil
+	}
+	return nil, fmt.Errorf("unknown data type %v", v.DataType())
+}
