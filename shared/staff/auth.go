@@ -121,7 +121,7 @@ func (l LocalTokens) Authenticate(r *http.Request) (Principal, error) {
 	for k, v := range claims {
 		flat[k] = claimString(v)
 	}
-	return principal(flat)
+	return PrincipalFromClaims(flat)
 }
 
 // Issue returns a signed token for a user.
@@ -157,7 +157,7 @@ func (g GatewayClaims) Authenticate(r *http.Request) (Principal, error) {
 	if g.Issuer != "" && c["iss"] != g.Issuer {
 		return Principal{}, ErrUnauthenticated
 	}
-	return principal(c)
+	return PrincipalFromClaims(c)
 }
 
 func bearer(r *http.Request) (string, bool) {
@@ -169,8 +169,10 @@ func bearer(r *http.Request) (string, bool) {
 	return strings.TrimSpace(tok), true
 }
 
-// principal reads a principal from flattened claims.
-func principal(c map[string]string) (Principal, error) {
+// PrincipalFromClaims reads a principal from claims as API Gateway passes
+// them (every value a string, lists as "[a b]"). Errors: ErrUnauthenticated
+// without a subject.
+func PrincipalFromClaims(c map[string]string) (Principal, error) {
 	p := Principal{Subject: c["sub"], Name: c[ClaimUsername]}
 	if p.Subject == "" {
 		return Principal{}, ErrUnauthenticated
