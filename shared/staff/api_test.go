@@ -201,7 +201,7 @@ func TestDetail(t *testing.T) {
 	var d struct {
 		Text     string `json:"text"`
 		Messages []struct {
-			Body  string `json:"body"`
+			Body  string                 `json:"body"`
 			Media []struct{ URL string } `json:"media"`
 		} `json:"messages"`
 		Alerts []any `json:"alerts"`

@@ -79,7 +79,10 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"listing the authorities", "GET", func() string { return "/api/authorities" }, nil,
 			[]int{unauth, denied, denied, denied, denied, ok}},
 		{"adding an authority", "POST", func() string { return "/api/authorities" },
-			func(c int) any { k := next(); return strings.Replace(strings.Replace(authority, "%s", strconv.Itoa(k), 1), "%04d", pad(k), 1) },
+			func(c int) any {
+				k := next()
+				return strings.Replace(strings.Replace(authority, "%s", strconv.Itoa(k), 1), "%04d", pad(k), 1)
+			},
 			[]int{unauth, denied, denied, denied, denied, created}},
 		{"replacing an authority", "PUT", func() string { return "/api/authorities/fistrap-put" },
 			func(c int) any { return strings.Replace(strings.Replace(authority, "%s", "put", 1), "%04d", "9999", 1) },
