@@ -279,7 +279,7 @@ func (e *Engine) Decide(text string) tip.Triage {
 		if w > best[s] || (w < 0 && w < best[s]) {
 			best[s] = w
 		}
-		if s.danger > 0 && s.role != roleNow {
+		if s.danger > 0 && s.role != roleNow && s.role != roleHere {
 			d := s.danger
 			if h.negated {
 				d /= 2 // negation lowers confidence, never erases danger
