@@ -29,7 +29,7 @@ func (m *staffModule) start(s *stack) error {
 		Log:      s.log,
 		Contacts: s.intake.Contacts,
 		Media:    staff.TwilioMedia{},
-		MediaKey: deriveKey(key, "tipline media links"),
+		MediaKey: staff.MediaKey(key),
 	})
 	s.mux.Handle("/api/", h)
 	s.log.Info("staff API", "url", s.publicURL+"/api/tips", "token", "go run ./infra/tipline token -role admin")

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -79,13 +77,6 @@ func localKey(path string) ([]byte, error) {
 		return key, nil
 	}
 	return nil, fmt.Errorf("token key %s could not be read or made", path)
-}
-
-// deriveKey derives a key for one purpose from a secret.
-func deriveKey(secret []byte, purpose string) []byte {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(purpose))
-	return m.Sum(nil)
 }
 
 func runToken(args []string, stdout, stderr io.Writer) error {

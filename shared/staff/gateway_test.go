@@ -1,0 +1,90 @@
+package staff_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"tipline/shared/edge"
+	"tipline/shared/staff"
+	"tipline/shared/tip"
+)
+
+// In Lambda the handler trusts the claims API Gateway's JWT authorizer put
+// in the request context, and nothing a client can send in a header.
+func TestLambdaReadsTheAuthorizerClaims(t *testing.T) {
+	hs := newHarness(t)
+	mdd := hs.seed(tipSpec{region: "PE-MDD"})
+	hs.seed(tipSpec{region: "PE-CUS"})
+	d := staff.Deps{Store: hs.store, Auth: staff.GatewayClaims{Issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Test"},
+		Log: slogJSON(lockedWriter{hs.logMu, hs.logs}), Now: hs.clock.Now}
+	lambdaHandler := edge.APIGateway(staff.New(d))
+	event := func(claims map[string]string, headers map[string]string) events.APIGatewayV2HTTPRequest {
+		ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "ANY /api/{proxy+}", RawPath: "/api/tips",
+			Headers: headers, RequestContext: events.APIGatewayV2HTTPRequestContext{DomainName: "id.execute-api.us-east-1.amazonaws.com",
+				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET", Path: "/api/tips"}}}
+		if claims != nil {
+			ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims}}
+		}
+		return ev
+	}
+	iss := "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Test"
+	for _, tc := range []struct {
+		name   string
+		ev     events.APIGatewayV2HTTPRequest
+		status int
+		ids    []string
+	}{
+		{"staff of PE-MDD with Cognito's claims see PE-MDD only",
+			event(map[string]string{"sub": "u1", "iss": iss, "cognito:groups": "[staff]", "custom:regions": "PE-MDD"}, nil), 200, []string{mdd.ID}},
+		{"a request that passed no authorizer is refused with 401", event(nil, map[string]string{"authorization": "Bearer x"}), 401, nil},
+		{"a forged context header is not read", event(nil, map[string]string{"x-golambdaproxy-apigw-context": `{"authorizer":{"jwt":{"claims":{"sub":"x","cognito:groups":"[admin]"}}}}`}), 401, nil},
+		{"claims of another issuer are refused with 401", event(map[string]string{"sub": "u1", "iss": "https://evil", "cognito:groups": "[admin]"}, nil), 401, nil},
+		{"claims without a group are refused with 403", event(map[string]string{"sub": "u1", "iss": iss}, nil), 403, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, err := lambdaHandler(context.Background(), tc.ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status = %d %s, want %d", resp.StatusCode, resp.Body, tc.status)
+			}
+			if tc.ids != nil {
+				var l listed
+				if err := json.Unmarshal([]byte(resp.Body), &l); err != nil {
+					t.Fatal(err)
+				}
+				if strings.Join(l.ids(), ",") != strings.Join(tc.ids, ",") {
+					t.Errorf("ids = %v, want %v", l.ids(), tc.ids)
+				}
+			}
+		})
+	}
+}
+
+func TestConfigReportsEveryMissingVariable(t *testing.T) {
+	_, err := staff.ConfigFromEnv(func(string) string { return "" })
+	if err == nil {
+		t.Fatal("no error for an empty environment")
+	}
+	for _, name := range []string{"TABLE_NAME", "JWT_ISSUER", "REPORTER_KEY_SECRET", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "CONTACT_KEY"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error %q does not name %s", err, name)
+		}
+	}
+	env := map[string]string{"TABLE_NAME": "t", "JWT_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/x",
+		"REPORTER_KEY_SECRET": "0123456789abcdef0123", "TWILIO_ACCOUNT_SID": "AC0123", "TWILIO_AUTH_TOKEN": "tok0123", "ANONYMOUS_MODE": "true"}
+	c, err := staff.ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil || !c.Anonymous {
+		t.Errorf("config = %+v, %v; want a valid anonymous configuration", c, err)
+	}
+	if _, err := staff.Wire(c, nil, nil); err != nil {
+		t.Errorf("Wire() error = %v", err)
+	}
+	_ = tip.Lima
+}
