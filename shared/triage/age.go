@@ -70,6 +70,12 @@ func (e *Engine) findAges(a *analysis) []ageHit {
 		if n == 0 {
 			continue
 		}
+		if _, ok := has(startsAt, i+1, rolePerson); ok {
+			continue // a count of people ("tiene 3 niñitos"), not an age
+		}
+		if _, ok := has(startsAt, i+1, roleMinor); ok {
+			continue
+		}
 		if cue, ok := has(endsAt, i, roleAgeCue); ok && cue.clause == toks[i].clause {
 			next := i + 1
 			strong := cue.sig.weight > 0 && (next >= len(toks) || toks[next].clause != toks[i].clause || connector[toks[next].key] || toks[next].num >= 0)

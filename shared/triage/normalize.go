@@ -21,7 +21,12 @@ type token struct {
 	key    string // phonetic key used for matching ("quiero" and "kiero" → "kiero")
 	num    int    // value of a number token, -1 otherwise
 	clause int    // index of the clause (sentence or line) the token is in
+	stem   string // key without a Quechua case ending (-pi, -man, -manta, -kama), or ""
 }
+
+// quechuaCases are case endings glued to names in Quechua ("Cuscopi" = in
+// Cusco, "Limaman" = to Lima).
+var quechuaCases = []string{"manta", "kama", "man", "pi"}
 
 // folder strips accents: NFD, drop combining marks, NFC. A transformer is
 // not safe for concurrent use, so fold builds one per call.
@@ -245,6 +250,14 @@ func (lx *lexer) tokens(text string) []token {
 				}
 			}
 			t.key = phoneticKey(t.norm)
+			if t.num < 0 {
+				for _, c := range quechuaCases {
+					if len(t.norm) >= len(c)+4 && strings.HasSuffix(t.norm, c) {
+						t.stem = phoneticKey(t.norm[:len(t.norm)-len(c)])
+						break
+					}
+				}
+			}
 			toks = append(toks, t)
 		}
 	}

@@ -19,7 +19,8 @@ import (
 // abbreviations, number words, phonetic key), so "kitaron" and "quitaron"
 // are the same entry and "quince" is the number 15. A literal word also
 // matches its plural (+s, +es). Long words (7+ letters after folding) match
-// with one typo unless marked "=".
+// with one typo unless marked "=". Plurals apply to words of 3+ letters
+// ("no" does not match "nos").
 
 const maxGap = 4
 
@@ -230,7 +231,10 @@ func (m *matcher) altMatches(a alt, t *token) bool {
 	if k == a.key {
 		return true
 	}
-	if t.num < 0 && len(k) > len(a.key) && len(k) <= len(a.key)+2 && strings.HasPrefix(k, a.key) {
+	if t.stem != "" && t.stem == a.key {
+		return true // Quechua case ending: "Maldonadopi" is "Maldonado"
+	}
+	if t.num < 0 && len(a.key) >= 3 && len(k) > len(a.key) && len(k) <= len(a.key)+2 && strings.HasPrefix(k, a.key) {
 		if rest := k[len(a.key):]; rest == "s" || rest == "es" {
 			return true // plural
 		}

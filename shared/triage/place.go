@@ -18,8 +18,9 @@ type placeHit struct {
 var roleScore = map[string]float64{roleHere: 3, "": 2, roleTo: 1, roleFrom: 1}
 
 // findPlace returns the mention that best says where the situation is, or
-// nil. Mentions are summed by region; the most specific mention of the
-// winning region names the place. A foreign place can win, and then the
+// nil. Mentions are summed by region; the best mention of the winning
+// region (a location before a destination or origin, then the most
+// specific) names the place. A foreign place can win, and then the
 // region is "" (the contract counts only places in Peru).
 func (e *Engine) findPlace(a *analysis) *placeHit {
 	toks := a.toks
@@ -110,19 +111,21 @@ func (e *Engine) findPlace(a *analysis) *placeHit {
 		if h.a.code != win {
 			continue
 		}
-		if best == nil || placeKinds[h.a.kind] > placeKinds[best.a.kind] ||
-			(placeKinds[h.a.kind] == placeKinds[best.a.kind] && h.score > best.score) {
+		// Where it happens before where they go or come from, then the most specific.
+		located := func(p *placeHit) bool { return p.score >= roleScore[""] }
+		if best == nil || (located(h) && !located(best)) ||
+			(located(h) == located(best) && placeKinds[h.a.kind] > placeKinds[best.a.kind]) {
 			best = h
 		}
 	}
 	return best
 }
 
-// placeRole reads the words before a mention: the nearest cue within three
-// words of the same clause that starts after the previous place (token
-// after); a cue inside an offer or a plan makes it a destination unless the
-// cue is explicit ("somos de", "cerca a", "leave"). "street-name" means a street named after a place ("jr.
-// Moquegua"), which is not that place.
+// placeRole reads the words before a mention: the nearest cue at most one
+// word before it, in the same clause, after the previous place (token
+// after). A cue inside an offer or a plan makes it a destination unless the
+// cue is explicit ("somos de", "cerca a", "leave"). "street-name" means a
+// street named after a place ("jr. Moquegua"), which is not that place.
 func (e *Engine) placeRole(a *analysis, c placeHit, after int) string {
 	role, bestEnd, bestLen := "", -1, 0
 	strong := false
@@ -141,7 +144,7 @@ func (e *Engine) placeRole(a *analysis, c placeHit, after int) string {
 				return "street-name"
 			}
 		case roleHere, roleTo, roleFrom:
-			if h.end < c.start-3 {
+			if h.end < c.start-1 {
 				continue
 			}
 			l := h.end - h.start
