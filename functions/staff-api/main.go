@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -11,13 +12,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"tipline/shared/alert"
 	"tipline/shared/edge"
 	"tipline/shared/staff"
 )
 
 func main() {
-	cfg, err := staff.ConfigFromEnv(os.Getenv)
-	if err != nil {
+	cfg, err1 := staff.ConfigFromEnv(os.Getenv)
+	alerts, err2 := alert.ConfigFromEnv(os.Getenv, 0) // manual forwards write alerts; send-alerts sends them
+	if err := errors.Join(err1, err2); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -27,7 +30,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "aws configuration:", err)
 		os.Exit(1)
 	}
-	deps, err := staff.Wire(cfg, dynamodb.NewFromConfig(awsCfg), log)
+	db := dynamodb.NewFromConfig(awsCfg)
+	deps, err := staff.Wire(cfg, db, log)
+	if err == nil {
+		deps.Forwarder, err = alert.Build(alerts, db, log, "")
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

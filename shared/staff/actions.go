@@ -49,10 +49,6 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, p Principal) e
 		}
 		return err
 	}
-	if err := h.d.Store.AddAudit(ctx, tip.Audit{TipID: t.ID, At: h.d.Now(), Actor: p.Actor(), Action: "forward",
-		Detail: map[string]string{"authority_id": b.AuthorityID}}); err != nil {
-		return err
-	}
 	h.log(ctx).Info("tip forwarded by hand", "tip_id", t.ID, "authority_id", b.AuthorityID)
 	writeJSON(w, http.StatusAccepted, map[string]string{"tip_id": t.ID, "authority_id": b.AuthorityID, "status": "forwarding"})
 	return nil

@@ -25,8 +25,10 @@ import (
 	"tipline/shared/tip"
 )
 
-// Forwarder sends a tip to an authority through the alert pipeline.
-// Errors: not found (tip or authority), invalid, conflict, transient.
+// Forwarder sends a tip to an authority through the alert pipeline and
+// records the forward, with the actor, in the tip's audit trail
+// (*alert.Dispatcher does both). Errors: not found (tip or authority),
+// invalid (an inactive authority, one without contacts), transient.
 type Forwarder interface {
 	Forward(ctx context.Context, tipID, authorityID, actor string) error
 }
