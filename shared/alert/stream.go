@@ -41,6 +41,9 @@ func (x *Dispatcher) HandleAlertStream(ctx context.Context, ev events.DynamoDBEv
 
 func (x *Dispatcher) each(ctx context.Context, ev events.DynamoDBEvent, fn func(map[string]types.AttributeValue) error) (events.DynamoDBEventResponse, error) {
 	var resp events.DynamoDBEventResponse
+	defer func() {
+		x.d.Log.Debug("stream batch", "records", len(ev.Records), "failed", len(resp.BatchItemFailures))
+	}()
 	for _, rec := range ev.Records {
 		// INSERT and MODIFY carry the new image; REMOVE and TTL deletions
 		// (eventName UNKNOWN_TO_SDK_VERSION on DynamoDB Local) have nothing to do.
