@@ -62,7 +62,8 @@ type Config struct {
 	// MaxAttempts bounds sends of one alert after transient failures.
 	MaxAttempts int
 	// Grace is how long the sweep leaves a reportable tip to the stream
-	// before dispatching it itself.
+	// before dispatching it itself (0: at once, for a stack without stream;
+	// the functions use DefaultGrace).
 	Grace time.Duration
 	// Batch bounds the work one sweep takes of each kind.
 	Batch int
@@ -122,7 +123,9 @@ type Dispatcher struct {
 	c   Config
 	d   Deps
 	dir directory
-	mu  sync.Mutex // guards d.Rand
+	mu  sync.Mutex // guards d.Rand and lastStamp
+
+	lastStamp time.Time
 }
 
 // New returns a dispatcher. It does no I/O.

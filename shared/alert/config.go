@@ -53,6 +53,7 @@ func ConfigFromEnv(getenv func(string) string, needs Needs) (Env, error) {
 	e.WhatsAppFrom = getenv("ALERT_WHATSAPP_FROM")
 	e.WhatsAppContentSID = getenv("ALERT_WHATSAPP_CONTENT_SID")
 	e.CampaignContact = getenv("CAMPAIGN_CONTACT")
+	e.Grace = DefaultGrace
 	required := map[string]string{"TABLE_NAME": e.Table}
 	if needs&(NeedSend|NeedWebhook) != 0 {
 		required["TWILIO_ACCOUNT_SID"] = e.AccountSID

@@ -16,8 +16,22 @@ import (
 // retries bounds the read-modify-write loops that lose optimistic races.
 const retries = 5
 
-func audit(actor, action string, detail map[string]string) tip.Audit {
-	return tip.Audit{Actor: actor, Action: action, Detail: detail}
+// audit is an entry of the tip's trail, stamped with a time no earlier
+// than the dispatcher's previous entry: entries written in one instant
+// (a pinned clock, a coarse one) must not share a key.
+func (x *Dispatcher) audit(actor, action string, detail map[string]string) tip.Audit {
+	return tip.Audit{At: x.stamp(), Actor: actor, Action: action, Detail: detail}
+}
+
+func (x *Dispatcher) stamp() time.Time {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	now := x.d.Now()
+	if !now.After(x.lastStamp) {
+		now = x.lastStamp.Add(time.Microsecond)
+	}
+	x.lastStamp = now
+	return now
 }
 
 // Dispatch forwards a reportable tip that has not been forwarded yet: it
@@ -72,7 +86,7 @@ func (x *Dispatcher) dispatch(ctx context.Context, tipID string) error {
 			return nil
 		}
 		r.State, r.Consent = tip.RouteAwaitingConsent, "asked"
-		if err := x.d.Store.SaveRoute(ctx, &r, audit("system", "consent.asked", nil)); err != nil {
+		if err := x.d.Store.SaveRoute(ctx, &r, x.audit("system", "consent.asked", nil)); err != nil {
 			return err
 		}
 		log.Info("alert waits for consent")
@@ -85,7 +99,7 @@ func (x *Dispatcher) dispatch(ctx context.Context, tipID string) error {
 	targets, ruleIDs := Plan(t.Triage, rules, authorities)
 	if len(targets) == 0 {
 		r.State = tip.RouteUnrouted
-		if err := x.d.Store.SaveRoute(ctx, &r, audit("system", "route.none", map[string]string{
+		if err := x.d.Store.SaveRoute(ctx, &r, x.audit("system", "route.none", map[string]string{
 			"region": t.Region, "category": t.Category, "urgency": string(t.Urgency), "minor": strconv.FormatBool(t.Minor)})); err != nil {
 			return err
 		}
@@ -100,7 +114,7 @@ func (x *Dispatcher) dispatch(ctx context.Context, tipID string) error {
 	detail := map[string]string{"rules": strings.Join(ruleIDs, ","), "tier": strconv.Itoa(r.Tier),
 		"authorities": strings.Join(authoritiesAt(targets, r.Tier), ","), "urgency": string(t.Urgency),
 		"region": t.Region, "minor": strconv.FormatBool(t.Minor), "consent": r.Consent}
-	if err := x.d.Store.SaveRoute(ctx, &r, audit("system", "route", detail)); err != nil {
+	if err := x.d.Store.SaveRoute(ctx, &r, x.audit("system", "route", detail)); err != nil {
 		return err
 	}
 	log.Info("tip routed", "rules", strings.Join(ruleIDs, ","), "tier", r.Tier, "targets", len(targets))
@@ -146,7 +160,7 @@ func (x *Dispatcher) writeAlert(ctx context.Context, tipID string, tg tip.Target
 		return err
 	}
 	x.d.Log.Info("alert queued", "tip_id", tipID, "authority_id", tg.AuthorityID, "contact", tg.Contact, "tier", tg.Tier)
-	return x.d.Store.AddAudit(ctx, tip.Audit{TipID: tipID, At: x.d.Now(), Actor: actor, Action: "alert.queued",
+	return x.d.Store.AddAudit(ctx, tip.Audit{TipID: tipID, At: x.stamp(), Actor: actor, Action: "alert.queued",
 		Detail: map[string]string{"authority": tg.AuthorityID, "contact": strconv.Itoa(tg.Contact), "tier": strconv.Itoa(tg.Tier), "channel": string(tg.Channel)}})
 }
 
@@ -157,7 +171,7 @@ func (x *Dispatcher) markForwarded(ctx context.Context, t *tip.Tip, actor string
 			return nil
 		}
 		t.Status = tip.StatusForwarded
-		err := x.d.Store.SaveTip(ctx, t, audit(actor, "forwarded", nil))
+		err := x.d.Store.SaveTip(ctx, t, x.audit(actor, "forwarded", nil))
 		if !errors.Is(err, store.ErrStale) {
 			return err
 		}
@@ -218,7 +232,7 @@ func (x *Dispatcher) Forward(ctx context.Context, tipID, authorityID, actor stri
 			}
 		}
 		r.Tier = base
-		err = x.d.Store.SaveRoute(ctx, &r, audit(actor, "forward", map[string]string{"authority": authorityID, "tier": strconv.Itoa(base),
+		err = x.d.Store.SaveRoute(ctx, &r, x.audit(actor, "forward", map[string]string{"authority": authorityID, "tier": strconv.Itoa(base),
 			"contacts_added": strconv.Itoa(added)}))
 		if errors.Is(err, store.ErrStale) {
 			continue
@@ -266,7 +280,7 @@ func (x *Dispatcher) Escalate(ctx context.Context, tipID string) error {
 				r.State = tip.RouteAcknowledged
 			}
 			r.EscalateAt = time.Time{}
-			err = x.d.Store.SaveRoute(ctx, &r, audit("system", "escalation.stopped", map[string]string{"status": string(t.Status)}))
+			err = x.d.Store.SaveRoute(ctx, &r, x.audit("system", "escalation.stopped", map[string]string{"status": string(t.Status)}))
 			if errors.Is(err, store.ErrStale) {
 				continue
 			}
@@ -280,7 +294,7 @@ func (x *Dispatcher) Escalate(ctx context.Context, tipID string) error {
 		}
 		if next == 0 {
 			r.State, r.EscalateAt = tip.RouteExhausted, time.Time{}
-			err = x.d.Store.SaveRoute(ctx, &r, audit("system", "escalation.exhausted", map[string]string{"tier": strconv.Itoa(r.Tier)}))
+			err = x.d.Store.SaveRoute(ctx, &r, x.audit("system", "escalation.exhausted", map[string]string{"tier": strconv.Itoa(r.Tier)}))
 			if errors.Is(err, store.ErrStale) {
 				continue
 			}
@@ -295,7 +309,7 @@ func (x *Dispatcher) Escalate(ctx context.Context, tipID string) error {
 		if x.escalateAfter(t.Urgency) == 0 {
 			r.EscalateAt = time.Time{}
 		}
-		err = x.d.Store.SaveRoute(ctx, &r, audit("system", "escalate", map[string]string{"from_tier": strconv.Itoa(from),
+		err = x.d.Store.SaveRoute(ctx, &r, x.audit("system", "escalate", map[string]string{"from_tier": strconv.Itoa(from),
 			"tier": strconv.Itoa(next), "authorities": strings.Join(authoritiesAt(r.Targets, next), ",")}))
 		if errors.Is(err, store.ErrStale) {
 			continue
@@ -336,31 +350,40 @@ func (x *Dispatcher) nextContact(ctx context.Context, failed tip.Alert) error {
 			if err := x.writeAlert(ctx, failed.TipID, tg, "system"); err != nil {
 				return err
 			}
-			return x.d.Store.AddAudit(ctx, tip.Audit{TipID: failed.TipID, At: x.d.Now(), Actor: "system", Action: "alert.next_contact",
+			return x.d.Store.AddAudit(ctx, tip.Audit{TipID: failed.TipID, At: x.stamp(), Actor: "system", Action: "alert.next_contact",
 				Detail: map[string]string{"authority": tg.AuthorityID, "failed_contact": strconv.Itoa(failed.Contact), "contact": strconv.Itoa(tg.Contact)}})
 		}
 	}
-	for _, a := range alerts {
-		if a.Tier == r.Tier && a.Status != tip.AlertFailed && !(a.Status == tip.AlertSent && tip.DeliveryRank(a.Delivery) == 9) {
-			return nil // someone in this tier may still read it
+	// When nobody up to the route's tier can be reached any more, escalate
+	// without waiting, tier after tier, until someone may read it or no
+	// tier is left.
+	for round := 0; round < 10; round++ {
+		if r.State != tip.RouteRouted {
+			return nil
 		}
-	}
-	// Nobody of this tier can be reached: escalate without waiting.
-	for attempt := 0; attempt < retries; attempt++ {
+		alive := slices.ContainsFunc(alerts, func(a tip.Alert) bool {
+			return a.Tier <= r.Tier && a.Status != tip.AlertFailed && a.Status != tip.AlertCancelled &&
+				!(a.Status == tip.AlertSent && tip.DeliveryRank(a.Delivery) == 9)
+		})
+		if alive {
+			return nil
+		}
 		r.EscalateAt = x.d.Now()
-		err = x.d.Store.SaveRoute(ctx, &r, audit("system", "escalation.early", map[string]string{"tier": strconv.Itoa(r.Tier), "reason": "no contact reachable"}))
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, store.ErrStale) {
+		err = x.d.Store.SaveRoute(ctx, &r, x.audit("system", "escalation.early", map[string]string{"tier": strconv.Itoa(r.Tier), "reason": "no contact reachable"}))
+		if err != nil && !errors.Is(err, store.ErrStale) {
 			return err
+		}
+		if err == nil {
+			if err := x.Escalate(ctx, failed.TipID); err != nil {
+				return err
+			}
 		}
 		if r, err = x.d.Store.Route(ctx, failed.TipID); err != nil {
 			return err
 		}
-		if r.State != tip.RouteRouted {
-			return nil
+		if alerts, err = x.d.Store.Alerts(ctx, failed.TipID); err != nil {
+			return err
 		}
 	}
-	return x.Escalate(ctx, failed.TipID)
+	return nil
 }

@@ -105,7 +105,7 @@ func (x *Dispatcher) Acknowledge(ctx context.Context, tipID, authorityID, messag
 			break
 		}
 		t.Status = tip.StatusAcknowledged
-		err = x.d.Store.SaveTip(ctx, t, audit(actor, "acknowledged", detail))
+		err = x.d.Store.SaveTip(ctx, t, x.audit(actor, "acknowledged", detail))
 		if err == nil {
 			break
 		}
@@ -125,7 +125,7 @@ func (x *Dispatcher) Acknowledge(ctx context.Context, tipID, authorityID, messag
 			return nil
 		}
 		r.State, r.AckBy, r.AckAt, r.EscalateAt = tip.RouteAcknowledged, authorityID, x.d.Now(), time.Time{}
-		err = x.d.Store.SaveRoute(ctx, &r, audit(actor, "escalation.stopped", detail))
+		err = x.d.Store.SaveRoute(ctx, &r, x.audit(actor, "escalation.stopped", detail))
 		if !errors.Is(err, store.ErrStale) {
 			return err
 		}
@@ -170,7 +170,7 @@ func (x *Dispatcher) consentAnswer(ctx context.Context, in twilio.Inbound, repor
 			action = "consent.granted"
 			r.State, r.Consent = tip.RouteConsented, "yes"
 		}
-		err = x.d.Store.SaveRoute(ctx, &r, audit("reporter", action, map[string]string{"message_sid": in.MessageSID}))
+		err = x.d.Store.SaveRoute(ctx, &r, x.audit("reporter", action, map[string]string{"message_sid": in.MessageSID}))
 		if errors.Is(err, store.ErrStale) {
 			continue
 		}

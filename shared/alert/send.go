@@ -119,7 +119,7 @@ func (x *Dispatcher) auditAlert(ctx context.Context, a tip.Alert, action string,
 	detail["contact"] = strconv.Itoa(a.Contact)
 	detail["tier"] = strconv.Itoa(a.Tier)
 	detail["attempt"] = strconv.Itoa(a.Attempts)
-	return x.d.Store.AddAudit(ctx, tip.Audit{TipID: a.TipID, At: x.d.Now(), Actor: "system", Action: action, Detail: detail})
+	return x.d.Store.AddAudit(ctx, tip.Audit{TipID: a.TipID, At: x.stamp(), Actor: "system", Action: action, Detail: detail})
 }
 
 // message builds the Twilio message of an alert: the composed text by SMS,

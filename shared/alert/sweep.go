@@ -14,16 +14,31 @@ type SweepResult struct {
 }
 
 // Sweep does all work that is due, so that progress never depends on the
-// streams: it sends due alerts (first attempts whose stream record was
-// lost, retries after backoff, claims whose worker died), escalates routes
-// whose tier did not acknowledge in time, and dispatches reportable tips
-// still waiting in the triaged queue longer than the grace period (a lost
-// stream record, a consent given). Each part is one Query on an index.
+// streams: it dispatches reportable tips still waiting in the triaged queue
+// longer than the grace period (a lost stream record, a consent given),
+// escalates routes whose tier did not acknowledge in time, then sends due
+// alerts (first attempts whose stream record was lost, retries after
+// backoff, claims whose worker died), those just written included. Each part is one Query on an index.
 // Every item is tried even when others fail; the errors are joined.
 func (x *Dispatcher) Sweep(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
 	var errs []error
 	now := x.d.Now()
+	tips, err := x.d.Store.ReportableTriaged(ctx, x.c.Batch)
+	errs = append(errs, err)
+	for _, t := range tips {
+		if now.Sub(t.UpdatedAt) < x.c.Grace {
+			continue
+		}
+		res.Dispatched++
+		errs = append(errs, x.Dispatch(ctx, t.ID))
+	}
+	ids, err := x.d.Store.DueEscalations(ctx, now, x.c.Batch)
+	errs = append(errs, err)
+	for _, id := range ids {
+		res.Escalations++
+		errs = append(errs, x.Escalate(ctx, id))
+	}
 	if x.d.Messenger != nil {
 		keys, err := x.d.Store.DueAlerts(ctx, now, x.c.Batch)
 		errs = append(errs, err)
@@ -34,21 +49,6 @@ func (x *Dispatcher) Sweep(ctx context.Context) (SweepResult, error) {
 			res.Alerts++
 			errs = append(errs, x.SendAlert(ctx, k))
 		}
-	}
-	ids, err := x.d.Store.DueEscalations(ctx, now, x.c.Batch)
-	errs = append(errs, err)
-	for _, id := range ids {
-		res.Escalations++
-		errs = append(errs, x.Escalate(ctx, id))
-	}
-	tips, err := x.d.Store.ReportableTriaged(ctx, x.c.Batch)
-	errs = append(errs, err)
-	for _, t := range tips {
-		if now.Sub(t.UpdatedAt) < x.c.Grace {
-			continue
-		}
-		res.Dispatched++
-		errs = append(errs, x.Dispatch(ctx, t.ID))
 	}
 	return res, errors.Join(errs...)
 }

@@ -1,0 +1,495 @@
+package alert_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"tipline/shared/alert"
+	"tipline/shared/tip"
+	"tipline/shared/twilio"
+	"tipline/shared/twilio/fakeapi"
+)
+
+const mddText = "en un bar de La Pampa km 108 tienen encerradas a dos chicas de 15 años, esta noche las llevan"
+
+var tier1MDD = []string{"+51900000111", "+51900000121"}
+
+func TestStreamRecordsAlertEachContactOnce(t *testing.T) {
+	tests := []struct {
+		name    string
+		records func(e *env, tp *tip.Tip) []events.DynamoDBEventRecord
+	}{
+		{"one INSERT record", func(e *env, tp *tip.Tip) []events.DynamoDBEventRecord {
+			return []events.DynamoDBEventRecord{record("INSERT", e.item("TIP#"+tp.ID, "TIP"))}
+		}},
+		{"the same record three times in one batch", func(e *env, tp *tip.Tip) []events.DynamoDBEventRecord {
+			r := record("INSERT", e.item("TIP#"+tp.ID, "TIP"))
+			return []events.DynamoDBEventRecord{r, r, r}
+		}},
+		{"a MODIFY before the INSERT it follows", func(e *env, tp *tip.Tip) []events.DynamoDBEventRecord {
+			ins := record("INSERT", e.item("TIP#"+tp.ID, "TIP"))
+			mod := record("MODIFY", e.item("TIP#"+tp.ID, "TIP"))
+			return []events.DynamoDBEventRecord{mod, ins}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name+" alerts each tier-1 contact once, even replayed", func(t *testing.T) {
+			e := newEnv(t)
+			tp := e.newTip(mddText, critical("PE-MDD", false))
+			ev := events.DynamoDBEvent{Records: tc.records(e, tp)}
+			for replay := 0; replay < 2; replay++ {
+				resp, err := e.d.HandleTipStream(e.ctx, ev)
+				if err != nil || len(resp.BatchItemFailures) > 0 {
+					t.Fatalf("HandleTipStream() = %+v, %v; want no failures", resp, err)
+				}
+			}
+			items := e.alertItems(tp.ID)
+			if len(items) != 2 {
+				t.Fatalf("%d alert items, want 2 (tier 1)", len(items))
+			}
+			var alertEv events.DynamoDBEvent
+			for _, it := range items {
+				r := record("INSERT", it)
+				alertEv.Records = append(alertEv.Records, r, r) // duplicated
+			}
+			for replay := 0; replay < 2; replay++ {
+				resp, err := e.d.HandleAlertStream(e.ctx, alertEv)
+				if err != nil || len(resp.BatchItemFailures) > 0 {
+					t.Fatalf("HandleAlertStream() = %+v, %v; want no failures", resp, err)
+				}
+			}
+			e.sweep()
+			e.alerted(tier1MDD...)
+			if got := e.mustTip(tp.ID); got.Status != tip.StatusForwarded {
+				t.Errorf("tip status = %s, want forwarded", got.Status)
+			}
+			if a := e.actions(tp.ID); a["route"] != 1 || a["alert.sent"] != 2 || a["forwarded"] != 1 {
+				t.Errorf("audit = %v, want one route, two sends, one forwarded", a)
+			}
+		})
+	}
+}
+
+func TestStreamSkipsWhatIsNotItsWork(t *testing.T) {
+	e := newEnv(t)
+	low := e.newTip("hola buenas tardes", tip.Triage{Urgency: tip.Low, Category: tip.CategoryNone})
+	ev := events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{
+		record("INSERT", e.item("TIP#"+low.ID, "TIP")),
+		record("REMOVE", e.item("TIP#"+low.ID, "TIP")),
+		{EventName: "UNKNOWN_TO_SDK_VERSION"}, // a TTL deletion on DynamoDB Local
+	}}
+	resp, err := e.d.HandleTipStream(e.ctx, ev)
+	if err != nil || len(resp.BatchItemFailures) > 0 {
+		t.Fatalf("HandleTipStream() = %+v, %v", resp, err)
+	}
+	e.sweep()
+	if n := len(e.fake.Outbox()); n != 0 {
+		t.Errorf("a greeting sent %d alerts, want none", n)
+	}
+}
+
+func TestSweepAloneGuaranteesProgress(t *testing.T) {
+	t.Run("a reportable tip whose stream record was lost is alerted by the sweep", func(t *testing.T) {
+		e := newEnv(t)
+		e.newTip(mddText, critical("PE-MDD", true))
+		e.clock.Advance(time.Minute) // past the grace left to the stream
+		e.sweep()
+		e.sweep()
+		e.alerted("+51900000111", "+51900000121", "+51900000131")
+	})
+	t.Run("a tip without region goes to the national fallback", func(t *testing.T) {
+		e := newEnv(t)
+		e.newTip("tienen encerrada a una chica", tip.Triage{Urgency: tip.Critical, ImmediateDanger: true})
+		e.clock.Advance(time.Minute)
+		e.sweep()
+		e.alerted("+51900000911")
+	})
+	t.Run("the sweep leaves a tip to the stream during the grace period", func(t *testing.T) {
+		e := newEnv(t)
+		e.newTip(mddText, critical("PE-MDD", false))
+		e.sweep()
+		if n := len(e.fake.Outbox()); n != 0 {
+			t.Errorf("sent %d during the grace period, want 0", n)
+		}
+	})
+}
+
+func TestTransientFailuresRetryWithBackoff(t *testing.T) {
+	tests := []struct {
+		name    string
+		failure fakeapi.Failure
+	}{
+		{"a 500", fakeapi.Failure{Status: 500, Code: 20500}},
+		{"a 429", fakeapi.Failure{Status: 429, Code: 20429}},
+		{"a timeout", fakeapi.Failure{Delay: 2 * time.Second}},
+		{"two 503 in a row", fakeapi.Failure{Status: 503, Code: 20503, Times: 2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name+" is retried after a backoff and the contact is alerted once", func(t *testing.T) {
+			e := newEnv(t)
+			f := tc.failure
+			f.To = "+51900000111"
+			e.fake.Fail(f)
+			tp := e.newTip(mddText, critical("PE-MDD", false))
+			if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
+				t.Fatal(err)
+			}
+			e.sweep()
+			e.alerted("+51900000121")
+			for i := 0; i < 4; i++ { // backoffs of about 10 s, 20 s…
+				e.clock.Advance(45 * time.Second)
+				e.sweep()
+			}
+			e.alerted(tier1MDD...)
+			if a := e.actions(tp.ID); a["alert.retry"] < 1 || a["alert.sent"] != 2 {
+				t.Errorf("audit = %v, want a retry and two sends", a)
+			}
+		})
+	}
+}
+
+func TestTimeoutAfterTwilioAcceptedIsTheDocumentedDuplicateWindow(t *testing.T) {
+	e := newEnv(t)
+	e.fake.Fail(fakeapi.Failure{To: "+51900000111", Delay: 2 * time.Second, Accept: true})
+	tp := e.newTip(mddText, critical("PE-MDD", false))
+	if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.sweep()
+	e.clock.Advance(time.Minute)
+	e.sweep()
+	if got := e.sentTo()["+51900000111"]; got != 2 {
+		t.Errorf("the contact whose answer was lost got %d messages, want 2 (the one documented window)", got)
+	}
+	if got := e.sentTo()["+51900000121"]; got != 1 {
+		t.Errorf("the other contact got %d messages, want 1", got)
+	}
+	a := e.actions(tp.ID)
+	if a["alert.retry"] != 1 {
+		t.Errorf("audit = %v, want the retry recorded (outcome unknown)", a)
+	}
+}
+
+func TestPermanentFailureMovesToTheNextContact(t *testing.T) {
+	for _, code := range []int{21610, 21211, 63016} {
+		t.Run("error "+strconv.Itoa(code)+" fails the contact and alerts the authority's next one at once", func(t *testing.T) {
+			e := newEnv(t)
+			e.fake.Fail(fakeapi.Failure{To: "+51900000111", Status: 400, Code: code})
+			tp := e.newTip(mddText, critical("PE-MDD", false))
+			if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
+				t.Fatal(err)
+			}
+			e.sweep()
+			e.sweep()
+			e.alerted("+51900000112", "+51900000121")
+			alerts, err := e.store.Alerts(e.ctx, tp.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range alerts {
+				if a.AuthorityID == "fistrap-mdd" && a.Contact == 0 && (a.Status != tip.AlertFailed || a.ErrorCode != code) {
+					t.Errorf("failed alert = %+v, want failed with %d", a, code)
+				}
+			}
+			if a := e.actions(tp.ID); a["alert.failed"] != 1 || a["alert.next_contact"] != 1 {
+				t.Errorf("audit = %v, want one failure and one next contact", a)
+			}
+		})
+	}
+	t.Run("an authority with no contact left makes the tip escalate at once", func(t *testing.T) {
+		e := newEnv(t)
+		e.fake.Fail(fakeapi.Failure{Status: 400, Code: 21211, Times: 10}) // every number invalid
+		tp := e.newTip("tienen encerrada a una chica", tip.Triage{Urgency: tip.Critical, ImmediateDanger: true})
+		if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 4; i++ {
+			e.sweep()
+		}
+		r, err := e.store.Route(e.ctx, tp.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.State != tip.RouteExhausted || len(e.fake.Outbox()) != 0 {
+			t.Errorf("route = %s after %d sends, want exhausted without waiting for the delay", r.State, len(e.fake.Outbox()))
+		}
+	})
+}
+
+func TestEscalationAndAcknowledgement(t *testing.T) {
+	e := newEnv(t)
+	tp := e.newTip(mddText, critical("PE-MDD", false))
+	if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.sweep()
+	e.alerted(tier1MDD...)
+
+	e.clock.Advance(testEscCrit - time.Second)
+	e.sweep()
+	e.alerted(tier1MDD...)
+
+	e.clock.Advance(2 * time.Second)
+	e.sweep()
+	e.sweep()
+	tier2 := append([]string{"+51900000112", "+51900000122", "+51900000911"}, tier1MDD...)
+	e.alerted(tier2...)
+
+	ack := e.d.Interceptor()
+	text, handled, err := ack(e.ctx, twilio.Inbound{MessageSID: "SMack1", From: "+51900000122", Body: "ok " + strings.ToLower(tp.Ref)}, "rk-authority")
+	if err != nil || !handled || !strings.Contains(text, tp.Ref) {
+		t.Fatalf("acknowledgement answered %q, %v, %v; want a confirmation with %s", text, handled, err, tp.Ref)
+	}
+	// The same webhook replayed by Twilio: the same answer, nothing changes.
+	again, _, err := ack(e.ctx, twilio.Inbound{MessageSID: "SMack1", From: "+51900000122", Body: "ok " + tp.Ref}, "rk-authority")
+	if err != nil || again != text {
+		t.Errorf("replayed acknowledgement answered %q, %v; want %q", again, err, text)
+	}
+	e.clock.Advance(time.Hour)
+	e.sweep()
+	e.alerted(tier2...)
+	got := e.mustTip(tp.ID)
+	if got.Status != tip.StatusAcknowledged {
+		t.Errorf("tip status = %s, want acknowledged", got.Status)
+	}
+	r, _ := e.store.Route(e.ctx, tp.ID)
+	if r.State != tip.RouteAcknowledged || r.AckBy != "pnp-trata-mdd" {
+		t.Errorf("route = %+v, want acknowledged by pnp-trata-mdd", r)
+	}
+	if a := e.actions(tp.ID); a["escalate"] != 1 || a["acknowledged"] != 1 || a["escalation.stopped"] != 1 {
+		t.Errorf("audit = %v, want one escalation, one acknowledgement, escalation stopped", a)
+	}
+}
+
+func TestAuthorityMessagesNeverBecomeTips(t *testing.T) {
+	e := newEnv(t)
+	tp := e.newTip(mddText, critical("PE-MDD", false))
+	ic := e.d.Interceptor()
+	tests := []struct {
+		name, from, body string
+		handled          bool
+		want             string
+	}{
+		{"a message that is no acknowledgement gets the help text", "+51900000111", "hola, quien es?", true, "OK"},
+		{"an acknowledgement of an unknown reference says so", "+51900000111", "RECIBIDO ZZZZZZ", true, "No encontramos"},
+		{"an authority not alerted for the tip learns nothing", "+51900000911", "ACK " + tp.Ref, true, "No encontramos"},
+		{"a reporter's message goes on to the webhook", reporterNum, "OK " + tp.Ref, false, ""},
+		{"a reporter's SI without a pending question goes on to the webhook", reporterNum, "SI", false, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			text, handled, err := ic(e.ctx, twilio.Inbound{MessageSID: "SMx", From: tc.from, Body: tc.body}, "rk-none")
+			if err != nil || handled != tc.handled || !strings.Contains(text, tc.want) {
+				t.Errorf("Interceptor() = %q, %v, %v; want handled %v with %q", text, handled, err, tc.handled, tc.want)
+			}
+		})
+	}
+	if got := e.mustTip(tp.ID); got.Status != tip.StatusTriaged {
+		t.Errorf("tip status = %s, want still triaged", got.Status)
+	}
+}
+
+func TestConsent(t *testing.T) {
+	adult := tip.Triage{Urgency: tip.High, Category: tip.CategoryLabor, Region: "PE-MDD", Place: "Mazuko", Language: tip.LangSpanish}
+	selfText := "trabajo en una mina en Mazuko, me quitaron mi DNI y me dicen que debo el pasaje"
+	tests := []struct {
+		name   string
+		answer string
+		want   []string
+		state  tip.RouteState
+		action string
+	}{
+		{"an adult victim who says SI is forwarded", "SI", tier1MDD, tip.RouteRouted, "consent.granted"},
+		{"an adult victim who says no is not forwarded", "no", nil, tip.RouteDeclined, "consent.refused"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			tp := e.newTip(selfText, adult)
+			if !alert.NeedsConsent(tp.Triage, tp.Text) {
+				t.Fatal("NeedsConsent() = false for an adult victim's report")
+			}
+			if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
+				t.Fatal(err)
+			}
+			e.clock.Advance(time.Minute)
+			e.sweep()
+			if n := len(e.fake.Outbox()); n != 0 {
+				t.Fatalf("sent %d alerts before consent, want none", n)
+			}
+			in := twilio.Inbound{MessageSID: "SMconsent", From: reporterNum, Body: tc.answer}
+			text, handled, err := e.d.Interceptor()(e.ctx, in, tp.ReporterKey)
+			if err != nil || !handled || !strings.Contains(text, tp.Ref) {
+				t.Fatalf("consent answer = %q, %v, %v; want handled with the reference", text, handled, err)
+			}
+			again, _, _ := e.d.Interceptor()(e.ctx, in, tp.ReporterKey)
+			if again != text {
+				t.Errorf("a replayed answer got %q, want %q", again, text)
+			}
+			e.clock.Advance(time.Minute)
+			e.sweep()
+			e.sweep()
+			e.alerted(tc.want...)
+			r, _ := e.store.Route(e.ctx, tp.ID)
+			if r.State != tc.state {
+				t.Errorf("route state = %s, want %s", r.State, tc.state)
+			}
+			if a := e.actions(tp.ID); a["consent.asked"] != 1 || a[tc.action] != 1 {
+				t.Errorf("audit = %v, want consent asked and %s", a, tc.action)
+			}
+		})
+	}
+	t.Run("a minor or danger now is forwarded without asking", func(t *testing.T) {
+		for _, tr := range []tip.Triage{{Urgency: tip.High, Minor: true, Reportable: true}, {Urgency: tip.Critical, ImmediateDanger: true, Reportable: true}} {
+			if alert.NeedsConsent(tr, selfText) {
+				t.Errorf("NeedsConsent(%+v) = true, want false", tr)
+			}
+		}
+		if alert.NeedsConsent(tip.Triage{Urgency: tip.High, Reportable: true}, "vi a unas chicas en un bar de Mazuko") {
+			t.Error("NeedsConsent() = true for a witness's report, want false")
+		}
+	})
+}
+
+func TestStatusCallbacks(t *testing.T) {
+	e := newEnv(t)
+	tp := e.newTip(mddText, critical("PE-MDD", false))
+	if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.sweep()
+	k := tip.AlertKey{TipID: tp.ID, AuthorityID: "fistrap-mdd", Contact: 0}
+	a, err := e.store.Alert(e.ctx, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := e.d.StatusHandler(twilio.NewValidator(testToken, testBase), testAccount)
+	post := func(status, sid, code string, sign bool) int {
+		target := testBase + "/twilio/status?" + url.Values{"alert": {k.String()}}.Encode()
+		form := url.Values{"MessageSid": {sid}, "MessageStatus": {status}, "AccountSid": {testAccount}, "To": {"+51900000111"}}
+		if code != "" {
+			form.Set("ErrorCode", code)
+		}
+		req := httptest.NewRequest(http.MethodPost, "/twilio/status?"+url.Values{"alert": {k.String()}}.Encode(), strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if sign {
+			req.Header.Set(twilio.SignatureHeader, twilio.Sign(testToken, target, form))
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w.Code
+	}
+	steps := []struct {
+		name, status, sid string
+		sign              bool
+		wantCode          int
+		wantDelivery      string
+	}{
+		{"an unsigned callback is refused", "delivered", a.SID, false, 403, "queued"},
+		{"delivered is recorded", "delivered", a.SID, true, 204, "delivered"},
+		{"a late sent does not move it back", "sent", a.SID, true, 204, "delivered"},
+		{"the same callback twice changes nothing", "delivered", a.SID, true, 204, "delivered"},
+		{"a callback for another message is ignored", "read", "SMother", true, 204, "delivered"},
+		{"read is recorded", "read", a.SID, true, 204, "read"},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			if code := post(st.status, st.sid, "", st.sign); code != st.wantCode {
+				t.Errorf("answer = %d, want %d", code, st.wantCode)
+			}
+			got, _ := e.store.Alert(e.ctx, k)
+			if got.Delivery != st.wantDelivery {
+				t.Errorf("delivery = %s, want %s", got.Delivery, st.wantDelivery)
+			}
+		})
+	}
+	t.Run("an undelivered message alerts the authority's next contact", func(t *testing.T) {
+		k2 := tip.AlertKey{TipID: tp.ID, AuthorityID: "pnp-trata-mdd", Contact: 0}
+		a2, _ := e.store.Alert(e.ctx, k2)
+		k = k2
+		if code := post("undelivered", a2.SID, "30003", true); code != 204 {
+			t.Fatalf("answer = %d", code)
+		}
+		e.sweep()
+		e.alerted(append([]string{"+51900000122"}, tier1MDD...)...)
+	})
+}
+
+func TestConcurrentSendsOfOneAlertSendOnce(t *testing.T) {
+	e := newEnv(t)
+	tp := e.newTip(mddText, critical("PE-MDD", false))
+	if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
+		t.Fatal(err)
+	}
+	k := tip.AlertKey{TipID: tp.ID, AuthorityID: "fistrap-mdd", Contact: 0}
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := e.d.SendAlert(e.ctx, k); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	e.alerted("+51900000111")
+}
+
+func TestForwardByHand(t *testing.T) {
+	e := newEnv(t)
+	tp := e.newTip("hay chicas en un bar, me parece raro", tip.Triage{Urgency: tip.Medium, Region: "PE-MDD"})
+	for i := 0; i < 2; i++ {
+		if err := e.d.Forward(e.ctx, tp.ID, "upe-mdd", "staff:ana"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.sweep()
+	e.alerted("+51900000131")
+	if got := e.mustTip(tp.ID); got.Status != tip.StatusForwarded {
+		t.Errorf("status = %s, want forwarded", got.Status)
+	}
+	audit, _ := e.store.Audit(e.ctx, tp.ID)
+	forwards := 0
+	for _, a := range audit {
+		if a.Action == "forward" && a.Actor == "staff:ana" {
+			forwards++
+		}
+	}
+	if forwards != 2 {
+		t.Errorf("%d forward audit entries by staff:ana, want 2", forwards)
+	}
+	if err := e.d.Forward(e.ctx, tp.ID, "nobody", "staff:ana"); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("Forward(unknown authority) error = %v, want not found", err)
+	}
+}
+
+func TestLogsCarryNoBodiesNumbersOrSecrets(t *testing.T) {
+	e := newEnv(t)
+	e.fake.Fail(fakeapi.Failure{To: "+51900000121", Status: 400, Code: 21211})
+	tp := e.newTip(mddText, critical("PE-MDD", true))
+	e.clock.Advance(time.Minute)
+	e.sweep()
+	e.sweep()
+	e.clock.Advance(testEscCrit)
+	e.sweep()
+	_, _, _ = e.d.Interceptor()(e.ctx, twilio.Inbound{MessageSID: "SMack", From: "+51900000111", Body: "OK " + tp.Ref}, "rk")
+	logs := e.logs.String()
+	if !strings.Contains(logs, "alert sent") || !strings.Contains(logs, "tip acknowledged") {
+		t.Fatalf("the run logged no sends or acknowledgement:\n%s", logs)
+	}
+	forbidden := []string{mddText, "La Pampa km", "+519000001", "+519000009", "51900000", reporterNum, testToken, "TRATA", "Confirmado"}
+	for _, f := range forbidden {
+		if strings.Contains(logs, f) {
+			t.Errorf("logs contain %q", f)
+		}
+	}
+}

@@ -1,0 +1,318 @@
+package alert_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"tipline/infra/localdb"
+	"tipline/shared/alert"
+	"tipline/shared/edge"
+	"tipline/shared/reply"
+	"tipline/shared/store"
+	"tipline/shared/tip"
+	"tipline/shared/twilio"
+	"tipline/shared/twilio/fakeapi"
+)
+
+const (
+	testAccount = "AC33333333333333333333333333333333"
+	testToken   = "tiplinealerttoken"
+	testBase    = "https://tips.example.org"
+	reporterNum = "+51987650001"
+	testEscCrit = 10 * time.Minute
+)
+
+// loopbackOnly refuses any request to a host that is not a loopback address.
+type loopbackOnly struct{}
+
+func (loopbackOnly) RoundTrip(r *http.Request) (*http.Response, error) {
+	host, _, err := net.SplitHostPort(r.URL.Host)
+	if err != nil {
+		host = r.URL.Host
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("test refused a request to %s", r.URL.Host)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// env is one test's world: an embedded table with a small directory, the
+// fake Twilio API behind an httptest server reached by the real twilio-go
+// client, and a dispatcher on a pinned clock.
+type env struct {
+	t     *testing.T
+	ctx   context.Context
+	db    store.API
+	store *store.Store
+	fake  *fakeapi.Server
+	clock *clock
+	d     *alert.Dispatcher
+	logs  *syncBuffer
+	book  *reply.Book
+	table string
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+var tables atomic.Int64
+
+// directory: Madre de Dios has a prosecutor and a police unit at tier 1
+// (two contacts each, the second at tier 2), DIRCTPTIM at tier 2 (tier 3
+// for its second contact); minors add the UPE.
+var (
+	yes         = true
+	authorities = []tip.Authority{
+		{ID: "fistrap-mdd", Name: "FISTRAP Madre de Dios", Institution: "Ministerio Público", Regions: []string{"PE-MDD"}, Active: true,
+			Contacts: []tip.Contact{{Channel: tip.SMS, Address: "+51900000111", Tier: 1}, {Channel: tip.SMS, Address: "+51900000112", Tier: 2}}},
+		{ID: "pnp-trata-mdd", Name: "PNP trata Madre de Dios", Institution: "PNP", Regions: []string{"PE-MDD"}, Active: true,
+			Contacts: []tip.Contact{{Channel: tip.SMS, Address: "+51900000121", Tier: 1}, {Channel: tip.SMS, Address: "+51900000122", Tier: 2}}},
+		{ID: "upe-mdd", Name: "UPE Madre de Dios", Institution: "MIMP", Regions: []string{"PE-MDD"}, Active: true,
+			Contacts: []tip.Contact{{Channel: tip.SMS, Address: "+51900000131", Tier: 1}}},
+		{ID: "dirctptim", Name: "DIRCTPTIM", Institution: "PNP", Regions: []string{"*"}, Active: true,
+			Contacts: []tip.Contact{{Channel: tip.SMS, Address: "+51900000911", Tier: 1}, {Channel: tip.SMS, Address: "+51900000912", Tier: 2}}},
+	}
+	rules = []tip.Rule{
+		{ID: "region-mdd", Regions: []string{"PE-MDD"}, Tiers: [][]string{{"fistrap-mdd", "pnp-trata-mdd"}, {"dirctptim"}}},
+		{ID: "minor-mdd", Regions: []string{"PE-MDD"}, Minor: &yes, Tiers: [][]string{{"upe-mdd"}}},
+		{ID: "fallback", Regions: []string{tip.AnyRegion, tip.NoRegion}, Tiers: [][]string{{"dirctptim"}}},
+	}
+)
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	name := fmt.Sprintf("alerts_%d", tables.Add(1))
+	db, err := localdb.Embedded(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{t: time.Date(2026, 11, 20, 22, 15, 0, 0, time.UTC)}
+	s := store.New(db, name, c.Now)
+	for _, a := range authorities {
+		if err := s.PutAuthority(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range rules {
+		if err := s.PutRule(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fake := &fakeapi.Server{AccountSID: testAccount, AuthToken: testToken, Now: c.Now}
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	sender, err := twilio.NewSender(twilio.SenderConfig{AccountSID: testAccount, AuthToken: testToken, APIURL: srv.URL,
+		Timeout: 300 * time.Millisecond, Transport: loopbackOnly{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts, err := alert.LoadTexts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	book, err := reply.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	d := alert.New(alert.Config{From: "+51900000000", StatusCallbackURL: testBase + "/twilio/status",
+		CampaignContact: "Equipo Tipline +51900000999", EscalateCritical: testEscCrit, EscalateHigh: time.Hour,
+		Lease: 2 * time.Minute, MaxAttempts: 4, Grace: 30 * time.Second},
+		alert.Deps{Store: s, Messenger: sender, Texts: texts, Replies: book, Log: edge.Logger(logs, "debug"), Now: c.Now})
+	return &env{t: t, ctx: ctx, db: db, store: s, fake: fake, clock: c, d: d, logs: logs, book: book, table: name}
+}
+
+var tipSeq atomic.Int64
+
+// newTip stores a triaged tip with the given triage, as the webhook would.
+func (e *env) newTip(text string, tr tip.Triage) *tip.Tip {
+	e.t.Helper()
+	n := tipSeq.Add(1)
+	now := e.clock.Now()
+	tr.Reportable = tr.Urgency.Reportable()
+	if tr.Category == "" {
+		tr.Category = tip.CategorySexual
+	}
+	tp := &tip.Tip{ID: fmt.Sprintf("01TIPALERT%016d", n), Ref: fmt.Sprintf("K%05d", n), Channel: tip.SMS, Status: tip.StatusTriaged,
+		To: "+51900000000", ReporterKey: fmt.Sprintf("rk-%d", n), Text: text, Triage: tr, MessageCount: 1,
+		CreatedAt: now, UpdatedAt: now, LastInbound: now, Version: 1}
+	m := &tip.Message{SID: fmt.Sprintf("SM%032d", n), Direction: tip.Inbound, Body: text, CreatedAt: now}
+	if err := e.store.CreateTip(e.ctx, store.NewTip{Tip: tp, Message: m, Reply: "<Response/>", Window: 2 * time.Hour}); err != nil {
+		e.t.Fatal(err)
+	}
+	return tp
+}
+
+func critical(region string, minor bool) tip.Triage {
+	return tip.Triage{Urgency: tip.Critical, Region: region, Place: "La Pampa", Minor: minor, ImmediateDanger: true, Language: tip.LangSpanish}
+}
+
+// item reads the raw item of a key, as a stream image would carry it.
+func (e *env) item(pk, sk string) map[string]types.AttributeValue {
+	e.t.Helper()
+	out, err := e.db.GetItem(e.ctx, &dynamodb.GetItemInput{TableName: aws.String(e.tableName()), ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: pk}, "SK": &types.AttributeValueMemberS{Value: sk}}})
+	if err != nil || len(out.Item) == 0 {
+		e.t.Fatalf("item %s/%s: %v", pk, sk, err)
+	}
+	return out.Item
+}
+
+func (e *env) tableName() string { return e.table }
+
+// alertItems reads the raw alert items of a tip.
+func (e *env) alertItems(tipID string) []map[string]types.AttributeValue {
+	e.t.Helper()
+	key := expression.Key("PK").Equal(expression.Value("TIP#" + tipID)).And(expression.Key("SK").BeginsWith("ALERT#"))
+	ex, _ := expression.NewBuilder().WithKeyCondition(key).Build()
+	out, err := e.db.Query(e.ctx, &dynamodb.QueryInput{TableName: aws.String(e.tableName()), KeyConditionExpression: ex.KeyCondition(),
+		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values()})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out.Items
+}
+
+var seqNum atomic.Int64
+
+// record builds the stream record Lambda would deliver for an item.
+func record(name string, item map[string]types.AttributeValue) events.DynamoDBEventRecord {
+	return events.DynamoDBEventRecord{EventName: name, EventSource: "aws:dynamodb", EventID: fmt.Sprint(seqNum.Add(1)),
+		Change: events.DynamoDBStreamRecord{NewImage: toEvent(item), StreamViewType: "NEW_AND_OLD_IMAGES",
+			SequenceNumber: fmt.Sprintf("%021d", seqNum.Add(1)),
+			Keys:           map[string]events.DynamoDBAttributeValue{"PK": toEventAttr(item["PK"]), "SK": toEventAttr(item["SK"])}}}
+}
+
+func toEvent(item map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
+	out := map[string]events.DynamoDBAttributeValue{}
+	for k, v := range item {
+		out[k] = toEventAttr(v)
+	}
+	return out
+}
+
+func toEventAttr(v types.AttributeValue) events.DynamoDBAttributeValue {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return events.NewStringAttribute(v.Value)
+	case *types.AttributeValueMemberN:
+		return events.NewNumberAttribute(v.Value)
+	case *types.AttributeValueMemberB:
+		return events.NewBinaryAttribute(v.Value)
+	case *types.AttributeValueMemberBOOL:
+		return events.NewBooleanAttribute(v.Value)
+	case *types.AttributeValueMemberSS:
+		return events.NewStringSetAttribute(v.Value)
+	case *types.AttributeValueMemberL:
+		l := []events.DynamoDBAttributeValue{}
+		for _, e := range v.Value {
+			l = append(l, toEventAttr(e))
+		}
+		return events.NewListAttribute(l)
+	case *types.AttributeValueMemberM:
+		return events.NewMapAttribute(toEvent(v.Value))
+	}
+	return events.NewNullAttribute()
+}
+
+// sentTo counts the outbox's messages per recipient.
+func (e *env) sentTo() map[string]int {
+	out := map[string]int{}
+	for _, m := range e.fake.Outbox() {
+		out[m.To]++
+	}
+	return out
+}
+
+// atMostOnce fails the test when any contact got more than one message.
+func (e *env) atMostOnce() {
+	e.t.Helper()
+	for to, n := range e.sentTo() {
+		if n > 1 {
+			e.t.Errorf("%s got %d messages, want at most one", to, n)
+		}
+	}
+}
+
+// alerted fails unless exactly the numbers in want got one message each.
+func (e *env) alerted(want ...string) {
+	e.t.Helper()
+	got := e.sentTo()
+	if len(got) != len(want) {
+		e.t.Errorf("alerted %v, want exactly %v", got, want)
+		return
+	}
+	for _, w := range want {
+		if got[w] != 1 {
+			e.t.Errorf("alerted %v, want exactly %v once each", got, want)
+			return
+		}
+	}
+}
+
+func (e *env) sweep() alert.SweepResult {
+	e.t.Helper()
+	res, err := e.d.Sweep(e.ctx)
+	if err != nil {
+		e.t.Fatalf("Sweep() error = %v", err)
+	}
+	return res
+}
+
+func (e *env) mustTip(id string) *tip.Tip {
+	e.t.Helper()
+	t, err := e.store.Tip(e.ctx, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return t
+}
+
+func (e *env) actions(tipID string) map[string]int {
+	e.t.Helper()
+	audit, err := e.store.Audit(e.ctx, tipID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, a := range audit {
+		out[a.Action]++
+	}
+	return out
+}
