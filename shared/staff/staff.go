@@ -87,6 +87,12 @@ func Routes() []Route {
 		{"POST", "/api/authorities", RoleAdmin, (*Handler).createAuthority},
 		{"GET", "/api/authorities/{id}", RoleAdmin, (*Handler).getAuthority},
 		{"PUT", "/api/authorities/{id}", RoleAdmin, (*Handler).putAuthority},
+		{"GET", "/api/campaigns", RoleSupervisor, (*Handler).listCampaigns},
+		{"POST", "/api/campaigns", RoleSupervisor, (*Handler).createCampaign},
+		{"GET", "/api/campaigns/{id}", RoleSupervisor, (*Handler).getCampaign},
+		{"PATCH", "/api/campaigns/{id}", RoleSupervisor, (*Handler).patchCampaign},
+		{"POST", "/api/campaigns/{id}/materials", RoleSupervisor, (*Handler).createMaterial},
+		{"GET", "/api/materials/{id}/qr.png", RoleSupervisor, (*Handler).materialQR},
 	}
 }
 

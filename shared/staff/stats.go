@@ -69,14 +69,83 @@ func (h *Handler) stats(w http.ResponseWriter, r *http.Request, p Principal) err
 	if err != nil {
 		return err
 	}
+	var figures *campaignFigures
+	if campaign != "" {
+		cs, err := h.d.Store.Counters(r.Context(), campaign, from.In(h.d.Location).Format("2006-01-02"),
+			to.Add(-time.Nanosecond).In(h.d.Location).Format("2006-01-02"))
+		if err != nil {
+			return err
+		}
+		figures = figuresOf(cs)
+	}
 	writeJSON(w, http.StatusOK, struct {
 		From     time.Time `json:"from"`
 		To       time.Time `json:"to"`
 		Campaign string    `json:"campaign,omitempty"`
 		Region   string    `json:"region,omitempty"`
 		store.Stats
-	}{from.UTC(), to.UTC(), campaign, q.Region, st})
+		Figures *campaignFigures `json:"campaign_figures,omitempty"`
+	}{from.UTC(), to.UTC(), campaign, q.Region, st, figures})
 	return nil
+}
+
+// campaignFigures are a campaign's counters (kept as tips change, read
+// without reading tips), by material and by day, with the share of noise.
+type campaignFigures struct {
+	Totals     figureRow   `json:"totals"`
+	ByMaterial []figureRow `json:"by_material"`
+	ByDay      []figureRow `json:"by_day"`
+}
+
+type figureRow struct {
+	MaterialID   string  `json:"material_id,omitempty"`
+	Day          string  `json:"day,omitempty"`
+	Received     int     `json:"received"`
+	Critical     int     `json:"critical"`
+	High         int     `json:"high"`
+	Medium       int     `json:"medium"`
+	Low          int     `json:"low"`
+	Forwarded    int     `json:"forwarded"`
+	Acknowledged int     `json:"acknowledged"`
+	Noise        int     `json:"noise"`
+	NoiseShare   float64 `json:"noise_share"`
+}
+
+func (f *figureRow) add(c store.Counter) {
+	f.Received += c.Received
+	f.Critical += c.Critical
+	f.High += c.High
+	f.Medium += c.Medium
+	f.Low += c.Low
+	f.Forwarded += c.Forwarded
+	f.Acknowledged += c.Acknowledged
+	f.Noise += c.Noise
+	if f.Received > 0 {
+		f.NoiseShare = float64(f.Noise) / float64(f.Received)
+	}
+}
+
+func figuresOf(cs []store.Counter) *campaignFigures {
+	out := &campaignFigures{ByMaterial: []figureRow{}, ByDay: []figureRow{}}
+	byMat, byDay := map[string]int{}, map[string]int{}
+	for _, c := range cs {
+		out.Totals.add(c)
+		i, ok := byMat[c.MaterialID]
+		if !ok {
+			i = len(out.ByMaterial)
+			byMat[c.MaterialID] = i
+			out.ByMaterial = append(out.ByMaterial, figureRow{MaterialID: c.MaterialID})
+		}
+		out.ByMaterial[i].add(c)
+		j, ok := byDay[c.Day]
+		if !ok {
+			j = len(out.ByDay)
+			byDay[c.Day] = j
+			out.ByDay = append(out.ByDay, figureRow{Day: c.Day})
+		}
+		out.ByDay[j].add(c)
+	}
+	return out
 }
 
 // parseBound reads a date or a time; a date as an upper bound means the end

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -25,7 +26,11 @@ type auditItem struct {
 // auditPut is the write of one audit entry; seq keeps entries written in the
 // same instant apart.
 func (s *Store) auditPut(a tip.Audit, seq int) types.TransactWriteItem {
-	sk := fmt.Sprintf("AUDIT#%s#%02d#%s", timeKey(a.At), seq, a.Action)
+	// A random tail keeps two entries written in the same instant (two
+	// reads of one tip, say) apart; the time still orders the trail.
+	var tail [4]byte
+	_, _ = rand.Read(tail[:])
+	sk := fmt.Sprintf("AUDIT#%s#%02d#%s#%x", timeKey(a.At), seq, a.Action, tail)
 	return condPut(s.table, auditItem{PK: "TIP#" + a.TipID, SK: sk, Type: "audit", TipID: a.TipID,
 		At: timeKey(a.At), Actor: a.Actor, Action: a.Action, Detail: a.Detail}, &notExists)
 }
