@@ -17,6 +17,7 @@ usage:
   tipline send   [flags]   sign and post a webhook exactly as Twilio would, print the reply
   tipline triage [-eval FILE]  triage JSON lines from stdin, or score a labelled file
   tipline token  [flags]   print a staff API token for the local stack
+  tipline campaign ...     create campaigns and materials from files, write their QR codes
 
 Run "tipline COMMAND -h" for the flags of a command.
 `
@@ -42,6 +43,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return runTriage(args[1:], stdin, stdout, stderr)
 	case "token":
 		return runToken(args[1:], stdout, stderr)
+	case "campaign":
+		return runCampaign(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
