@@ -115,7 +115,7 @@ func ParseInbound(form url.Values) (Inbound, error) {
 	if rest, ok := strings.CutPrefix(from, "whatsapp:"); ok {
 		in.Channel, from = tip.WhatsApp, rest
 	}
-	if !validE164(from) {
+	if !tip.ValidE164(from) {
 		return in, tip.Errorf(tip.KindInvalid, op, "From is not an E.164 number")
 	}
 	in.From = from
@@ -145,18 +145,6 @@ func ParseInbound(form url.Values) (Inbound, error) {
 		in.Location = &tip.Location{Latitude: la, Longitude: lo, Address: form.Get("Address"), Label: form.Get("Label")}
 	}
 	return in, nil
-}
-
-func validE164(s string) bool {
-	if len(s) < 8 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
-		return false
-	}
-	for _, c := range s[1:] {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // Address is how Twilio addresses the reporter on the message's channel.
