@@ -40,7 +40,8 @@ func (x *Dispatcher) Sweep(ctx context.Context) (SweepResult, error) {
 		errs = append(errs, x.Escalate(ctx, id))
 	}
 	if x.d.Messenger != nil {
-		keys, err := x.d.Store.DueAlerts(ctx, now, x.c.Batch)
+		// Read the time again: alerts written above are due now.
+		keys, err := x.d.Store.DueAlerts(ctx, x.d.Now(), x.c.Batch)
 		errs = append(errs, err)
 		for _, k := range keys {
 			if !timeLeft(ctx, x.c.Lease) {
