@@ -108,6 +108,7 @@ func (m *alertsModule) start(s *stack) error {
 		From: m.from, StatusCallbackURL: s.publicURL + "/twilio/status", CampaignContact: m.campaignContact,
 		EscalateCritical: m.escalateCritical, EscalateHigh: m.escalateHigh, Grace: grace, Lease: 30 * time.Second,
 	}, alert.Deps{Store: s.store, Messenger: sender, Texts: texts, Replies: book, Log: s.log})
+	s.sender, s.dispatcher = sender, d
 	s.intake.Interceptors = append(s.intake.Interceptors, d.Interceptor())
 	s.intake.AskConsent = alert.NeedsConsent
 	s.mux.Handle("/twilio/status", d.StatusHandler(s.intake.Validator, s.intake.AccountSID))

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"tipline/shared/alert"
+	"tipline/shared/twilio"
 
 	"tipline/infra/localdb"
 	"tipline/shared/edge"
@@ -38,6 +40,10 @@ type stack struct {
 	mux       *http.ServeMux
 	intake    *intake.Deps // add interceptors before the webhook starts
 	wg        *sync.WaitGroup
+	// Set by the alerts module for the modules after it: the Twilio sender
+	// (the built-in fake unless -twilio-api-url) and the alert dispatcher.
+	sender     *twilio.Sender
+	dispatcher *alert.Dispatcher
 }
 
 // module is one capability of the local stack beyond the webhook: it adds
