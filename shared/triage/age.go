@@ -78,7 +78,7 @@ func (e *Engine) findAges(a *analysis) []ageHit {
 		}
 		if cue, ok := has(endsAt, i, roleAgeCue); ok && cue.clause == toks[i].clause {
 			next := i + 1
-			strong := cue.sig.weight > 0 && (next >= len(toks) || toks[next].clause != toks[i].clause || connector[toks[next].key] || toks[next].num >= 0)
+			strong := cue.sig.weight >= 2 || cue.sig.weight > 0 && (next >= len(toks) || toks[next].clause != toks[i].clause || connector[toks[next].key] || toks[next].num >= 0)
 			if strong || personBefore(cue.start) {
 				out = append(out, ageHit{age: n, start: cue.start, end: i + 1})
 				continue

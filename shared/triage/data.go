@@ -45,6 +45,7 @@ const (
 	roleStreet     = "street"     // a street word: the place name after it is a street
 	roleAgeUnit    = "ageunit"    // "años", "years" after an age
 	roleNotAge     = "notage"     // a unit that makes a number not an age ("soles", "horas")
+	roleDerived    = "derived"    // no words of its own: the engine infers it from other signals
 )
 
 var roles = map[string]bool{
@@ -53,7 +54,7 @@ var roles = map[string]bool{
 	rolePerson: true, roleAgeCue: true, roleNegation: true, roleHedge: true, rolePast: true,
 	rolePresent: true, roleNow: true, roleSoon: true, roleIntent: true, roleHere: true,
 	roleTo: true, roleFrom: true, roleActionable: true, roleUrgent: true,
-	roleStreet: true, roleAgeUnit: true, roleNotAge: true,
+	roleStreet: true, roleAgeUnit: true, roleNotAge: true, roleDerived: true,
 }
 
 var categories = map[string]bool{"sexual": true, "labor": true, "other": true, "-": true}
@@ -212,6 +213,9 @@ func (e *Engine) load(fsys fs.FS) error {
 				s, ok := e.signals[strings.Trim(line, "[]")]
 				if !ok {
 					return fmt.Errorf("section %s: no such signal in signals.txt", line)
+				}
+				if s.role == roleDerived {
+					return fmt.Errorf("section %s: signal is derived by the engine, it takes no patterns", line)
 				}
 				cur = s
 				return nil

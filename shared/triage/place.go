@@ -1,6 +1,9 @@
 package triage
 
-import "sort"
+import (
+	"sort"
+	"unicode"
+)
 
 // placeHit is one gazetteer alias found in a text, with the role its
 // context gives it: where the situation is, a destination or an origin.
@@ -51,6 +54,18 @@ func (e *Engine) findPlace(a *analysis) *placeHit {
 		}
 		return cands[x].order < cands[y].order
 	})
+	// A weak alias (a common word) also counts when written with a capital
+	// inside a sentence, or when a plain mention of the same region is in
+	// the text right beside it ("quitó" is not Quito; "Comas, Lima" is Comas).
+	nearStrong := func(c placeHit) bool {
+		for _, o := range cands {
+			if !o.a.weak && o.a.code == c.a.code && o.a.kind != "abroad" &&
+				((o.start >= c.end && o.start <= c.end+2) || (o.end <= c.start && o.end >= c.start-2)) {
+				return true
+			}
+		}
+		return false
+	}
 	taken := make([]bool, len(toks))
 	var hits []placeHit
 	for _, c := range cands {
@@ -66,7 +81,7 @@ func (e *Engine) findPlace(a *analysis) *placeHit {
 		if e.placeRole(a, c, 0) == "street-name" {
 			continue
 		}
-		if c.a.weak && !e.cueRightBefore(a, c.start) {
+		if c.a.weak && !e.cueRightBefore(a, c.start) && !capitalisedInside(a, c.start) && !nearStrong(c) {
 			continue
 		}
 		for i := c.start; i < c.end; i++ {
@@ -79,6 +94,19 @@ func (e *Engine) findPlace(a *analysis) *placeHit {
 		return nil
 	}
 	sort.SliceStable(hits, func(x, y int) bool { return hits[x].start < hits[y].start })
+	// A street name shared by many towns ("av. Grau") followed by the town
+	// ("av. Grau de Piura") is a street of that town.
+	kept := hits[:0]
+	for i, h := range hits {
+		if h.a.kind == "street" && i+1 < len(hits) {
+			n := hits[i+1]
+			if n.a.code != h.a.code && n.start <= h.end+2 && toks[n.start].clause == toks[h.start].clause {
+				continue
+			}
+		}
+		kept = append(kept, h)
+	}
+	hits = kept
 	// A cue belongs to the nearest place after it: "from Canada visiting
 	// Cusco" gives "from" to Canada only.
 	prevEnd := 0
@@ -191,6 +219,18 @@ func (e *Engine) cueRightBefore(a *analysis, i int) bool {
 		if h.end == i && (h.sig.role == roleHere || h.sig.role == roleTo || h.sig.role == roleFrom) {
 			return true
 		}
+	}
+	return false
+}
+
+// capitalisedInside reports whether token i is written with a capital
+// letter and is not the first word of its clause: a name, not a verb.
+func capitalisedInside(a *analysis, i int) bool {
+	if i == 0 || a.toks[i-1].clause != a.toks[i].clause {
+		return false
+	}
+	for _, r := range a.toks[i].raw {
+		return unicode.IsUpper(r)
 	}
 	return false
 }

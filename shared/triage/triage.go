@@ -347,7 +347,7 @@ func (e *Engine) Decide(text string) tip.Triage {
 	minor, adult := false, false
 	var minorWords []string
 	for _, h := range a.hits {
-		if h.sig.role == roleMinor {
+		if h.sig.role == roleMinor && !adultAgeAfter(a, h) {
 			minor = true
 			minorWords = append(minorWords, a.quote(h.start, h.end))
 		}
@@ -362,16 +362,16 @@ func (e *Engine) Decide(text string) tip.Triage {
 	}
 	_ = adult
 
-	// A child in a sexual setting is exploitation evidence by itself: for
-	// minors no means are needed (Art. 129-A CP, para. 3).
-	sexualSetting := false
-	for _, h := range a.hits {
-		if h.sig.category == tip.CategorySexual && !h.negated && !h.intent && (h.sig.role == rolePurpose || h.sig.role == roleExploit) {
-			sexualSetting = true
+	// A minor in a place or work of exploitation, or being taken toward one,
+	// is exploitation evidence by itself: for minors no means are needed
+	// (Art. 129-A CP, para. 3). So is a group of girls taken there.
+	var minorEx, derivedReasons []string
+	if ex := e.signals[sigMinorExploitation]; ex != nil {
+		minorEx = e.minorExploitation(a, minor, pastClause, nowClause)
+		if len(minorEx) > 0 && ev.exploit < ex.weight {
+			ev.exploit = ex.weight
+			derivedReasons = append(derivedReasons, ex.description+": "+strings.Join(uniq(minorEx), ", "))
 		}
-	}
-	if minor && sexualSetting && ev.exploit == 0 {
-		ev.exploit += 1
 	}
 	evidenceTotal := ev.exploit + ev.recruit + ev.noise
 	if ev.hedge {
@@ -379,9 +379,10 @@ func (e *Engine) Decide(text string) tip.Triage {
 	}
 	trafficking := evidenceTotal >= minEvidence
 	pastOnly := ev.past && !ev.present && !ev.now
-	if minor && (ev.now) && ev.exploit > 0 && !pastOnly {
+	// A minor sexually exploited or held at this very moment is in danger now.
+	if minor && ev.now && ev.exploit > 0 && !pastOnly && e.sexualOrHeld(a) {
 		ev.danger += minorNowDanger
-		ev.dangerWords = append(ev.dangerWords, "menor explotado en este momento")
+		ev.dangerWords = append(ev.dangerWords, "menor explotado o retenido en este momento")
 	}
 	if ev.now || ev.soon {
 		if ev.danger > 0 {
@@ -399,7 +400,7 @@ func (e *Engine) Decide(text string) tip.Triage {
 		t.Urgency = tip.Critical
 	case !pastOnly && ev.exploit >= minExploitHigh && actionable && !(ev.missing && ev.exploit < minExploitHigh+0.5):
 		t.Urgency = tip.High
-	case !pastOnly && minor && ev.exploit >= minExploitKid && (actionable || ev.exploit >= minExploitHigh):
+	case !pastOnly && minor && ev.exploit >= minExploitKid && (actionable || ev.exploit >= minExploitHigh) && !(ev.missing && ev.exploit < minExploitHigh):
 		t.Urgency = tip.High
 	default:
 		t.Urgency = tip.Medium
@@ -463,6 +464,10 @@ func (e *Engine) Decide(text string) tip.Triage {
 		reasons = append(reasons, "menor de edad: "+strings.Join(uniq(minorWords), ", "))
 		addInd("minor")
 	}
+	reasons = append(reasons, derivedReasons...)
+	if len(derivedReasons) > 0 && t.Urgency != tip.Low {
+		addInd(e.signals[sigMinorExploitation].indicator)
+	}
 	for _, s := range order {
 		q := quoted[s]
 		if len(q) == 0 {
@@ -493,6 +498,110 @@ func (e *Engine) Decide(text string) tip.Triage {
 	}
 	t.Reasons = reasons
 	return t
+}
+
+// sigMinorExploitation is the derived signal (signals.txt) for a minor, or
+// a group of girls, in or taken toward a place or work of exploitation.
+const sigMinorExploitation = "minor_exploitation"
+
+// Indicator codes the engine reads to find acts of moving people and
+// settings where a person is held.
+const (
+	indTransport   = "palermo_act_transport"
+	indTransfer    = "palermo_act_transfer"
+	indRestriction = "ilo3_restriction_of_movement"
+)
+
+// minorExploitation returns the words showing a minor in a place or work
+// of exploitation (a venue, a mine, begging, domestic work, working at
+// night: not offered, not past), or a minor or a group of girls being
+// moved, handed over or received toward work or such a place (the act
+// under way, or planned within hours). Nil when there is none.
+func (e *Engine) minorExploitation(a *analysis, minor bool, pastClause, nowClause map[int]bool) []string {
+	past := func(h hit) bool { return pastClause[h.clause] && !nowClause[h.clause] }
+	var settings, located, acts []hit
+	for _, h := range a.hits {
+		if h.negated || past(h) {
+			continue
+		}
+		planned := h.intent || plannedOrOffered(a, h)
+		switch {
+		case h.sig.role == rolePurpose || (h.sig.role == roleExploit && h.sig.category != ""):
+			settings = append(settings, h)
+			// A workplace alone (a farm, a restaurant) is not exploitation
+			// of a child; a venue, begging, servitude or an exploitation
+			// indicator with a purpose is.
+			if !planned && h.sig.weight > 0 && (h.sig.role == roleExploit || h.sig.category != tip.CategoryLabor) {
+				located = append(located, h)
+			}
+		case h.sig.indicator == indTransport || h.sig.indicator == indTransfer:
+			if !planned || e.soonNear(a, h) {
+				acts = append(acts, h)
+			}
+		}
+	}
+	var out []string
+	if minor {
+		for _, h := range located {
+			out = append(out, a.quote(h.start, h.end))
+		}
+	}
+	if len(settings) == 0 {
+		return out
+	}
+	for _, h := range acts {
+		if minor || h.sig.name == sigMoveGroup {
+			out = append(out, a.quote(h.start, h.end))
+			for _, s := range settings {
+				out = append(out, a.quote(s.start, s.end))
+			}
+		}
+	}
+	return out
+}
+
+// plannedOrOffered reports whether an offer, plan or fear word starts
+// before h in its clause ("quiere llevarse", "le ofrece llevarla").
+func plannedOrOffered(a *analysis, h hit) bool {
+	for _, o := range a.hits {
+		if o.sig.role == roleIntent && o.clause == h.clause && o.start < h.start {
+			return true
+		}
+	}
+	return false
+}
+
+// sigMoveGroup is the signal of a group of girls or children being taken
+// somewhere: toward exploitation it counts like a minor (PERU.md §2.4).
+const sigMoveGroup = "move_group"
+
+// sexualOrHeld reports whether a sexual exploitation word (not an offer) or
+// a restriction of movement is in the text: a minor in it at this moment is
+// in danger now.
+func (e *Engine) sexualOrHeld(a *analysis) bool {
+	for _, h := range a.hits {
+		if h.negated || h.intent {
+			continue
+		}
+		if h.sig.category == tip.CategorySexual && (h.sig.role == rolePurpose || h.sig.role == roleExploit) && h.sig.weight > 0 {
+			return true
+		}
+		if h.sig.indicator == indRestriction {
+			return true
+		}
+	}
+	return false
+}
+
+// adultAgeAfter reports whether a minor word is qualified by an adult age
+// right after it ("que sea menor de 25"): then it is not a child.
+func adultAgeAfter(a *analysis, h hit) bool {
+	for _, ag := range a.ages {
+		if ag.start >= h.start && ag.start <= h.end && ag.age > 18 { // "menores de 18" are children
+			return true
+		}
+	}
+	return false
 }
 
 // soonNear reports whether a "now" or "soon" word is in the clause of h or
