@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"tipline/shared/alert"
+	"tipline/shared/store"
 	"tipline/shared/tip"
 	"tipline/shared/twilio"
 	"tipline/shared/twilio/fakeapi"
@@ -244,12 +245,12 @@ func TestEscalationAndAcknowledgement(t *testing.T) {
 	e.alerted(tier2...)
 
 	ack := e.d.Interceptor()
-	text, handled, err := ack(e.ctx, twilio.Inbound{MessageSID: "SMack1", From: "+51900000122", Body: "ok " + strings.ToLower(tp.Ref)}, "rk-authority")
+	text, handled, err := ack(e.ctx, twilio.Inbound{MessageSID: "SMack1", From: "+51900000122", Body: "ok " + strings.ToLower(tp.Ref)}, "rk-authority", store.Lookup{})
 	if err != nil || !handled || !strings.Contains(text, tp.Ref) {
 		t.Fatalf("acknowledgement answered %q, %v, %v; want a confirmation with %s", text, handled, err, tp.Ref)
 	}
 	// The same webhook replayed by Twilio: the same answer, nothing changes.
-	again, _, err := ack(e.ctx, twilio.Inbound{MessageSID: "SMack1", From: "+51900000122", Body: "ok " + tp.Ref}, "rk-authority")
+	again, _, err := ack(e.ctx, twilio.Inbound{MessageSID: "SMack1", From: "+51900000122", Body: "ok " + tp.Ref}, "rk-authority", store.Lookup{})
 	if err != nil || again != text {
 		t.Errorf("replayed acknowledgement answered %q, %v; want %q", again, err, text)
 	}
@@ -286,7 +287,7 @@ func TestAuthorityMessagesNeverBecomeTips(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			text, handled, err := ic(e.ctx, twilio.Inbound{MessageSID: "SMx", From: tc.from, Body: tc.body}, "rk-none")
+			text, handled, err := ic(e.ctx, twilio.Inbound{MessageSID: "SMx", From: tc.from, Body: tc.body}, "rk-none", store.Lookup{})
 			if err != nil || handled != tc.handled || !strings.Contains(text, tc.want) {
 				t.Errorf("Interceptor() = %q, %v, %v; want handled %v with %q", text, handled, err, tc.handled, tc.want)
 			}
@@ -326,11 +327,11 @@ func TestConsent(t *testing.T) {
 				t.Fatalf("sent %d alerts before consent, want none", n)
 			}
 			in := twilio.Inbound{MessageSID: "SMconsent", From: reporterNum, Body: tc.answer}
-			text, handled, err := e.d.Interceptor()(e.ctx, in, tp.ReporterKey)
+			text, handled, err := e.d.Interceptor()(e.ctx, in, tp.ReporterKey, store.Lookup{})
 			if err != nil || !handled || !strings.Contains(text, tp.Ref) {
 				t.Fatalf("consent answer = %q, %v, %v; want handled with the reference", text, handled, err)
 			}
-			again, _, _ := e.d.Interceptor()(e.ctx, in, tp.ReporterKey)
+			again, _, _ := e.d.Interceptor()(e.ctx, in, tp.ReporterKey, store.Lookup{})
 			if again != text {
 				t.Errorf("a replayed answer got %q, want %q", again, text)
 			}
@@ -481,7 +482,7 @@ func TestLogsCarryNoBodiesNumbersOrSecrets(t *testing.T) {
 	e.sweep()
 	e.clock.Advance(testEscCrit)
 	e.sweep()
-	_, _, _ = e.d.Interceptor()(e.ctx, twilio.Inbound{MessageSID: "SMack", From: "+51900000111", Body: "OK " + tp.Ref}, "rk")
+	_, _, _ = e.d.Interceptor()(e.ctx, twilio.Inbound{MessageSID: "SMack", From: "+51900000111", Body: "OK " + tp.Ref}, "rk", store.Lookup{})
 	logs := e.logs.String()
 	if !strings.Contains(logs, "alert sent") || !strings.Contains(logs, "tip acknowledged") {
 		t.Fatalf("the run logged no sends or acknowledgement:\n%s", logs)

@@ -32,15 +32,23 @@ func ParseAck(body string) string {
 // reporter's SI/NO while their tip waits for consent. Its signature is
 // intake's Interceptor. It is idempotent on a replayed MessageSid: the same
 // message finds the same state and gets the same answer.
-func (x *Dispatcher) Interceptor() func(ctx context.Context, in twilio.Inbound, reporterKey string) (string, bool, error) {
-	return func(ctx context.Context, in twilio.Inbound, reporterKey string) (string, bool, error) {
-		authorityID, contact, err := x.d.Store.AuthorityByPhone(ctx, in.From)
-		switch {
-		case err == nil:
-			text, err := x.authorityMessage(ctx, in, authorityID, contact)
+//
+// l is what the webhook already read: when it checked the sender's number
+// (l.PhoneChecked) no second read is made.
+func (x *Dispatcher) Interceptor() func(ctx context.Context, in twilio.Inbound, reporterKey string, l store.Lookup) (string, bool, error) {
+	return func(ctx context.Context, in twilio.Inbound, reporterKey string, l store.Lookup) (string, bool, error) {
+		if !l.PhoneChecked {
+			authorityID, contact, err := x.d.Store.AuthorityByPhone(ctx, in.From)
+			switch {
+			case err == nil:
+				l.Authority = &store.AuthorityPhone{AuthorityID: authorityID, Contact: contact}
+			case !tip.Is(err, tip.KindNotFound):
+				return "", false, err
+			}
+		}
+		if l.Authority != nil {
+			text, err := x.authorityMessage(ctx, in, l.Authority.AuthorityID, l.Authority.Contact)
 			return text, true, err
-		case !tip.Is(err, tip.KindNotFound):
-			return "", false, err
 		}
 		answer, yes := x.d.Replies.ConsentAnswer(in.Body)
 		if !answer || len(in.Media) > 0 {

@@ -58,9 +58,10 @@ type Deps struct {
 
 // Interceptor may take over an inbound message. It returns handled=false to
 // let the message go on, or the reply text ("" for none) with handled=true.
-// Errors make the webhook answer 503 so that Twilio retries: an interceptor
-// must be idempotent on the MessageSid.
-type Interceptor func(ctx context.Context, in twilio.Inbound, reporterKey string) (reply string, handled bool, err error)
+// l is what the webhook read before (l.Authority: the sender's number is an
+// authority's). Errors make the webhook answer 503 so that Twilio retries:
+// an interceptor must be idempotent on the MessageSid.
+type Interceptor func(ctx context.Context, in twilio.Inbound, reporterKey string, l store.Lookup) (reply string, handled bool, err error)
 
 // Handler answers POST /twilio/messages.
 type Handler struct{ d Deps }
@@ -136,11 +137,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, twimlOut)
 }
 
-// receive stores the message and returns the TwiML reply.
+// receive stores the message and returns the TwiML reply. One batch read
+// (replay, open conversation, opt-out, authority number) comes first, so a
+// first message costs two round trips: that read and one transaction.
 func (h *Handler) receive(ctx context.Context, log *slog.Logger, in twilio.Inbound) (string, error) {
 	reporter := h.d.Contacts.Key(in.From)
+	l, err := h.d.Store.Lookup(ctx, in.MessageSID, reporter, in.From)
+	if err != nil {
+		return "", err
+	}
+	if l.Replayed {
+		log.Info("webhook replayed")
+		return l.Reply, nil
+	}
 	for _, ic := range h.d.Interceptors {
-		text, handled, err := ic(ctx, in, reporter)
+		text, handled, err := ic(ctx, in, reporter, l)
 		if err != nil {
 			return "", err
 		}
@@ -152,13 +163,14 @@ func (h *Handler) receive(ctx context.Context, log *slog.Logger, in twilio.Inbou
 		return h.command(ctx, log, reporter, kw, lang)
 	}
 	for attempt := 0; attempt < 5; attempt++ {
-		l, err := h.d.Store.Lookup(ctx, in.MessageSID, reporter)
-		if err != nil {
-			return "", err
-		}
-		if l.Replayed {
-			log.Info("webhook replayed")
-			return l.Reply, nil
+		if attempt > 0 {
+			if l, err = h.d.Store.Lookup(ctx, in.MessageSID, reporter, ""); err != nil {
+				return "", err
+			}
+			if l.Replayed {
+				log.Info("webhook replayed")
+				return l.Reply, nil
+			}
 		}
 		var out string
 		if l.Conversation != nil {

@@ -497,13 +497,27 @@ type Lookup struct {
 	Reply        string // the reply then given
 	Conversation *Conversation
 	OptedOut     bool
+	// PhoneChecked says the sender's number was looked up in the authority
+	// directory; Authority is the authority contact it belongs to, if any.
+	PhoneChecked bool
+	Authority    *AuthorityPhone
 }
 
-// Lookup reads, in one consistent round trip, the dedupe record of sid and
-// the reporter's open conversation and opt-out.
-func (s *Store) Lookup(ctx context.Context, sid, reporter string) (Lookup, error) {
+// AuthorityPhone is the authority contact a phone number belongs to.
+type AuthorityPhone struct {
+	AuthorityID string
+	Contact     int
+}
+
+// Lookup reads, in one consistent round trip, the dedupe record of sid,
+// the reporter's open conversation and opt-out, and (when phone is given)
+// whether the sender's number belongs to an authority.
+func (s *Store) Lookup(ctx context.Context, sid, reporter, phone string) (Lookup, error) {
 	const op = "store: lookup message"
 	keys := []map[string]types.AttributeValue{dedupeKey(sid), reporterKey(reporter, "OPEN"), reporterKey(reporter, "OPTOUT")}
+	if phone != "" {
+		keys = append(keys, phoneKey(phone))
+	}
 	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
 	var l Lookup
 	for attempt := 0; len(req) > 0; attempt++ {
@@ -537,9 +551,16 @@ func (s *Store) Lookup(ctx context.Context, sid, reporter string) (Lookup, error
 			case "optout":
 				v, ok := item["opted_out"].(*types.AttributeValueMemberBOOL)
 				l.OptedOut = ok && v.Value
+			case "authphone":
+				var p phoneItem
+				if err := attributevalue.UnmarshalMap(item, &p); err != nil {
+					return l, tip.E(tip.KindInternal, op, err)
+				}
+				l.Authority = &AuthorityPhone{AuthorityID: p.AuthorityID, Contact: p.Contact}
 			}
 		}
 		req = out.UnprocessedKeys
 	}
+	l.PhoneChecked = phone != ""
 	return l, nil
 }

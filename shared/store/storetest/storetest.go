@@ -44,7 +44,7 @@ func Run(t *testing.T, f Factory) {
 		{"concurrent follow-ups on one version: exactly one wins", testConcurrentAppend},
 		{"opt-out is recorded per reporter", testOptOut},
 		{"a saved tip moves queues, keeps its audit and refuses a stale version", testSaveTip},
-		{"one lookup finds a replay, the open conversation and the opt-out", testLookup},
+		{"one lookup finds a replay, the open conversation, the opt-out and an authority number", testLookup},
 	}
 	tests = append(tests, alertCases...)
 	tests = append(tests, staffCases...)
@@ -378,20 +378,35 @@ func testSaveTip(t *testing.T, f Factory) {
 func testLookup(t *testing.T, f Factory) {
 	s, c, ctx := setup(t, f)
 	n := newTip(c, "rk-lookup")
-	l, err := s.Lookup(ctx, n.Message.SID, "rk-lookup")
+	l, err := s.Lookup(ctx, n.Message.SID, "rk-lookup", "")
 	must(t, err)
 	if l.Replayed || l.Conversation != nil || l.OptedOut {
 		t.Errorf("Lookup on an empty table = %+v, want nothing", l)
 	}
 	must(t, s.CreateTip(ctx, n))
 	must(t, s.SetOptOut(ctx, "rk-lookup", true))
-	l, err = s.Lookup(ctx, n.Message.SID, "rk-lookup")
+	l, err = s.Lookup(ctx, n.Message.SID, "rk-lookup", "")
 	must(t, err)
 	if !l.Replayed || l.Reply != n.Reply || l.Conversation == nil || l.Conversation.TipID != n.Tip.ID || !l.OptedOut {
 		t.Errorf("Lookup = %+v, want the replay, the conversation and the opt-out", l)
 	}
+	if l.PhoneChecked || l.Authority != nil {
+		t.Errorf("Lookup without a phone = %+v, want the phone unchecked", l)
+	}
+	must(t, s.PutAuthority(ctx, tip.Authority{ID: "fistrap-mdd", Name: "FISTRAP Madre de Dios", Regions: []string{"PE-MDD"},
+		Contacts: []tip.Contact{{Channel: tip.SMS, Address: "+51900000111", Tier: 1}}, Active: true}))
+	l, err = s.Lookup(ctx, "SMauth", "rk-authority", "+51900000111")
+	must(t, err)
+	if !l.PhoneChecked || l.Authority == nil || l.Authority.AuthorityID != "fistrap-mdd" {
+		t.Errorf("Lookup from an authority's number = %+v, want fistrap-mdd", l)
+	}
+	l, err = s.Lookup(ctx, "SMauth", "rk-lookup", "+51987654321")
+	must(t, err)
+	if !l.PhoneChecked || l.Authority != nil {
+		t.Errorf("Lookup from a reporter's number = %+v, want checked and no authority", l)
+	}
 	c.Advance(3 * time.Hour)
-	l, err = s.Lookup(ctx, "SMother", "rk-lookup")
+	l, err = s.Lookup(ctx, "SMother", "rk-lookup", "")
 	must(t, err)
 	if l.Replayed || l.Conversation != nil {
 		t.Errorf("Lookup after the window = %+v, want no replay and no open conversation", l)
