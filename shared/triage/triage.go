@@ -66,13 +66,14 @@ func New() (*Engine, error) {
 // Thresholds of the decision. Weights live in data/signals.txt; these say
 // how much evidence each level needs.
 const (
-	minEvidence    = 1.0 // trafficking evidence for anything above low
-	minDanger      = 2.5 // danger points for critical
-	minExploitHigh = 2.0 // exploitation evidence for high
-	minExploitKid  = 1.0 // exploitation evidence for high when a minor is involved
-	minCategory    = 1.5 // category points to name a purpose rather than "unknown"
-	minorNowDanger = 2.0 // danger points when a minor is exploited at this moment
-	nowDanger      = 0.5 // danger points for "ahorita", "hoy"... beside other danger
+	minEvidence      = 1.0 // trafficking evidence for anything above low
+	minDanger        = 2.5 // danger points for critical
+	minExploitHigh   = 2.0 // exploitation evidence for high
+	minExploitKid    = 1.0 // exploitation evidence for high when a minor is involved
+	minCategory      = 1.5 // category points to name a purpose rather than "unknown"
+	minCategoryAlone = 1.0 // the same, when it is the only purpose beside exploitation going on
+	minorNowDanger   = 2.0 // danger points when a minor is exploited at this moment
+	nowDanger        = 0.5 // danger points for "ahorita", "hoy"... beside other danger
 )
 
 // hit is one match of a lexicon pattern.
@@ -412,13 +413,19 @@ func (e *Engine) Decide(text string) tip.Triage {
 	if t.Urgency == tip.Low {
 		t.Category = tip.CategoryNone
 	} else {
-		bestCat, bestW := tip.CategoryUnknown, 0.0
+		bestCat, bestW, others := tip.CategoryUnknown, 0.0, 0.0
 		for _, c := range []string{tip.CategorySexual, tip.CategoryLabor, tip.CategoryOther} {
 			if cat[c] > bestW {
 				bestCat, bestW = c, cat[c]
 			}
+			others += cat[c]
 		}
-		if bestW < minCategory {
+		others -= bestW
+		// One purpose with little weight still names the category when
+		// exploitation is going on and nothing points elsewhere ("un bar"
+		// where they take her documents is sexual exploitation).
+		alone := bestW >= minCategoryAlone && others == 0 && ev.exploit > 0
+		if bestW < minCategory && !alone {
 			bestCat = tip.CategoryUnknown
 		}
 		t.Category = bestCat

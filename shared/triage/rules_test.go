@@ -1,0 +1,90 @@
+package triage
+
+import (
+	"testing"
+
+	"tipline/shared/tip"
+)
+
+// TestGeneralRules checks the rules added so that the engine generalises to
+// messages written by other people about other places: each case is a
+// situation of PERU.md §2, not a sentence of the development set.
+func TestGeneralRules(t *testing.T) {
+	e := mustEngine(t)
+	tests := []struct {
+		name     string
+		text     string
+		urgency  tip.Urgency
+		category string // "" to skip
+		minor    bool
+		region   string // "-" to skip
+	}{
+		{"minors about to be taken to a mine tonight are critical without any means",
+			"van a llevar a unas chicas menores a la mina esta noche, estan en un hotel de juliaca", tip.Critical, "", true, "PE-PUN"},
+		{"girls taken out of a lodging tonight toward a mine are critical and placed where they are",
+			"esta noche van a sacar a 3 chicas del hostal en la av. la cultura en cusco para llevarlas a la mina, son menores", tip.Critical, "", true, "PE-CUS"},
+		{"a group of children boarded on a truck tomorrow toward a logging camp is critical",
+			"mañana temprano suben a unos chibolos a un camion en atalaya pa llevarlos a un aserradero", tip.Critical, "", true, "PE-UCA"},
+		{"an offer to take children to work, without a date, stays medium",
+			"una señora de la comunidad quiere llevarse a mi hija de 12 a trabajar a lima, ofrece plata", tip.Medium, "", true, "-"},
+		{"an owner beating a teenage worker right now is critical",
+			"el dueño del hostal en huaycan golpea a la chica que trabaja ahi, ahorita la esta pegando, tiene como 16", tip.Critical, "", true, "PE-LMA"},
+		{"a foreman hitting farm labourers now is critical",
+			"el capataz del fundo en chincha esta golpeando a los peones, no les pagan hace meses", tip.Critical, "labor", false, "PE-ICA"},
+		{"a child seen last night serving in a brothel bar is critical",
+			"en el prostibar de la salida de mazuko hay una niña de 13 atendiendo, yo la vi anoche", tip.Critical, "sexual", true, "PE-MDD"},
+		{"children selling sweets late for a woman who takes the money are high",
+			"en huamanga unos niños venden caramelos hasta la medianoche y una señora les quita la plata", tip.High, "other", true, "PE-AYA"},
+		{"a teenager working at a family farm with permission is low",
+			"mi hijo de 15 ayuda a su papa en la chacra en vacaciones, con permiso, eso esta bien?", tip.Low, "none", false, "-"},
+		{"a verb that is also a foreign city is not a place",
+			"Mi prima de 17 se fue a trabajar a Juliaca con una señora q le ofrecio trabajo, la señora le quito su celular", tip.High, "", true, "PE-PUN"},
+		{"a minor on a bus that left today is placed where it left from",
+			"Necesito ayuda urgente! Mi hija de 15 se fue con un tipo que conocio por facebook, le dijo que la llevaria a Puerto Maldonado a trabajar, salieron hoy en bus de Cusco", tip.Critical, "", true, "PE-CUS"},
+		{"a self-report from a bar in a mining camp is sexual exploitation",
+			"trabajo en un bar del campamento minero en la pampa, el dueño no me paga y me quito mi dni", tip.High, "sexual", false, "PE-MDD"},
+		{"unpaid wages and a debt in a restaurant are labour exploitation",
+			"trabajo en un restaurante en piura y hace 3 meses no me pagan, el dueño dice que le debo la comida", tip.High, "labor", false, "PE-PIU"},
+		{"girls taken to work in houses and not let out are domestic servitude",
+			"una señora se lleva chicas de la comunidad para trabajar en casas en lima, no les pagan y no las dejan salir", tip.High, "other", false, "PE-LMA"},
+		{"recruiting hostesses for mining camps points to sexual exploitation",
+			"en juliaca una agencia busca anfitrionas para campamentos mineros, pasaje pagado", tip.Medium, "sexual", false, "PE-PUN"},
+		{"under an adult age is not a child",
+			"me ofrecieron trabajo en una discoteca en trujillo, piden q sea menor de 25", tip.Medium, "", false, "PE-LAL"},
+		{"under eighteen is a child",
+			"en el bar de la esquina en tumbes trabajan chicas menores de 18, el dueño les quita el dni", tip.High, "sexual", true, "PE-TUM"},
+		{"a street named after another town followed by the town is in that town",
+			"en una discoteca en la av. grau de piura hay chicas de colegio tomando con los clientes ahorita", tip.Critical, "sexual", true, "PE-PIU"},
+		{"a legitimate job ad with payroll and insurance is low",
+			"se busca cocinera para restaurante en trujillo, en planilla y con seguro", tip.Low, "none", false, "PE-LAL"},
+		{"a resolved past case with the trafficker in prison is low",
+			"en 2015 a mi tia la engañaron con un trabajo en lima pero el tipo ya esta preso, todo resuelto", tip.Low, "none", false, "-"},
+		{"a custody dispute with threats is not trafficking",
+			"mi ex no me deja ver a mis hijos y me amenaza, donde denuncio?", tip.Low, "none", false, "-"},
+		{"weekends are not fines",
+			"mi hija de 17 trabaja de cajera en un supermercado los fines de semana, con permiso y todo", tip.Low, "none", false, "-"},
+		{"an English report of a girl locked in a karaoke bar is critical",
+			"My friend (17) is in a karaoke bar in Tarapoto, she just texted me that the owner locked her in and there are men waiting. Please send someone", tip.Critical, "sexual", true, "PE-SAM"},
+		{"an English past case told from home is medium and placed where it happened",
+			"Back in 2019 I worked on a fishing boat out of Chimbote for a year without pay, they held my passport. I'm home now in Venezuela. Can I still report it?", tip.Medium, "labor", false, "PE-ANC"},
+		{"a Quechua report of a girl of 14 being taken away now is critical",
+			"yanapawaychik, ñañay 14 watayuq, chay runa apakun Huancayo terminalman, dice q trabajo en restaurant, ya van a subir al bus", tip.Critical, "", true, "PE-JUN"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := e.Decide(tt.text)
+			if d.Urgency != tt.urgency {
+				t.Errorf("urgency = %s, want %s; reasons %q", d.Urgency, tt.urgency, d.Reasons)
+			}
+			if tt.category != "" && d.Category != tt.category {
+				t.Errorf("category = %s, want %s; reasons %q", d.Category, tt.category, d.Reasons)
+			}
+			if d.Minor != tt.minor {
+				t.Errorf("minor = %v, want %v; reasons %q", d.Minor, tt.minor, d.Reasons)
+			}
+			if tt.region != "-" && d.Region != tt.region {
+				t.Errorf("region = %q (%s), want %q", d.Region, d.Place, tt.region)
+			}
+		})
+	}
+}
