@@ -8,31 +8,31 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"tipline/shared/alert"
 	"tipline/shared/edge"
 	"tipline/shared/intake"
+	"tipline/shared/secret"
 )
 
 func main() {
-	cfg, err := intake.ConfigFromEnv(os.Getenv)
+	awsCfg, getenv, err := secret.Load(context.Background(), os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	alerts, err := alert.ConfigFromEnv(os.Getenv, 0)
+	cfg, err := intake.ConfigFromEnv(getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	alerts, err := alert.ConfigFromEnv(getenv, 0)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	log := edge.Logger(os.Stdout, cfg.LogLevel)
-	awsCfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "aws configuration:", err)
-		os.Exit(1)
-	}
 	db := dynamodb.NewFromConfig(awsCfg)
 	deps, err := intake.Wire(cfg, db, log)
 	if err != nil {

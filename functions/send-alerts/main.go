@@ -8,25 +8,25 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"tipline/shared/alert"
 	"tipline/shared/edge"
+	"tipline/shared/secret"
 )
 
 func main() {
-	cfg, err := alert.ConfigFromEnv(os.Getenv, alert.NeedSend)
+	awsCfg, getenv, err := secret.Load(context.Background(), os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	cfg, err := alert.ConfigFromEnv(getenv, alert.NeedSend)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	log := edge.Logger(os.Stdout, cfg.LogLevel)
-	awsCfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "aws configuration:", err)
-		os.Exit(1)
-	}
 	d, err := alert.Build(cfg, dynamodb.NewFromConfig(awsCfg), log, "")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

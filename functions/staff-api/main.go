@@ -9,27 +9,27 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"tipline/shared/alert"
 	"tipline/shared/edge"
+	"tipline/shared/secret"
 	"tipline/shared/staff"
 )
 
 func main() {
-	cfg, err1 := staff.ConfigFromEnv(os.Getenv)
-	alerts, err2 := alert.ConfigFromEnv(os.Getenv, 0) // manual forwards write alerts; send-alerts sends them
+	awsCfg, getenv, err := secret.Load(context.Background(), os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	cfg, err1 := staff.ConfigFromEnv(getenv)
+	alerts, err2 := alert.ConfigFromEnv(getenv, 0) // manual forwards write alerts; send-alerts sends them
 	if err := errors.Join(err1, err2); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	log := edge.Logger(os.Stdout, cfg.LogLevel)
-	awsCfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "aws configuration:", err)
-		os.Exit(1)
-	}
 	db := dynamodb.NewFromConfig(awsCfg)
 	deps, err := staff.Wire(cfg, db, log)
 	if err == nil {

@@ -369,7 +369,12 @@ func first(s ...string) string {
 // secretName matches environment variables that carry secrets.
 var secretName = regexp.MustCompile(`SECRET|TOKEN|PASSWORD|(^|_)KEY($|_)`)
 
-func TestTemplateSecretsAreDynamicReferences(t *testing.T) {
+// TestTemplateKeepsSecretsOutOfConfiguration holds every function to read
+// its secrets at start from Secrets Manager: no variable carries a secret
+// (not even a dynamic reference, which CloudFormation resolves into the
+// function's configuration in plain text), SECRET_ID names the secret, and
+// a function with SECRET_ID may read that secret and no other.
+func TestTemplateKeepsSecretsOutOfConfiguration(t *testing.T) {
 	tpl := loadTemplate(t)
 	for id, p := range tpl.functions(t) {
 		vars := map[string]any{}
@@ -380,30 +385,23 @@ func TestTemplateSecretsAreDynamicReferences(t *testing.T) {
 			vars[k] = v
 		}
 		for name, v := range vars {
-			if !secretName.MatchString(name) {
+			if !secretName.MatchString(name) || name == "SECRET_ID" {
 				continue
 			}
-			t.Run(id+" takes "+name+" from a secret store, never a literal", func(t *testing.T) {
-				s := dynamicRef(v)
-				if !strings.HasPrefix(s, "{{resolve:secretsmanager:") && !strings.HasPrefix(s, "{{resolve:ssm-secure:") {
-					t.Errorf("%s = %v, want a {{resolve:secretsmanager:...}} or {{resolve:ssm-secure:...}} reference", name, v)
+			t.Run(id+" carries no secret in "+name, func(t *testing.T) {
+				t.Errorf("%s = %v: secrets come from SECRET_ID at start, not from the configuration", name, v)
+			})
+		}
+		id, p := id, p
+		if _, ok := vars["SECRET_ID"]; ok {
+			t.Run(id+" may read the secret named by SECRET_ID", func(t *testing.T) {
+				raw, _ := json.Marshal(p.Policies)
+				if !strings.Contains(string(raw), "AWSSecretsManagerGetSecretValuePolicy") || !strings.Contains(string(raw), "secret:${SecretName}-*") {
+					t.Errorf("policies %s do not allow reading the SecretName secret", raw)
 				}
 			})
 		}
 	}
-}
-
-// dynamicRef returns the string of a literal or of a !Sub, or "" for anything else.
-func dynamicRef(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case map[string]any:
-		if s, ok := x["Fn::Sub"].(string); ok {
-			return s
-		}
-	}
-	return ""
 }
 
 func TestTemplatePoliciesAreLeastPrivilege(t *testing.T) {
