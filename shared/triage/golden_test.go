@@ -114,13 +114,19 @@ func TestCorpusTargets(t *testing.T) {
 }
 
 // TestHeldOutTargets holds the engine to the same targets on
-// testdata/heldout.jsonl, messages written for the project independently of
+// testdata/heldout.jsonl and heldout2.jsonl, messages written for the project independently of
 // the development set (other regions, registers and noise). Its labels are
 // not tuned to the engine: a rule that only memorises the corpus fails here.
 // With TRIAGE_DUMP=1 it logs every decision that differs from its label.
 func TestHeldOutTargets(t *testing.T) {
+	for _, path := range []string{"testdata/heldout.jsonl", "testdata/heldout2.jsonl"} {
+		t.Run(path, func(t *testing.T) { heldOutTargets(t, path) })
+	}
+}
+
+func heldOutTargets(t *testing.T, path string) {
 	e := mustEngine(t)
-	ls := readLabelled(t, "testdata/heldout.jsonl")
+	ls := readLabelled(t, path)
 	s, preds := e.Evaluate(ls)
 	if os.Getenv("TRIAGE_DUMP") != "" {
 		for i, l := range ls {
