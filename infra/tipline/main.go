@@ -18,6 +18,7 @@ usage:
   tipline triage [-eval FILE]  triage JSON lines from stdin, or score a labelled file
   tipline token  [flags]   print a staff API token for the local stack
   tipline campaign ...     create campaigns and materials from files, write their QR codes
+  tipline bench  [flags]   measure the webhook of a running serve: throughput and latency
 
 Run "tipline COMMAND -h" for the flags of a command.
 `
@@ -45,6 +46,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return runToken(args[1:], stdout, stderr)
 	case "campaign":
 		return runCampaign(args[1:], stdout, stderr)
+	case "bench":
+		return runBench(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
