@@ -102,16 +102,9 @@ func (it routeItem) route() tip.Route {
 // tip was never routed.
 func (s *Store) Route(ctx context.Context, tipID string) (tip.Route, error) {
 	op := "store: route of tip " + tipID
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key("TIP#"+tipID, "ROUTE"), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return tip.Route{}, classify(op, err)
-	}
-	if len(out.Item) == 0 {
-		return tip.Route{}, tip.E(tip.KindNotFound, op, nil)
-	}
 	var it routeItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return tip.Route{}, tip.E(tip.KindInternal, op, err)
+	if err := s.getItem(ctx, op, key("TIP#"+tipID, "ROUTE"), &it); err != nil {
+		return tip.Route{}, err
 	}
 	return it.route(), nil
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -50,32 +49,15 @@ func (s *Store) AddAudit(ctx context.Context, entries ...tip.Audit) error {
 
 // Audit returns a tip's audit trail, oldest first.
 func (s *Store) Audit(ctx context.Context, tipID string) ([]tip.Audit, error) {
-	op := "store: audit of tip " + tipID
-	key := expression.Key("PK").Equal(expression.Value("TIP#" + tipID)).And(expression.Key("SK").BeginsWith("AUDIT#"))
-	e, err := expression.NewBuilder().WithKeyCondition(key).Build()
-	if err != nil {
-		return nil, tip.E(tip.KindInternal, op, err)
+	var items []auditItem
+	if err := s.queryAll(ctx, "store: audit of tip "+tipID, "TIP#"+tipID, "AUDIT#", &items); err != nil {
+		return nil, err
 	}
-	in := &dynamodb.QueryInput{TableName: &s.table, KeyConditionExpression: e.KeyCondition(),
-		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}
-	var out []tip.Audit
-	for {
-		page, err := s.db.Query(ctx, in)
-		if err != nil {
-			return nil, classify(op, err)
-		}
-		var items []auditItem
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
-			return nil, tip.E(tip.KindInternal, op, err)
-		}
-		for _, it := range items {
-			out = append(out, tip.Audit{TipID: it.TipID, At: parseTime(it.At), Actor: it.Actor, Action: it.Action, Detail: it.Detail})
-		}
-		if len(page.LastEvaluatedKey) == 0 {
-			return out, nil
-		}
-		in.ExclusiveStartKey = page.LastEvaluatedKey
+	out := make([]tip.Audit, 0, len(items))
+	for _, it := range items {
+		out = append(out, tip.Audit{TipID: it.TipID, At: parseTime(it.At), Actor: it.Actor, Action: it.Action, Detail: it.Detail})
 	}
+	return out, nil
 }
 
 // SaveTip writes t over the stored tip when the stored version is still

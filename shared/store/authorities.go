@@ -45,13 +45,6 @@ type ruleItem struct {
 	UpdatedAt string `dynamodbav:"updated_at"`
 }
 
-func key(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		"PK": &types.AttributeValueMemberS{Value: pk},
-		"SK": &types.AttributeValueMemberS{Value: sk},
-	}
-}
-
 func authorityKey(id string) map[string]types.AttributeValue {
 	return key("AUTHORITY", "AUTHORITY#"+id)
 }
@@ -117,16 +110,9 @@ func (s *Store) PutAuthority(ctx context.Context, a tip.Authority) error {
 // Authority returns the authority with id, or a not-found error.
 func (s *Store) Authority(ctx context.Context, id string) (tip.Authority, error) {
 	op := "store: get authority " + id
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: authorityKey(id), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return tip.Authority{}, classify(op, err)
-	}
-	if len(out.Item) == 0 {
-		return tip.Authority{}, tip.E(tip.KindNotFound, op, nil)
-	}
 	var it authorityItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return tip.Authority{}, tip.E(tip.KindInternal, op, err)
+	if err := s.getItem(ctx, op, authorityKey(id), &it); err != nil {
+		return tip.Authority{}, err
 	}
 	return it.Authority, nil
 }
@@ -149,16 +135,9 @@ func (s *Store) Authorities(ctx context.Context) ([]tip.Authority, error) {
 // has number (E.164) and that contact's index, or a not-found error.
 func (s *Store) AuthorityByPhone(ctx context.Context, number string) (string, int, error) {
 	const op = "store: authority by phone"
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: phoneKey(number), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return "", 0, classify(op, err)
-	}
-	if len(out.Item) == 0 {
-		return "", 0, tip.E(tip.KindNotFound, op, nil)
-	}
 	var it phoneItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return "", 0, tip.E(tip.KindInternal, op, err)
+	if err := s.getItem(ctx, op, phoneKey(number), &it); err != nil {
+		return "", 0, err
 	}
 	return it.AuthorityID, it.Contact, nil
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"sort"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -120,10 +118,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *tip.Campaign) error {
 	for _, n := range uniq(old.Numbers) {
 		if !keep[n] {
 			items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table,
-				Key: map[string]types.AttributeValue{
-					"PK": &types.AttributeValueMemberS{Value: "NUMBER#" + n},
-					"SK": &types.AttributeValueMemberS{Value: "CAMPAIGN#" + c.ID},
-				}}})
+				Key: key("NUMBER#"+n, "CAMPAIGN#"+c.ID)}})
 		}
 	}
 	items = append(items, s.numberPuts(next)...)
@@ -141,20 +136,9 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *tip.Campaign) error {
 // Campaign returns the campaign with id, or a not-found error.
 func (s *Store) Campaign(ctx context.Context, id string) (tip.Campaign, error) {
 	op := "store: get campaign " + id
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, ConsistentRead: aws.Bool(true),
-		Key: map[string]types.AttributeValue{
-			"PK": &types.AttributeValueMemberS{Value: "CAMPAIGNS"},
-			"SK": &types.AttributeValueMemberS{Value: "CAMPAIGN#" + id},
-		}})
-	if err != nil {
-		return tip.Campaign{}, classify(op, err)
-	}
-	if len(out.Item) == 0 {
-		return tip.Campaign{}, tip.E(tip.KindNotFound, op, nil)
-	}
 	var it campaignItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return tip.Campaign{}, tip.E(tip.KindInternal, op, err)
+	if err := s.getItem(ctx, op, key("CAMPAIGNS", "CAMPAIGN#"+id), &it); err != nil {
+		return tip.Campaign{}, err
 	}
 	return it.campaign(), nil
 }
@@ -240,20 +224,9 @@ func (s *Store) CreateMaterial(ctx context.Context, m *tip.Material) error {
 // Material returns the material with id, or not found.
 func (s *Store) Material(ctx context.Context, id string) (tip.Material, error) {
 	op := "store: get material " + id
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, ConsistentRead: aws.Bool(true),
-		Key: map[string]types.AttributeValue{
-			"PK": &types.AttributeValueMemberS{Value: "MATERIAL#" + id},
-			"SK": &types.AttributeValueMemberS{Value: "MATERIAL"},
-		}})
-	if err != nil {
-		return tip.Material{}, classify(op, err)
-	}
-	if len(out.Item) == 0 {
-		return tip.Material{}, tip.E(tip.KindNotFound, op, nil)
-	}
 	var it materialItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return tip.Material{}, tip.E(tip.KindInternal, op, err)
+	if err := s.getItem(ctx, op, key("MATERIAL#"+id, "MATERIAL"), &it); err != nil {
+		return tip.Material{}, err
 	}
 	return it.material(), nil
 }
@@ -261,22 +234,16 @@ func (s *Store) Material(ctx context.Context, id string) (tip.Material, error) {
 // MaterialByCode returns the material with code, or not found.
 func (s *Store) MaterialByCode(ctx context.Context, code string) (tip.Material, error) {
 	op := "store: material by code " + code
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, ConsistentRead: aws.Bool(true),
-		Key: map[string]types.AttributeValue{
-			"PK": &types.AttributeValueMemberS{Value: "MATCODE#" + code},
-			"SK": &types.AttributeValueMemberS{Value: "MATCODE"},
-		}})
-	if err != nil {
-		return tip.Material{}, classify(op, err)
+	var it struct {
+		MaterialID string `dynamodbav:"material_id"`
 	}
-	if len(out.Item) == 0 {
-		return tip.Material{}, tip.E(tip.KindNotFound, op, nil)
+	if err := s.getItem(ctx, op, key("MATCODE#"+code, "MATCODE"), &it); err != nil {
+		return tip.Material{}, err
 	}
-	id, _ := out.Item["material_id"].(*types.AttributeValueMemberS)
-	if id == nil {
+	if it.MaterialID == "" {
 		return tip.Material{}, tip.E(tip.KindInternal, op, errors.New("code without material"))
 	}
-	return s.Material(ctx, id.Value)
+	return s.Material(ctx, it.MaterialID)
 }
 
 // Materials returns a campaign's materials, oldest first.

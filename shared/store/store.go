@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
@@ -129,4 +130,29 @@ func cancelledAt(err error, i int) bool {
 		return false
 	}
 	return aws.ToString(tce.CancellationReasons[i].Code) == "ConditionalCheckFailed"
+}
+
+// getItem reads one item consistently into out (a pointer to a record).
+// Errors: not found when there is no item, internal when it does not
+// decode, or the classified SDK error.
+func (s *Store) getItem(ctx context.Context, op string, key map[string]types.AttributeValue, out any) error {
+	res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return classify(op, err)
+	}
+	if len(res.Item) == 0 {
+		return tip.E(tip.KindNotFound, op, nil)
+	}
+	if err := attributevalue.UnmarshalMap(res.Item, out); err != nil {
+		return tip.E(tip.KindInternal, op, err)
+	}
+	return nil
+}
+
+// key is the primary key of an item.
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: pk},
+		"SK": &types.AttributeValueMemberS{Value: sk},
+	}
 }

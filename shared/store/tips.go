@@ -50,12 +50,7 @@ type tipItem struct {
 // NoRegion is the index key of tips without a region.
 const NoRegion = "NONE"
 
-func tipKey(id string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		"PK": &types.AttributeValueMemberS{Value: "TIP#" + id},
-		"SK": &types.AttributeValueMemberS{Value: "TIP"},
-	}
-}
+func tipKey(id string) map[string]types.AttributeValue { return key("TIP#"+id, "TIP") }
 
 // queueSK orders a work queue: most urgent first, then oldest first.
 func queueSK(t *tip.Tip) string {
@@ -161,19 +156,11 @@ type Conversation struct {
 	OpenUntil time.Time
 }
 
-func reporterKey(key, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		"PK": &types.AttributeValueMemberS{Value: "REPORTER#" + key},
-		"SK": &types.AttributeValueMemberS{Value: sk},
-	}
+func reporterKey(reporter, sk string) map[string]types.AttributeValue {
+	return key("REPORTER#"+reporter, sk)
 }
 
-func dedupeKey(sid string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		"PK": &types.AttributeValueMemberS{Value: "MSGSID#" + sid},
-		"SK": &types.AttributeValueMemberS{Value: "MSGSID"},
-	}
-}
+func dedupeKey(sid string) map[string]types.AttributeValue { return key("MSGSID#"+sid, "MSGSID") }
 
 func mustMarshal(v any) map[string]types.AttributeValue {
 	m, err := attributevalue.MarshalMap(v)
@@ -200,16 +187,9 @@ func condPut(table string, item any, cond *expression.ConditionBuilder) types.Tr
 // Replay returns the reply stored for a MessageSid, or a not-found error.
 func (s *Store) Replay(ctx context.Context, sid string) (string, error) {
 	const op = "store: replay message"
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: dedupeKey(sid), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return "", classify(op, err)
-	}
-	if len(out.Item) == 0 {
-		return "", tip.E(tip.KindNotFound, op, nil)
-	}
 	var d dedupeItem
-	if err := attributevalue.UnmarshalMap(out.Item, &d); err != nil {
-		return "", tip.E(tip.KindInternal, op, err)
+	if err := s.getItem(ctx, op, dedupeKey(sid), &d); err != nil {
+		return "", err
 	}
 	return d.Reply, nil
 }
@@ -218,16 +198,9 @@ func (s *Store) Replay(ctx context.Context, sid string) (string, error) {
 // error when none is open at the store's current time.
 func (s *Store) OpenConversation(ctx context.Context, reporter string) (Conversation, error) {
 	const op = "store: open conversation"
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: reporterKey(reporter, "OPEN"), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return Conversation{}, classify(op, err)
-	}
-	if len(out.Item) == 0 {
-		return Conversation{}, tip.E(tip.KindNotFound, op, nil)
-	}
 	var c conversationItem
-	if err := attributevalue.UnmarshalMap(out.Item, &c); err != nil {
-		return Conversation{}, tip.E(tip.KindInternal, op, err)
+	if err := s.getItem(ctx, op, reporterKey(reporter, "OPEN"), &c); err != nil {
+		return Conversation{}, err
 	}
 	until := time.Unix(c.OpenUntil, 0)
 	if !s.now().Before(until) {
@@ -401,68 +374,37 @@ func nonNil(s []string) []string {
 // Tip returns the tip with id, read consistently, or a not-found error.
 func (s *Store) Tip(ctx context.Context, id string) (*tip.Tip, error) {
 	op := "store: get tip " + id
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: tipKey(id), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return nil, classify(op, err)
+	var it tipItem
+	if err := s.getItem(ctx, op, tipKey(id), &it); err != nil {
+		return nil, err
 	}
-	if len(out.Item) == 0 {
-		return nil, tip.E(tip.KindNotFound, op, nil)
-	}
-	return UnmarshalTip(out.Item)
+	return it.tip(), nil
 }
 
 // TipByRef returns the tip with reference code ref, or a not-found error.
 func (s *Store) TipByRef(ctx context.Context, ref string) (*tip.Tip, error) {
 	op := "store: get tip by ref " + ref
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, ConsistentRead: aws.Bool(true),
-		Key: map[string]types.AttributeValue{
-			"PK": &types.AttributeValueMemberS{Value: "REF#" + ref},
-			"SK": &types.AttributeValueMemberS{Value: "REF"},
-		}})
-	if err != nil {
-		return nil, classify(op, err)
-	}
-	if len(out.Item) == 0 {
-		return nil, tip.E(tip.KindNotFound, op, nil)
-	}
 	var r struct {
 		TipID string `dynamodbav:"tip_id"`
 	}
-	if err := attributevalue.UnmarshalMap(out.Item, &r); err != nil {
-		return nil, tip.E(tip.KindInternal, op, err)
+	if err := s.getItem(ctx, op, key("REF#"+ref, "REF"), &r); err != nil {
+		return nil, err
 	}
 	return s.Tip(ctx, r.TipID)
 }
 
 // Messages returns the messages of a tip, oldest first.
 func (s *Store) Messages(ctx context.Context, tipID string) ([]tip.Message, error) {
-	op := "store: messages of tip " + tipID
-	key := expression.Key("PK").Equal(expression.Value("TIP#" + tipID)).And(expression.Key("SK").BeginsWith("MSG#"))
-	e, err := expression.NewBuilder().WithKeyCondition(key).Build()
-	if err != nil {
-		return nil, tip.E(tip.KindInternal, op, err)
+	var items []messageItem
+	if err := s.queryAll(ctx, "store: messages of tip "+tipID, "TIP#"+tipID, "MSG#", &items); err != nil {
+		return nil, err
 	}
-	in := &dynamodb.QueryInput{TableName: &s.table, KeyConditionExpression: e.KeyCondition(),
-		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(), ConsistentRead: aws.Bool(true)}
-	var out []tip.Message
-	for {
-		page, err := s.db.Query(ctx, in)
-		if err != nil {
-			return nil, classify(op, err)
-		}
-		var items []messageItem
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
-			return nil, tip.E(tip.KindInternal, op, err)
-		}
-		for _, it := range items {
-			out = append(out, tip.Message{TipID: it.TipID, SID: it.SID, Direction: it.Direction, Body: it.Body,
-				Media: it.Media, Location: it.Location, CreatedAt: parseTime(it.CreatedAt)})
-		}
-		if len(page.LastEvaluatedKey) == 0 {
-			return out, nil
-		}
-		in.ExclusiveStartKey = page.LastEvaluatedKey
+	out := make([]tip.Message, 0, len(items))
+	for _, it := range items {
+		out = append(out, tip.Message{TipID: it.TipID, SID: it.SID, Direction: it.Direction, Body: it.Body,
+			Media: it.Media, Location: it.Location, CreatedAt: parseTime(it.CreatedAt)})
 	}
+	return out, nil
 }
 
 // SetOptOut records whether a reporter refuses further messages.
