@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -18,32 +17,17 @@ import (
 
 func main() {
 	awsCfg, getenv, err := secret.Load(context.Background(), os.Getenv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	edge.Must(err)
 	cfg, err := intake.ConfigFromEnv(getenv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	edge.Must(err)
 	alerts, err := alert.ConfigFromEnv(getenv, 0)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	edge.Must(err)
 	log := edge.Logger(os.Stdout, cfg.LogLevel)
 	db := dynamodb.NewFromConfig(awsCfg)
 	deps, err := intake.Wire(cfg, db, log)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	edge.Must(err)
 	d, err := alert.Build(alerts, db, log, "")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	edge.Must(err)
 	// Authorities' messages (acknowledgements) and consent answers never become tips.
 	deps.Interceptors = append(deps.Interceptors, d.Interceptor())
 	deps.AskConsent = alert.NeedsConsent

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -17,20 +16,11 @@ import (
 
 func main() {
 	awsCfg, getenv, err := secret.Load(context.Background(), os.Getenv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	edge.Must(err)
 	cfg, err := alert.ConfigFromEnv(getenv, alert.NeedSend)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	edge.Must(err)
 	log := edge.Logger(os.Stdout, cfg.LogLevel)
 	d, err := alert.Build(cfg, dynamodb.NewFromConfig(awsCfg), log, "")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	edge.Must(err)
 	lambda.Start(d.HandleAlertStream)
 }

@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -19,25 +18,16 @@ import (
 
 func main() {
 	awsCfg, getenv, err := secret.Load(context.Background(), os.Getenv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	edge.Must(err)
 	cfg, err1 := staff.ConfigFromEnv(getenv)
 	alerts, err2 := alert.ConfigFromEnv(getenv, 0) // manual forwards write alerts; send-alerts sends them
-	if err := errors.Join(err1, err2); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	edge.Must(errors.Join(err1, err2))
 	log := edge.Logger(os.Stdout, cfg.LogLevel)
 	db := dynamodb.NewFromConfig(awsCfg)
 	deps, err := staff.Wire(cfg, db, log)
 	if err == nil {
 		deps.Forwarder, err = alert.Build(alerts, db, log, "")
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	edge.Must(err)
 	lambda.Start(edge.APIGateway(staff.New(deps)))
 }

@@ -5,6 +5,7 @@ package edge
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -42,4 +43,14 @@ func APIGateway(h http.Handler) func(context.Context, events.APIGatewayV2HTTPReq
 		h.ServeHTTP(w, r)
 	})
 	return httpadapter.NewV2(inner).ProxyWithContext
+}
+
+// Must ends a function's start when err is not nil, printing err (which
+// names every missing or bad setting) for the function's log. Handlers
+// never call it: they answer errors or report batch item failures.
+func Must(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 }
