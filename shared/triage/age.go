@@ -78,7 +78,7 @@ func (e *Engine) findAges(a *analysis) []ageHit {
 		}
 		if cue, ok := has(endsAt, i, roleAgeCue); ok && cue.clause == toks[i].clause {
 			next := i + 1
-			strong := cue.sig.weight >= 2 || cue.sig.weight > 0 && (next >= len(toks) || toks[next].clause != toks[i].clause || connector[toks[next].key] || toks[next].num >= 0)
+			strong := cue.sig.weight >= 2 || cue.sig.weight > 0 && (next >= len(toks) || toks[next].clause != toks[i].clause || connector[toks[next].key] || toks[next].num >= 0 || statementStart[toks[next].norm])
 			if strong || personBefore(cue.start) {
 				out = append(out, ageHit{age: n, start: cue.start, end: i + 1})
 				continue
@@ -90,6 +90,15 @@ func (e *Engine) findAges(a *analysis) []ageHit {
 		}
 	}
 	return out
+}
+
+// statementStart are words that begin a new statement right after an age
+// in an unpunctuated SMS ("tengo 17 toy en un bar", "tiene 15 estudia"):
+// the number before them ends its clause.
+var statementStart = map[string]bool{
+	"estoy": true, "estamos": true, "esta": true, "soy": true, "vivo": true, "me": true, "mi": true,
+	"no": true, "pero": true, "ayuda": true, "aqui": true, "aca": true, "ahorita": true,
+	"and": true, "im": true, "i": true, "she": true, "he": true, "but": true,
 }
 
 // connector words that may stand between the numbers of an age range and

@@ -46,6 +46,7 @@ const (
 	roleAgeUnit    = "ageunit"    // "años", "years" after an age
 	roleNotAge     = "notage"     // a unit that makes a number not an age ("soles", "horas")
 	roleDerived    = "derived"    // no words of its own: the engine infers it from other signals
+	roleWork       = "work"       // a work or service verb; with a minor, a sign of exploitation
 )
 
 var roles = map[string]bool{
@@ -54,7 +55,7 @@ var roles = map[string]bool{
 	rolePerson: true, roleAgeCue: true, roleNegation: true, roleHedge: true, rolePast: true,
 	rolePresent: true, roleNow: true, roleSoon: true, roleIntent: true, roleHere: true,
 	roleTo: true, roleFrom: true, roleActionable: true, roleUrgent: true,
-	roleStreet: true, roleAgeUnit: true, roleNotAge: true, roleDerived: true,
+	roleStreet: true, roleAgeUnit: true, roleNotAge: true, roleDerived: true, roleWork: true,
 }
 
 var categories = map[string]bool{"sexual": true, "labor": true, "other": true, "-": true}

@@ -114,12 +114,12 @@ func TestCorpusTargets(t *testing.T) {
 }
 
 // TestHeldOutTargets holds the engine to the same targets on
-// testdata/heldout.jsonl and heldout2.jsonl, messages written for the project independently of
+// testdata/heldout.jsonl, heldout2.jsonl and heldout3.jsonl, messages written for the project independently of
 // the development set (other regions, registers and noise). Its labels are
 // not tuned to the engine: a rule that only memorises the corpus fails here.
 // With TRIAGE_DUMP=1 it logs every decision that differs from its label.
 func TestHeldOutTargets(t *testing.T) {
-	for _, path := range []string{"testdata/heldout.jsonl", "testdata/heldout2.jsonl"} {
+	for _, path := range []string{"testdata/heldout.jsonl", "testdata/heldout2.jsonl", "testdata/heldout3.jsonl"} {
 		t.Run(path, func(t *testing.T) { heldOutTargets(t, path) })
 	}
 }

@@ -129,7 +129,9 @@ func (e *Engine) findPlace(a *analysis) *placeHit {
 	}
 	win := codes[0]
 	for _, c := range codes[1:] {
-		if total[c] > total[win] {
+		// On a tie a place in Peru beats one abroad: "soy de Venezuela,
+		// estoy en Aguas Verdes" is in Aguas Verdes.
+		if total[c] > total[win] || (total[c] == total[win] && win == "" && c != "") {
 			win = c
 		}
 	}

@@ -88,3 +88,73 @@ func TestGeneralRules(t *testing.T) {
 		})
 	}
 }
+
+// TestChildWorkAndSafetyFloor checks the classes a third reader found
+// missing: a child working or serving is evidence without any other
+// keyword (Art. 129-A CP, para. 3), and a child beside work, a venue,
+// transport or control is never low unless the text reads as benign.
+func TestChildWorkAndSafetyFloor(t *testing.T) {
+	e := mustEngine(t)
+	tests := []struct {
+		name     string
+		text     string
+		urgency  tip.Urgency
+		category string // "" to skip
+		minor    bool
+		region   string // "-" to skip
+	}{
+		{"young girls serving drinks and sent to the back rooms with customers are critical",
+			"en un restobar de la carretera a iñapari hay jovencitas de 15 atendiendo mesas y las mandan a los reservados con los clientes",
+			tip.Critical, "sexual", true, "PE-MDD"},
+		{"a girl dancing for customers in a video pub right now is critical",
+			"ahorita en un video pub de sullana una chibolita de 14 esta bailando para los clientes", tip.Critical, "sexual", true, "PE-PIU"},
+		{"girls of a school sitting with customers at weekends are high, not critical",
+			"en la cantina del mercado de juanjui los fines de semana atienden chicas del colegio, se sientan con los clientes", tip.High, "sexual", true, "PE-SAM"},
+		{"a niece brought to study but kept cleaning all day without school is high servitude",
+			"mi cuñada trajo a su sobrina de 12 de huanta para que estudie, pero la tiene limpiando y cocinando todo el dia y no la manda al colegio",
+			tip.High, "other", true, "-"},
+		{"a child called a criadita who works from dawn is high",
+			"la familia del segundo piso en tacna tiene una criadita, trabaja desde las 5 de la mañana y nunca sale", tip.High, "other", true, "PE-TAC"},
+		{"children carrying loads all day at a brickworks are child labour",
+			"en una ladrillera de huaral hay niños cargando ladrillos todo el dia, el dueño no les paga", tip.High, "labor", true, "PE-LIM"},
+		{"young children picking through a dump for a buyer are child labour",
+			"en el botadero de chiclayo unos niños de 9 y 10 años recogen botellas desde la madrugada para un señor", tip.High, "labor", true, "PE-LAM"},
+		{"boys of a community loaded on a pickup toward mining right now are critical and minors",
+			"en este momento suben a los chicos de la comunidad a una camioneta para llevarlos a la mineria, en atalaya", tip.Critical, "labor", true, "PE-UCA"},
+		{"a massage parlour keeping foreign women's passports is sexual exploitation",
+			"en una sala de masajes de chiclayo trabajan dos venezolanas, el dueño les guarda el pasaporte y dicen que deben el viaje", tip.High, "sexual", false, "PE-LAM"},
+		{"an ad for young ladies for a karaoke with lodging points to sexual exploitation",
+			"se necesitan señoritas para karaoke en puno, con alojamiento y buen pago diario", tip.Medium, "sexual", false, "PE-PUN"},
+		{"a child beside a work word with nothing else is at least medium",
+			"la hija de 13 de mi vecina trabaja en un puesto de la feria de huancayo", tip.Medium, "", true, "-"},
+		{"a teenager helping a parent after homework stays low",
+			"mi hija de 13 me ayuda a vender en la tienda despues de hacer su tarea, esta bien eso?", tip.Low, "none", false, "-"},
+		{"a school trip with pupils and an agency stays low",
+			"queremos llevar a los alumnos de quinto de excursion a cusco, que agencia recomiendan?", tip.Low, "none", false, "-"},
+		{"an adult's ordinary job stays low",
+			"trabajo de mesera en un restaurante de piura con contrato, me pagan puntual", tip.Low, "none", false, "-"},
+		{"a question about a bus fare stays low",
+			"cuanto cuesta el pasaje de lima a tarapoto?", tip.Low, "none", false, "-"},
+		{"a self-reported age in an unpunctuated message counts",
+			"tengo 16 toy en un bar de zorritos y el dueño no me deja salir ayuda", tip.Critical, "sexual", true, "PE-TUM"},
+		{"a place in Peru beats a nationality abroad",
+			"soy de colombia estoy en un karaoke en tumbes, me quitaron el pasaporte y no me dejan salir, ayuda", tip.Critical, "sexual", false, "PE-TUM"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := e.Decide(tt.text)
+			if d.Urgency != tt.urgency {
+				t.Errorf("urgency = %s, want %s; reasons %q", d.Urgency, tt.urgency, d.Reasons)
+			}
+			if tt.category != "" && d.Category != tt.category {
+				t.Errorf("category = %s, want %s; reasons %q", d.Category, tt.category, d.Reasons)
+			}
+			if d.Minor != tt.minor {
+				t.Errorf("minor = %v, want %v; reasons %q", d.Minor, tt.minor, d.Reasons)
+			}
+			if tt.region != "-" && d.Region != tt.region {
+				t.Errorf("region = %q (%s), want %q", d.Region, d.Place, tt.region)
+			}
+		})
+	}
+}

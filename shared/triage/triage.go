@@ -374,16 +374,31 @@ func (e *Engine) Decide(text string) tip.Triage {
 			derivedReasons = append(derivedReasons, ex.description+": "+strings.Join(uniq(minorEx), ", "))
 		}
 	}
+	// The safety floor: a minor beside work, a venue, transport, a sexual
+	// context or control is never low, unless the text reads as benign
+	// (family help, a formal job, a school trip, a resolved case).
+	floorWords, strongFloor := minorAtRisk(a, minor)
+	benign := benignNoise(a)
+	floor := len(floorWords) > 0 && !benign && (strongFloor || ev.noise == 0)
 	evidenceTotal := ev.exploit + ev.recruit + ev.noise
 	if ev.hedge {
 		evidenceTotal -= 0.25
 	}
-	trafficking := evidenceTotal >= minEvidence
+	// A question ("¿a quién llamo?") never hides a child in exploitation.
+	trafficking := evidenceTotal >= minEvidence || (len(minorEx) > 0 && !benign)
 	pastOnly := ev.past && !ev.present && !ev.now
-	// A minor sexually exploited or held at this very moment is in danger now.
-	if minor && ev.now && ev.exploit > 0 && !pastOnly && e.sexualOrHeld(a) {
-		ev.danger += minorNowDanger
-		ev.dangerWords = append(ev.dangerWords, "menor explotado o retenido en este momento")
+	// A minor sexually exploited or held at this very moment is in danger
+	// now: "ahorita", "anoche", or a child caught in the act ("hay una niña
+	// atendiendo", "las tienen sirviendo"), not a habit ("los fines de semana").
+	if minor && ev.exploit > 0 && !pastOnly {
+		switch {
+		case ev.now && e.sexualOrHeld(a):
+			ev.danger += minorNowDanger
+			ev.dangerWords = append(ev.dangerWords, "menor explotado o retenido en este momento")
+		case progressiveWork(a, pastClause) && e.sexual(a):
+			ev.danger += minorNowDanger + nowDanger // the gerund is the "now"
+			ev.dangerWords = append(ev.dangerWords, "menor explotado sexualmente en este momento")
+		}
 	}
 	if ev.now || ev.soon {
 		if ev.danger > 0 {
@@ -405,6 +420,12 @@ func (e *Engine) Decide(text string) tip.Triage {
 		t.Urgency = tip.High
 	default:
 		t.Urgency = tip.Medium
+	}
+	if t.Urgency == tip.Low && floor {
+		t.Urgency = tip.Medium
+		if s := e.signals[sigMinorAtRisk]; s != nil {
+			derivedReasons = append(derivedReasons, s.description+": "+strings.Join(uniq(floorWords), ", "))
+		}
 	}
 	t.ImmediateDanger = t.Urgency == tip.Critical
 	t.Reportable = t.Urgency.Reportable()
@@ -454,6 +475,8 @@ func (e *Engine) Decide(text string) tip.Triage {
 		switch {
 		case pastOnly:
 			why = "situación pasada"
+		case floor && !trafficking:
+			why = "menor junto a trabajo, local, traslado o control; revisión obligatoria"
 		case ev.missing:
 			why = "persona desaparecida con indicios de trata"
 		case ev.exploit == 0:
@@ -526,12 +549,37 @@ const (
 // under way, or planned within hours). Nil when there is none.
 func (e *Engine) minorExploitation(a *analysis, minor bool, pastClause, nowClause map[int]bool) []string {
 	past := func(h hit) bool { return pastClause[h.clause] && !nowClause[h.clause] }
-	var settings, located, acts []hit
+	young := false // a child under 14: any work at a labour site is child labour
+	for _, ag := range a.ages {
+		if ag.age < 14 {
+			young = true
+		}
+	}
+	for _, h := range a.hits {
+		if h.sig.name == sigChild && !h.negated {
+			young = true
+		}
+	}
+	var settings, located, acts, works, signs []hit
 	for _, h := range a.hits {
 		if h.negated || past(h) {
 			continue
 		}
 		planned := h.intent || plannedOrOffered(a, h)
+		// Signs that a child's work is exploitation: an exploitation
+		// indicator (hours, no school, no pay, control), a venue or a
+		// servitude or begging hint, violence, or a labour site for a
+		// young child.
+		if !planned && h.sig.weight > 0 && (h.sig.role == roleExploit ||
+			h.sig.role == rolePurpose && (h.sig.category != tip.CategoryLabor || young)) {
+			signs = append(signs, h)
+		}
+		if strings.Contains(h.sig.indicator, "violence") {
+			signs = append(signs, h)
+		}
+		if h.sig.role == roleWork && !planned {
+			works = append(works, h)
+		}
 		switch {
 		case h.sig.role == rolePurpose || (h.sig.role == roleExploit && h.sig.category != ""):
 			settings = append(settings, h)
@@ -552,6 +600,16 @@ func (e *Engine) minorExploitation(a *analysis, minor bool, pastClause, nowClaus
 		for _, h := range located {
 			out = append(out, a.quote(h.start, h.end))
 		}
+		// A child working or serving beside a sign of exploitation, with
+		// no other keyword ("la chiquita cocina y lava todo el día").
+		if len(works) > 0 && len(signs) > 0 {
+			for _, h := range works {
+				out = append(out, a.quote(h.start, h.end))
+			}
+			for _, h := range signs {
+				out = append(out, a.quote(h.start, h.end))
+			}
+		}
 	}
 	if len(settings) == 0 {
 		return out
@@ -565,6 +623,93 @@ func (e *Engine) minorExploitation(a *analysis, minor bool, pastClause, nowClaus
 		}
 	}
 	return out
+}
+
+// sigMinorAtRisk is the derived signal of the safety floor; sigChild the
+// minor words for a child under 14; sigHabitual the present words of a habit.
+const (
+	sigMinorAtRisk = "minor_at_risk"
+	sigChild       = "child"
+	sigHabitual    = "habitual"
+)
+
+// benignNoises are the noise signals that explain a minor beside work or
+// travel away: family help, a formal job, a school trip, a resolved case,
+// spam, a prank, a test, the campaign, the news, another crime.
+var benignNoises = map[string]bool{
+	"family_work": true, "legit": true, "leisure": true, "resolved": true, "spam": true,
+	"prank": true, "test": true, "campaign": true, "news": true, "other_crime": true, "rumour": true,
+}
+
+func benignNoise(a *analysis) bool {
+	for _, h := range a.hits {
+		if benignNoises[h.sig.name] {
+			return true
+		}
+	}
+	return false
+}
+
+// minorAtRisk returns the words that put a minor beside work, service, a
+// venue, transport, a sexual context or control (the safety floor), and
+// whether any of them is strong (a venue, a sexual, servitude or begging
+// word, or an exploitation indicator) rather than a plain work or travel
+// word, which a question alone can explain away.
+func minorAtRisk(a *analysis, minor bool) ([]string, bool) {
+	if !minor {
+		return nil, false
+	}
+	var out []string
+	strong := false
+	for _, h := range a.hits {
+		if h.negated {
+			continue
+		}
+		switch h.sig.role {
+		case roleExploit:
+			strong = true
+		case rolePurpose:
+			if h.sig.weight <= 0 && h.sig.category == "" {
+				// "para trabajar": a work purpose, weak
+			} else if h.sig.category != tip.CategoryLabor {
+				strong = true
+			}
+		case roleWork, roleMove, roleRecruit:
+			if h.sig.name == "topic" || h.sig.name == "hotspot" {
+				continue
+			}
+		case roleDanger:
+			if h.sig.indicator != indTransport {
+				continue
+			}
+		default:
+			continue
+		}
+		out = append(out, a.quote(h.start, h.end))
+	}
+	return out, strong
+}
+
+// progressiveWork reports whether a work or service verb in the gerund
+// ("atendiendo", "sirviendo") shows the work under way, outside a clause of
+// habit ("los fines de semana") or of the past.
+func progressiveWork(a *analysis, pastClause map[int]bool) bool {
+	habit := map[int]bool{}
+	for _, h := range a.hits {
+		if h.sig.name == sigHabitual {
+			habit[h.clause] = true
+		}
+	}
+	for _, h := range a.hits {
+		if h.sig.role != roleWork || h.negated || h.intent || habit[h.clause] || pastClause[h.clause] {
+			continue
+		}
+		w := a.toks[h.start].norm
+		if strings.HasSuffix(w, "ando") || strings.HasSuffix(w, "endo") || strings.HasSuffix(w, "ing") {
+			return true
+		}
+	}
+	return false
 }
 
 // plannedOrOffered reports whether an offer, plan or fear word starts
@@ -586,14 +731,25 @@ const sigMoveGroup = "move_group"
 // a restriction of movement is in the text: a minor in it at this moment is
 // in danger now.
 func (e *Engine) sexualOrHeld(a *analysis) bool {
+	if e.sexual(a) {
+		return true
+	}
+	for _, h := range a.hits {
+		if !h.negated && !h.intent && h.sig.indicator == indRestriction {
+			return true
+		}
+	}
+	return false
+}
+
+// sexual reports whether a sexual exploitation word or venue (not an
+// offer) is in the text.
+func (e *Engine) sexual(a *analysis) bool {
 	for _, h := range a.hits {
 		if h.negated || h.intent {
 			continue
 		}
 		if h.sig.category == tip.CategorySexual && (h.sig.role == rolePurpose || h.sig.role == roleExploit) && h.sig.weight > 0 {
-			return true
-		}
-		if h.sig.indicator == indRestriction {
 			return true
 		}
 	}
