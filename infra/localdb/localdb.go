@@ -7,10 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	minidyn "github.com/truora/minidyn/aws-v2/client"
@@ -31,19 +33,27 @@ func Embedded(ctx context.Context, name string) (*minidyn.Client, error) {
 	return c, nil
 }
 
-// Client returns an SDK client for endpoint. Without AWS credentials in the
-// environment it uses static local ones (letters and digits only, as
-// DynamoDB Local requires).
+// Client returns an SDK client for endpoint. For a local endpoint without
+// AWS credentials in the environment it uses static local ones (letters and
+// digits only, as DynamoDB Local requires) and never asks the instance
+// metadata service, so nothing leaves this machine.
 func Client(ctx context.Context, endpoint string) (*dynamodb.Client, aws.Config, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	var opts []func(*config.LoadOptions) error
+	if endpoint != "" {
+		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+		if os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" {
+			opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+		}
+		if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
+			opts = append(opts, config.WithRegion("us-east-1"))
+		}
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, cfg, fmt.Errorf("localdb: aws config: %w", err)
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
-	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		cfg.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
 	}
 	c := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		if endpoint != "" {
@@ -65,7 +75,7 @@ func Ensure(ctx context.Context, c *dynamodb.Client, name string) error {
 	case err == nil:
 		return nil
 	case !errors.As(err, &nf):
-		return fmt.Errorf("localdb: describe table %s: %w", name, err)
+		return fmt.Errorf("localdb: describe table %s (is DynamoDB running at that endpoint?): %w", name, err)
 	}
 	def, err := table.Load()
 	if err != nil {
