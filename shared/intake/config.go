@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 	"tipline/shared/campaign"
@@ -52,20 +51,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.PublicBaseURL != "" && !strings.HasPrefix(c.PublicBaseURL, "https://") && !strings.HasPrefix(c.PublicBaseURL, "http://") {
 		errs = append(errs, errors.New("PUBLIC_BASE_URL must start with https://"))
 	}
-	if s := getenv("ANONYMOUS_MODE"); s != "" {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("ANONYMOUS_MODE %q is not true or false", s))
-		}
-		c.Anonymous = b
-	}
-	if !c.Anonymous {
-		k, err := contact.DecodeKey(getenv("CONTACT_KEY"))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("CONTACT_KEY: %v (or set ANONYMOUS_MODE=true)", err))
-		}
-		c.ContactKey = k
-	}
+	key, anonymous, sealErrs := contact.SealingFromEnv(getenv)
+	c.ContactKey, c.Anonymous = key, anonymous
+	errs = append(errs, sealErrs...)
 	if s := getenv("CONVERSATION_WINDOW"); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil || d <= 0 {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 
 	"tipline/shared/contact"
@@ -48,20 +47,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if len(c.ReporterSecret) > 0 && len(c.ReporterSecret) < 16 {
 		errs = append(errs, errors.New("REPORTER_KEY_SECRET must be at least 16 bytes"))
 	}
-	if s := getenv("ANONYMOUS_MODE"); s != "" {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("ANONYMOUS_MODE %q is not true or false", s))
-		}
-		c.Anonymous = b
-	}
-	if !c.Anonymous {
-		k, err := contact.DecodeKey(getenv("CONTACT_KEY"))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("CONTACT_KEY: %v (or set ANONYMOUS_MODE=true)", err))
-		}
-		c.ContactKey = k
-	}
+	key, anonymous, sealErrs := contact.SealingFromEnv(getenv)
+	c.ContactKey, c.Anonymous = key, anonymous
+	errs = append(errs, sealErrs...)
 	for _, h := range strings.Split(getenv("MEDIA_HOSTS"), ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			c.MediaHosts = append(c.MediaHosts, h)
