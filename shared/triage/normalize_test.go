@@ -86,3 +86,25 @@ func TestEditDistance1(t *testing.T) {
 		}
 	}
 }
+
+// TestCliticPrefix checks "stem*+": a verb form with an object pronoun glued
+// to its end, in any mood, with or without accents.
+func TestCliticPrefix(t *testing.T) {
+	e := mustEngine(t)
+	elems, err := e.lx.compilePattern("llev*+", 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for word, want := range map[string]bool{
+		"llevarla": true, "llevándolas": true, "llévensela": true, "llevarnos": true, "llevarme": true,
+		"lleva": false, "llevaron": false, "llevamos": false, "llevas": false, "llevo": false,
+	} {
+		toks := e.lx.tokens(word)
+		if got := e.m.match(elems, toks, 0, toks[0].clause) > 0; got != want {
+			t.Errorf("llev*+ on %q = %v, want %v", word, got, want)
+		}
+	}
+	if _, err := e.lx.compilePattern("lleva+", 6); err == nil {
+		t.Error(`"lleva+" (no prefix) compiled, want an error`)
+	}
+}

@@ -9,6 +9,9 @@ import (
 //
 //	no me dejan salir        words in sequence, inside one clause
 //	encerr*                  a word starting with "encerr"
+//	llev*+                   a word starting with "llev" with an object
+//	                         pronoun glued at its end (llevarla, llevándolas,
+//	                         súbanla, llévensela, ayúdenme)
 //	(dni|pasaporte|papeles)  one of several words or phrases (a|b c)
 //	(me|la|le)?              an optional word
 //	quit* ... dni            "..." skips up to four words of the same clause
@@ -34,9 +37,25 @@ const (
 )
 
 type alt struct {
-	kind  altKind
-	key   string
-	fuzzy bool
+	kind   altKind
+	key    string
+	fuzzy  bool
+	clitic bool // altPrefix: the word must end in an object pronoun (llevarla)
+}
+
+// enclitics are the object pronouns Spanish glues to an infinitive, a
+// gerund or an imperative ("llevarla", "sáquenme", "llévensela").
+var enclitics = []string{"la", "las", "lo", "los", "le", "les", "me", "nos", "se"}
+
+// hasEnclitic reports whether the folded word w ends in an object pronoun
+// after at least rest letters of verb ending.
+func hasEnclitic(w string, stem int) bool {
+	for _, c := range enclitics {
+		if len(w) >= stem+1+len(c) && strings.HasSuffix(w, c) {
+			return true
+		}
+	}
+	return false
 }
 
 type elem struct {
@@ -170,9 +189,13 @@ func (lx *lexer) compileWord(text, a string, fuzzyMin int) ([]alt, error) {
 	}
 	exact := strings.HasPrefix(a, "=")
 	a = strings.TrimPrefix(a, "=")
+	clitic := strings.HasSuffix(a, "*+")
+	if clitic {
+		a = strings.TrimSuffix(a, "+")
+	}
 	prefix := strings.HasSuffix(a, "*")
 	a = strings.TrimSuffix(a, "*")
-	if strings.ContainsAny(a, "()|*=<>?") {
+	if strings.ContainsAny(a, "()|*=<>?+") {
 		return nil, fmt.Errorf("pattern %q: bad word %q", text, a)
 	}
 	keys := lx.words(a)
@@ -190,7 +213,7 @@ func (lx *lexer) compileWord(text, a string, fuzzyMin int) ([]alt, error) {
 		if len(keys[0]) < 3 {
 			return nil, fmt.Errorf("pattern %q: prefix %q is too short (3 letters at least)", text, a)
 		}
-		return []alt{{kind: altPrefix, key: keys[0]}}, nil
+		return []alt{{kind: altPrefix, key: keys[0], clitic: clitic}}, nil
 	}
 	out := make([]alt, 0, len(keys))
 	for _, k := range keys {
@@ -225,7 +248,7 @@ func (m *matcher) altMatches(a alt, t *token) bool {
 	case altYear:
 		return t.num >= 1950 && t.num <= 2099
 	case altPrefix:
-		return strings.HasPrefix(t.key, a.key)
+		return strings.HasPrefix(t.key, a.key) && (!a.clitic || hasEnclitic(t.norm, len(a.key)))
 	}
 	k := t.key
 	if k == a.key {
