@@ -158,3 +158,74 @@ func TestChildWorkAndSafetyFloor(t *testing.T) {
 		})
 	}
 }
+
+// TestVerbFormsAndReportedSpeech checks the classes a fourth reader found
+// missing: a verb of moving, holding, hurting or asking for help counts in
+// any person, tense, mood and clitic form; a report told by someone else
+// ("dice que...") keeps its danger; a threat about leaving is control now,
+// not a plan; grooming children with money or gifts toward a private place
+// is sexual exploitation.
+func TestVerbFormsAndReportedSpeech(t *testing.T) {
+	e := mustEngine(t)
+	tests := []struct {
+		name     string
+		text     string
+		urgency  tip.Urgency
+		category string // "" to skip
+		minor    bool
+		region   string // "-" to skip
+	}{
+		{"a crying group of young women in a pickup taken to a camp this evening is critical",
+			"en el control de la carretera a iberia para una camioneta con unas jovenes llorando, el conductor dice que se las lleva al campamento esta noche", tip.Critical, "", false, "PE-MDD"},
+		{"a plural present of moving toward a mining zone now is critical",
+			"ahorita los suben a una combi a unas chicas en la plaza de pichanaki para llevarlos a la mina", tip.Critical, "", false, "PE-JUN"},
+		{"a group boarded on a boat toward a known exploitation zone tonight is critical",
+			"las embarcan esta noche en el puerto de masisea, son varias muchachas, dicen que van a la pampa", tip.Critical, "", false, "-"},
+		{"a move under way told in the progressive is critical",
+			"un tipo la está llevando en su moto a un prostibar de la salida de juanjui, es menor de edad", tip.Critical, "sexual", true, "PE-SAM"},
+		{"a plural imperative for a held sister in a venue is critical",
+			"ayuden a mi hermana, esta en un karaoke de huacho y dice que no la dejan irse", tip.Critical, "sexual", false, "PE-LIM"},
+		{"a fine threatened for leaving does not turn holding into a plan",
+			"mi amiga trabaja en una discoteca en sullana, dice q no le dejan salir y q le van a cobrar 500 soles si se va, rescatenla", tip.Critical, "sexual", false, "PE-PIU"},
+		{"a rescue asked for in the imperative with a clitic is critical",
+			"sáquenla de ahí, a mi prima la tienen encerrada en una cantina de bagua", tip.Critical, "sexual", false, "PE-AMA"},
+		{"being forced told in the progressive counts",
+			"mi vecina dice que a su hija la están obligando a trabajar en una chacra en satipo y no le pagan", tip.High, "labor", false, "PE-JUN"},
+		{"a man paying schoolgirls to go to his house is sexual exploitation of minors",
+			"un señor en la plaza de chulucanas les ofrece plata a las escolares para que vayan a su casa", tip.High, "sexual", true, "PE-PIU"},
+		{"a man paying schoolgirls for photos is sexual exploitation of minors",
+			"un tipo del internet frente al colegio de sicuani les paga a las alumnas por mandarle fotos", tip.High, "sexual", true, "PE-CUS"},
+		{"an exploiter waiting outside the health post for the victim now is critical",
+			"soy tecnica de la posta de quillabamba, atendimos a una chica del bar con golpes, el dueño la espera afuera en el carro", tip.Critical, "", false, "PE-CUS"},
+		// hard negatives: the same verbs without trafficking
+		{"taking a sick relative to hospital tonight is low",
+			"la llevan al hospital de tarapoto esta noche porque tiene fiebre", tip.Low, "none", false, "-"},
+		{"a parent taking a child to school today is low",
+			"mi papá me lleva al colegio hoy en su carro", tip.Low, "none", false, "-"},
+		{"a plural imperative asking for donations is low",
+			"ayuden con donaciones para el albergue de ninos en cusco", tip.Low, "none", false, "-"},
+		{"handing a thief to the police is not a threat",
+			"al ladron lo entregaron a la policia en el mercado de huancayo", tip.Low, "none", false, "-"},
+		{"workers driven to a farm with a contract are low",
+			"hoy llevamos a los trabajadores a la chacra en la camioneta de la empresa, con contrato", tip.Low, "none", false, "-"},
+		{"a duration with llevar is not a move",
+			"llevo 3 meses trabajando en un taller en lima sin que me paguen, hoy el dueño me grito", tip.High, "labor", false, "PE-LMA"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := e.Decide(tt.text)
+			if d.Urgency != tt.urgency {
+				t.Errorf("urgency = %s, want %s; reasons %q", d.Urgency, tt.urgency, d.Reasons)
+			}
+			if tt.category != "" && d.Category != tt.category {
+				t.Errorf("category = %s, want %s; reasons %q", d.Category, tt.category, d.Reasons)
+			}
+			if d.Minor != tt.minor {
+				t.Errorf("minor = %v, want %v; reasons %q", d.Minor, tt.minor, d.Reasons)
+			}
+			if tt.region != "-" && d.Region != tt.region {
+				t.Errorf("region = %q (%s), want %q", d.Region, d.Place, tt.region)
+			}
+		})
+	}
+}

@@ -159,13 +159,44 @@ func (e *Engine) scan(toks []token) []hit {
 				h.negated = true
 			}
 		}
-		for _, it := range intents {
-			if it.clause == h.clause && it.end <= h.start {
-				h.intent = true
-			}
+		if intentReaches(hits, intents, h) {
+			h.intent = true
 		}
 	}
 	return hits
+}
+
+// intentSpan is how many words after an offer, plan or fear word ("va a",
+// "ofrece", "para que") are read as not yet happening.
+const intentSpan = 8
+
+// intentReaches reports whether an offer, plan or fear word governs h: it
+// ends shortly before h in the same clause, with no word of time in between
+// ("le ofreció trabajo, ahora la tienen limpiando"). A threat is never a
+// plan: it is control now, whatever tense it is told in ("le van a cobrar
+// una multa si se va").
+func intentReaches(hits, intents []hit, h *hit) bool {
+	if h.sig.indicator == indThreat {
+		return false
+	}
+	for _, it := range intents {
+		if it.clause != h.clause || it.end > h.start || h.start-it.end > intentSpan {
+			continue
+		}
+		cut := false
+		for _, o := range hits {
+			switch o.sig.role {
+			case roleNow, rolePresent, rolePast:
+				if o.clause == h.clause && o.start >= it.end && o.end <= h.start {
+					cut = true
+				}
+			}
+		}
+		if !cut {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Engine) analyse(text string) *analysis {
@@ -540,6 +571,7 @@ const (
 	indTransport   = "palermo_act_transport"
 	indTransfer    = "palermo_act_transfer"
 	indRestriction = "ilo3_restriction_of_movement"
+	indThreat      = "ilo6_intimidation_threats"
 )
 
 // minorExploitation returns the words showing a minor in a place or work
@@ -581,6 +613,8 @@ func (e *Engine) minorExploitation(a *analysis, minor bool, pastClause, nowClaus
 			works = append(works, h)
 		}
 		switch {
+		case h.sig.name == sigHotspot:
+			settings = append(settings, h) // a zone of exploitation as a destination (La Pampa)
 		case h.sig.role == rolePurpose || (h.sig.role == roleExploit && h.sig.category != ""):
 			settings = append(settings, h)
 			// A workplace alone (a farm, a restaurant) is not exploitation
@@ -614,8 +648,14 @@ func (e *Engine) minorExploitation(a *analysis, minor bool, pastClause, nowClaus
 	if len(settings) == 0 {
 		return out
 	}
+	group := false // a group of girls or young women is named ("4 chicas")
+	for _, h := range a.hits {
+		if h.sig.name == sigGroup && !h.negated {
+			group = true
+		}
+	}
 	for _, h := range acts {
-		if minor || h.sig.name == sigMoveGroup {
+		if minor || h.sig.name == sigMoveGroup || group && pluralObject(a, h) {
 			out = append(out, a.quote(h.start, h.end))
 			for _, s := range settings {
 				out = append(out, a.quote(s.start, s.end))
@@ -631,6 +671,7 @@ const (
 	sigMinorAtRisk = "minor_at_risk"
 	sigChild       = "child"
 	sigHabitual    = "habitual"
+	sigHotspot     = "hotspot"
 )
 
 // benignNoises are the noise signals that explain a minor beside work or
@@ -675,7 +716,7 @@ func minorAtRisk(a *analysis, minor bool) ([]string, bool) {
 				strong = true
 			}
 		case roleWork, roleMove, roleRecruit:
-			if h.sig.name == "topic" || h.sig.name == "hotspot" {
+			if h.sig.name == "topic" || h.sig.name == sigHotspot {
 				continue
 			}
 		case roleDanger:
@@ -716,7 +757,7 @@ func progressiveWork(a *analysis, pastClause map[int]bool) bool {
 // before h in its clause ("quiere llevarse", "le ofrece llevarla").
 func plannedOrOffered(a *analysis, h hit) bool {
 	for _, o := range a.hits {
-		if o.sig.role == roleIntent && o.clause == h.clause && o.start < h.start {
+		if o.sig.role == roleIntent && o.clause == h.clause && o.start < h.start && h.start-o.end <= intentSpan {
 			return true
 		}
 	}
@@ -725,7 +766,25 @@ func plannedOrOffered(a *analysis, h hit) bool {
 
 // sigMoveGroup is the signal of a group of girls or children being taken
 // somewhere: toward exploitation it counts like a minor (PERU.md §2.4).
-const sigMoveGroup = "move_group"
+// sigGroup names such a group ("4 chicas", "unas jovencitas"): an act on a
+// plural object in the same text ("las lleva al campamento") moves it.
+const (
+	sigMoveGroup = "move_group"
+	sigGroup     = "group"
+)
+
+// pluralObject reports whether the act h has a plural person as its object:
+// a pronoun before the verb ("las lleva", "se los llevan") or glued to it
+// ("llevándolas", "súbanlos").
+func pluralObject(a *analysis, h hit) bool {
+	for i := h.start; i < h.end; i++ {
+		w := a.toks[i].norm
+		if w == "las" || w == "los" || w == "nos" || len(w) > 5 && (strings.HasSuffix(w, "las") || strings.HasSuffix(w, "los") || strings.HasSuffix(w, "nos")) {
+			return true
+		}
+	}
+	return false
+}
 
 // sexualOrHeld reports whether a sexual exploitation word (not an offer) or
 // a restriction of movement is in the text: a minor in it at this moment is
