@@ -229,7 +229,8 @@ func (e *Engine) load(fsys fs.FS) error {
 				return err
 			}
 			cur.patterns++
-			e.patterns = append(e.patterns, &pattern{sig: cur, elems: elems, text: line, where: fmt.Sprintf("%s:%d", path.Base(name), n)})
+			first, near := splitNear(elems)
+			e.patterns = append(e.patterns, &pattern{sig: cur, elems: first, near: near, text: line, where: fmt.Sprintf("%s:%d", path.Base(name), n)})
 			return nil
 		})
 		if err != nil {
@@ -287,7 +288,7 @@ func (e *Engine) load(fsys fs.FS) error {
 			}
 			weak := strings.HasPrefix(a, "?")
 			a = strings.TrimPrefix(a, "?")
-			if strings.ContainsAny(a, "()|*?<>") {
+			if strings.ContainsAny(a, "()|*?<>~") || strings.Contains(a, "...") {
 				return fmt.Errorf("alias %q: place names are plain words", a)
 			}
 			elems, err := e.lx.compilePattern(a, 6)
@@ -331,6 +332,9 @@ func (e *Engine) load(fsys fs.FS) error {
 	// word is never taken as a typo of another.
 	for _, p := range e.patterns {
 		e.m.addKnown(p.elems)
+		for _, np := range p.near {
+			e.m.addKnown(np.elems)
+		}
 	}
 	for _, p := range e.places {
 		e.m.addKnown(p.elems)

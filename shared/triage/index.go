@@ -21,7 +21,7 @@ func newFirstIndex(all [][]elem) *firstIndex {
 	ix := &firstIndex{byWord: map[string][]int{}, byPrefix: map[string][]int{}}
 	for n, elems := range all {
 		first := elems[0]
-		if first.optional || first.gap {
+		if first.optional || first.gap > 0 {
 			ix.always = append(ix.always, n)
 			continue
 		}

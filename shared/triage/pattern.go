@@ -2,6 +2,7 @@ package triage
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -15,6 +16,12 @@ import (
 //	(dni|pasaporte|papeles)  one of several words or phrases (a|b c)
 //	(me|la|le)?              an optional word
 //	quit* ... dni            "..." skips up to four words of the same clause
+//	vend* ...6 nina          "...N" skips up to N words (1 to 10), in order
+//	vend* ~5 (nina|bebe)     "~N": the two sides within N words (0 to 10)
+//	                         of each other in either order, in one clause
+//	                         ("vende a su bebé", "a su bebé la vende");
+//	                         a chain "A ~N B ~M C" puts each side near the
+//	                         one before it
 //	=cansado                 "=" turns off tolerant (edit distance 1) matching
 //	<num> <year>             any number; a year from 1950 to 2099
 //
@@ -25,7 +32,11 @@ import (
 // with one typo unless marked "=". Plurals apply to words of 3+ letters
 // ("no" does not match "nos").
 
-const maxGap = 4
+// maxGap is how many words "..." skips; maxSpan bounds "...N" and "~N".
+const (
+	maxGap  = 4
+	maxSpan = 10
+)
 
 type altKind int
 
@@ -60,15 +71,41 @@ func hasEnclitic(w string, stem int) bool {
 
 type elem struct {
 	seqs     [][]alt // alternatives, each a sequence of words
-	gap      bool
+	gap      int     // > 0: "..." skips up to gap words
+	near     int     // > 0: "~N", N+1: the next part within N words, either side
 	optional bool
+}
+
+// nearPart is a part of a pattern after "~N": it must match within dist
+// words of the part before it, before or after it, in the same clause.
+type nearPart struct {
+	dist  int
+	elems []elem
 }
 
 type pattern struct {
 	sig   *signal
-	elems []elem
+	elems []elem     // the first part (the whole pattern without "~N")
+	near  []nearPart // the parts after each "~N"
 	text  string
 	where string // file:line, for errors
+}
+
+// splitNear cuts compiled elements at their "~N" markers: the first part,
+// then each later part with its distance.
+func splitNear(elems []elem) ([]elem, []nearPart) {
+	var first []elem
+	var rest []nearPart
+	cur := &first
+	for _, e := range elems {
+		if e.near > 0 {
+			rest = append(rest, nearPart{dist: e.near - 1})
+			cur = &rest[len(rest)-1].elems
+			continue
+		}
+		*cur = append(*cur, e)
+	}
+	return first, rest
 }
 
 // fields splits a pattern at spaces, keeping "( ... )" groups whole.
@@ -117,11 +154,28 @@ func (lx *lexer) compilePattern(text string, fuzzyMin int) ([]elem, error) {
 	}
 	var elems []elem
 	for _, f := range fs {
-		if f == "..." {
-			if len(elems) == 0 {
-				return nil, fmt.Errorf("pattern %q starts with ...", text)
+		if strings.HasPrefix(f, "...") || strings.HasPrefix(f, "~") {
+			near := strings.HasPrefix(f, "~")
+			op, num := f[:1], f[1:]
+			if !near {
+				op, num = "...", f[3:]
 			}
-			elems = append(elems, elem{gap: true})
+			n := maxGap
+			if num != "" || near {
+				v, err := strconv.Atoi(num)
+				if err != nil || v < 0 || v > maxSpan || (!near && v == 0) {
+					return nil, fmt.Errorf("pattern %q: %q wants a number of words from %d to %d after %s", text, f, map[bool]int{true: 0, false: 1}[near], maxSpan, op)
+				}
+				n = v
+			}
+			if len(elems) == 0 || elems[len(elems)-1].gap > 0 || elems[len(elems)-1].near > 0 {
+				return nil, fmt.Errorf("pattern %q: %s needs words before it", text, f)
+			}
+			if near {
+				elems = append(elems, elem{near: n + 1})
+			} else {
+				elems = append(elems, elem{gap: n})
+			}
 			continue
 		}
 		optional := false
@@ -163,17 +217,29 @@ func (lx *lexer) compilePattern(text string, fuzzyMin int) ([]elem, error) {
 	if len(elems) == 0 {
 		return nil, fmt.Errorf("empty pattern")
 	}
-	if elems[len(elems)-1].gap {
-		return nil, fmt.Errorf("pattern %q ends with ...", text)
+	if last := elems[len(elems)-1]; last.gap > 0 || last.near > 0 {
+		return nil, fmt.Errorf("pattern %q ends with an operator", text)
 	}
-	allOptional := true
-	for _, e := range elems {
-		if !e.optional && !e.gap {
-			allOptional = false
+	// Each part (the words between "~N" operators) needs a word that is
+	// not optional, and a gap neither starts nor ends a part.
+	first, rest := splitNear(elems)
+	parts := [][]elem{first}
+	for _, r := range rest {
+		parts = append(parts, r.elems)
+	}
+	for _, part := range parts {
+		allOptional := true
+		for _, e := range part {
+			if !e.optional && e.gap == 0 {
+				allOptional = false
+			}
 		}
-	}
-	if allOptional {
-		return nil, fmt.Errorf("pattern %q: every word is optional", text)
+		if allOptional {
+			return nil, fmt.Errorf("pattern %q: every word of a part is optional", text)
+		}
+		if part[0].gap > 0 || part[len(part)-1].gap > 0 {
+			return nil, fmt.Errorf("pattern %q: ... beside ~", text)
+		}
 	}
 	return elems, nil
 }
@@ -289,8 +355,8 @@ func (m *matcher) match(elems []elem, toks []token, i, clause int) int {
 		return i
 	}
 	e := &elems[0]
-	if e.gap {
-		for k := 0; k <= maxGap; k++ {
+	if e.gap > 0 {
+		for k := 0; k <= e.gap; k++ {
 			j := i + k
 			if j > len(toks) || (k > 0 && toks[j-1].clause != clause) {
 				break
@@ -312,6 +378,45 @@ func (m *matcher) match(elems []elem, toks []token, i, clause int) int {
 		return m.match(elems[1:], toks, i, clause)
 	}
 	return -1
+}
+
+// matchPattern returns the token range of a match of p anchored at token i
+// (where its first part starts), within one clause, or -1, -1. Each part
+// after a "~N" is looked for first after the part before it, then before
+// it, nearest first, at most N words away and not overlapping it.
+func (m *matcher) matchPattern(p *pattern, toks []token, i, clause int) (int, int) {
+	end := m.match(p.elems, toks, i, clause)
+	if end < 0 {
+		return -1, -1
+	}
+	start := i
+	prevStart, prevEnd := i, end
+	for _, np := range p.near {
+		s, e := m.matchNear(np, toks, prevStart, prevEnd, clause)
+		if s < 0 {
+			return -1, -1
+		}
+		prevStart, prevEnd = s, e
+		start, end = min(start, s), max(end, e)
+	}
+	return start, end
+}
+
+// matchNear finds np within np.dist words of the token range [ps, pe).
+func (m *matcher) matchNear(np nearPart, toks []token, ps, pe, clause int) (int, int) {
+	for s := pe; s <= pe+np.dist && s < len(toks) && toks[s].clause == clause; s++ {
+		if e := m.match(np.elems, toks, s, clause); e >= 0 {
+			return s, e
+		}
+	}
+	// Before: the part ends at most dist words before ps; a part is a few
+	// words long, so start looking no further back than that.
+	for s := ps - 1; s >= 0 && s >= ps-np.dist-maxSpan && toks[s].clause == clause; s-- {
+		if e := m.match(np.elems, toks, s, clause); e >= 0 && e <= ps && ps-e <= np.dist {
+			return s, e
+		}
+	}
+	return -1, -1
 }
 
 // editDistance1 reports whether a and b are at most one edit apart

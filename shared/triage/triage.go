@@ -104,9 +104,9 @@ func (e *Engine) scan(toks []token) []hit {
 		buf = e.patternIx.candidates(&toks[i], seen, buf)
 		for _, n := range buf {
 			p := e.patterns[n]
-			end := e.m.match(p.elems, toks, i, toks[i].clause)
-			if end > i {
-				hits = append(hits, hit{sig: p.sig, start: i, end: end, clause: toks[i].clause, order: n})
+			start, end := e.m.matchPattern(p, toks, i, toks[i].clause)
+			if end > start {
+				hits = append(hits, hit{sig: p.sig, start: start, end: end, clause: toks[i].clause, order: n})
 			}
 		}
 	}
