@@ -382,8 +382,8 @@ func (m *matcher) match(elems []elem, toks []token, i, clause int) int {
 
 // matchPattern returns the token range of a match of p anchored at token i
 // (where its first part starts), within one clause, or -1, -1. Each part
-// after a "~N" is looked for first after the part before it, then before
-// it, nearest first, at most N words away and not overlapping it.
+// after a "~N" is looked for at most N words from the part before it, on
+// either side and not overlapping it, nearest first.
 func (m *matcher) matchPattern(p *pattern, toks []token, i, clause int) (int, int) {
 	end := m.match(p.elems, toks, i, clause)
 	if end < 0 {
@@ -402,18 +402,21 @@ func (m *matcher) matchPattern(p *pattern, toks []token, i, clause int) (int, in
 	return start, end
 }
 
-// matchNear finds np within np.dist words of the token range [ps, pe).
+// matchNear finds np within np.dist words of the token range [ps, pe),
+// nearest first, after it before before it at the same distance.
 func (m *matcher) matchNear(np nearPart, toks []token, ps, pe, clause int) (int, int) {
-	for s := pe; s <= pe+np.dist && s < len(toks) && toks[s].clause == clause; s++ {
-		if e := m.match(np.elems, toks, s, clause); e >= 0 {
-			return s, e
+	for d := 0; d <= np.dist; d++ {
+		if s := pe + d; s < len(toks) && toks[s].clause == clause {
+			if e := m.match(np.elems, toks, s, clause); e >= 0 {
+				return s, e
+			}
 		}
-	}
-	// Before: the part ends at most dist words before ps; a part is a few
-	// words long, so start looking no further back than that.
-	for s := ps - 1; s >= 0 && s >= ps-np.dist-maxSpan && toks[s].clause == clause; s-- {
-		if e := m.match(np.elems, toks, s, clause); e >= 0 && e <= ps && ps-e <= np.dist {
-			return s, e
+		// Before: a part ending d words before ps; a part is a few words
+		// long, so look back no further than maxSpan words more.
+		for s := ps - 1 - d; s >= 0 && s >= ps-1-d-maxSpan && toks[s].clause == clause; s-- {
+			if e := m.match(np.elems, toks, s, clause); e >= 0 && e == ps-d {
+				return s, e
+			}
 		}
 	}
 	return -1, -1

@@ -458,6 +458,14 @@ func (e *Engine) Decide(text string) tip.Triage {
 			derivedReasons = append(derivedReasons, s.description+": "+strings.Join(uniq(floorWords), ", "))
 		}
 	}
+	// Violence by a partner or a relative, locking in and control included,
+	// with no word of work, sale, transport or exploitation, is family
+	// violence: low, for the family-violence line, not for trafficking
+	// authorities.
+	familyViolence := familyViolenceOnly(a, len(minorEx) > 0)
+	if familyViolence {
+		t.Urgency = tip.Low
+	}
 	t.ImmediateDanger = t.Urgency == tip.Critical
 	t.Reportable = t.Urgency.Reportable()
 
@@ -516,7 +524,10 @@ func (e *Engine) Decide(text string) tip.Triage {
 		reasons = append(reasons, "urgencia media: "+why)
 	case tip.Low:
 		why := "sin indicios de trata"
-		if ev.noise < 0 {
+		switch {
+		case familyViolence:
+			why = "violencia familiar o de pareja sin indicios de trata (Línea 100)"
+		case ev.noise < 0:
 			why = "sin indicios de trata; mensaje de otro tipo"
 		}
 		reasons = append(reasons, "urgencia baja: "+why)
@@ -541,6 +552,9 @@ func (e *Engine) Decide(text string) tip.Triage {
 		}
 		if t.Urgency == tip.Low && s.role != roleNoise {
 			continue
+		}
+		if s.name == sigFamilyViolence && t.Urgency != tip.Low {
+			continue // there are trafficking words: not a case for the family-violence line
 		}
 		reasons = append(reasons, s.description+": "+strings.Join(q, ", "))
 		if s.weight > 0 || bestDanger[s] > 0 {
@@ -729,6 +743,73 @@ func minorAtRisk(a *analysis, minor bool) ([]string, bool) {
 		out = append(out, a.quote(h.start, h.end))
 	}
 	return out, strong
+}
+
+// sigFamilyViolence names a partner or a relative who hits, locks in,
+// controls or threatens (signals.txt).
+const sigFamilyViolence = "family_violence"
+
+// familyCompatible are the indicators that family violence shows as well
+// as trafficking: locking in, isolation, violence, threats, control, fear,
+// and "me engaña" (cheating). Beside a partner or a relative who does them
+// they are not trafficking words.
+var familyCompatible = map[string]bool{
+	indRestriction: true, "ilo4_isolation": true, "ilo5_physical_sexual_violence": true,
+	indThreat: true, "unodc_movements_controlled": true, "unodc_fear_anxiety": true, "ilo2_deception": true,
+}
+
+// familyViolenceOnly reports whether the text shows violence by a partner
+// or a relative (family_violence) and no word of trafficking: no work
+// under exploitation, venue or workplace, sale, offer, debt, documents,
+// transport of a person, missing person or minor in exploitation. Plain
+// work verbs ("cuando se va a trabajar") and moving without a person as
+// object ("se va") do not count; violence by an employer does.
+func familyViolenceOnly(a *analysis, minorEx bool) bool {
+	if minorEx {
+		return false
+	}
+	family := false
+	for _, h := range a.hits {
+		if h.negated {
+			continue
+		}
+		s := h.sig
+		if s.name == sigFamilyViolence {
+			family = true
+			continue
+		}
+		switch {
+		case s.indicator == indTransport || s.indicator == indTransfer:
+			if personObject(a, h) {
+				return false
+			}
+		case s.name == "employer_violence":
+			return false
+		case familyCompatible[s.indicator] || s.name == "suspicion":
+		case s.role == roleExploit || s.role == roleRecruit || s.role == roleMissing:
+			return false
+		case s.role == rolePurpose && s.weight > 0:
+			return false
+		}
+	}
+	return family
+}
+
+// personObject reports whether the act h has a person as its object: an
+// object pronoun before the verb or glued to it ("la lleva", "llevándola",
+// "me están llevando") or a person after "a" ("lleva a los niños").
+func personObject(a *analysis, h hit) bool {
+	for i := h.start; i < h.end; i++ {
+		w := a.toks[i].norm
+		switch w {
+		case "la", "las", "lo", "los", "me", "nos", "te", "le", "les":
+			return true
+		}
+		if len(w) > 5 && hasEnclitic(w, 3) && !strings.HasSuffix(w, "se") {
+			return true
+		}
+	}
+	return false
 }
 
 // progressiveWork reports whether a work or service verb in the gerund
