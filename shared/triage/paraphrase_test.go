@@ -169,6 +169,25 @@ var progressive = map[string]string{
 	"traslada": "está trasladando", "trasladan": "están trasladando", "mete": "está metiendo", "meten": "están metiendo",
 }
 
+// reDestFirst finds a verb of moving people, its person object and a
+// destination after it ("sube a dos chicas a una lancha"), so the
+// destination can come first ("sube a una lancha a dos chicas"), as
+// Spanish allows.
+var reDestFirst = regexp.MustCompile(`(?i)\b(sub\pL*|llev\pL*|embarc\pL*|met\pL*|mand\pL*|sac\pL*|traslad\pL*) ` +
+	`(a (?:(?:la|las|los|el|una|unas|unos|mi|mis|su|sus|esa|esas|varias|varios|\d+|dos|tres|cuatro|cinco|seis) )?` +
+	`(?:hija|hijas|hijo|hijos|herman\pL*|sobrin\pL*|chica|chicas|chico|chicos|muchach\pL*|jovencit\pL*|jóvenes|jovenes|señorit\pL*|mujer|mujeres|niñ\pL*|menor|menores|adolescentes?|chibol\pL*|chiquit\pL*))` +
+	` ((?:a|al|hacia|en) (?:(?:la|el|una|un|su) )?(?:lancha|bote|bus|carro|combi|camioneta|camión|auto|taxi|mototaxi|barco|mina|bar|campamento|chacra|cantina))\b`)
+
+// reDestFronted finds an object pronoun, a verb of moving people and a
+// destination ("las sube a un carro"), so the destination can open the
+// phrase ("a un carro las sube").
+var reDestFronted = regexp.MustCompile(`(?i)\b(la|las|lo|los) (sub\pL*|llev\pL*|embarc\pL*|met\pL*|mand\pL*|sac\pL*|traslad\pL*) ` +
+	`((?:a|al) (?:(?:la|el|una|un|su|los|las) )?(?:lancha|bote|bus|carro|combi|camioneta|camión|auto|taxi|mototaxi|barco|mina|bar|bares|campamento|chacra|cantina|Lima|Mazuko|La Pampa))\b`)
+
+func destinationFirst(s string) string {
+	return reDestFronted.ReplaceAllString(reDestFirst.ReplaceAllString(s, "$1 $3 $2"), "$3 $1 $2")
+}
+
 func wordTable(table map[string]string) func(string) string {
 	return func(s string) string {
 		return mapWords(s, func(w string) string {
@@ -198,6 +217,7 @@ var variants = []variant{
 	}},
 	{"singular ↔ plural del verbo", false, wordTable(verbForms)},
 	{"presente → progresivo", false, wordTable(progressive)},
+	{"destino antes del objeto", false, destinationFirst},
 	{"discurso referido", false, func(s string) string { return "me contaron que " + s }},
 	{"discurso referido (dice)", false, func(s string) string { return "dice que " + s }},
 }
@@ -255,6 +275,9 @@ func TestParaphraseVariants(t *testing.T) {
 		{noPunct("ayuda! está encerrada.\nvengan"), "ayuda está encerrada vengan"},
 		{swapBeforeVerb("la lleva a La Pampa, la casa", map[string]string{"la": "las"}), "las lleva a La Pampa, la casa"},
 		{swapBeforeVerb("no la dejan salir", map[string]string{"la": "me"}), "no me dejan salir"},
+		{destinationFirst("un señor va a subir a 6 chibolos a una lancha a iquitos"), "un señor va a subir a una lancha a 6 chibolos a iquitos"},
+		{destinationFirst("las lleva a la mina"), "a la mina las lleva"},
+		{destinationFirst("una señora va a llevar a su hija al bar"), "una señora va a llevar al bar a su hija"},
 	}
 	for _, tt := range tests {
 		if tt.in != tt.want {

@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"strings"
 	"testing"
 
 	"tipline/shared/tip"
@@ -227,5 +228,81 @@ func TestVerbFormsAndReportedSpeech(t *testing.T) {
 				t.Errorf("region = %q (%s), want %q", d.Region, d.Place, tt.region)
 			}
 		})
+	}
+}
+
+// TestWordOrderAndFamilyViolence checks the classes of the fifth held-out
+// set with other sentences: a destination or a time word between the verb
+// and the people, the people named before the verb, a child sold or bought
+// from the parents, night outings under watch, live-in domestic work, and
+// violence by a partner or a relative without trafficking words.
+func TestWordOrderAndFamilyViolence(t *testing.T) {
+	e := mustEngine(t)
+	tests := []struct {
+		name     string
+		text     string
+		urgency  tip.Urgency
+		category string // "" to skip
+		minor    bool
+		region   string // "-" to skip
+	}{
+		{"children put on a boat now, the boat named before them, bought from their parents",
+			"ahorita en el embarcadero de requena meten a un bote a tres niñitas, el señor que las lleva se las compró a su familia", tip.Critical, "other", true, "PE-LOR"},
+		{"a time word between the verb and the son",
+			"al campamento de la mina se llevan mañana a mi hijo de 15, le quitaron su dni", tip.Critical, "labor", true, "-"},
+		{"the girls named before the verb of boarding, tonight",
+			"a unas chicas de 16 las van a embarcar esta noche a la pampa en el puerto de laberinto", tip.Critical, "", true, "PE-MDD"},
+		{"a baby given away for money",
+			"en tumbes una mujer regala a su bebé a quien le pague el parto, dice que lo entrega hoy", tip.Critical, "other", true, "PE-TUM"},
+		{"a girl bought from her parents and kept at home is at least high",
+			"en la comunidad de atalaya un maderero le pagó a los papás de una niña de 11 por ella y ahora la niña cocina y lava en su casa todo el día", tip.High, "other", true, "-"},
+		{"a child sold, named first, no date",
+			"a la hija de mi vecina la vendieron a una señora de ica por 2000 soles, tiene 9 años", tip.High, "other", true, "PE-ICA"},
+		{"women out at night and back at dawn, watched, in a named house",
+			"en un edificio de chiclayo viven unas colombianas, las sacan en la noche en una van y regresan de madrugada, un tipo las vigila", tip.High, "sexual", false, "PE-LAM"},
+		{"night outings alone, without a place, stay medium",
+			"unas chicas del cuarto de al lado salen de noche y vuelven en la madrugada, me parece raro", tip.Medium, "", false, "-"},
+		{"a father watching his own daughters is not control",
+			"mi hermano vigila a sus hijas porque salen con chicos, en piura", tip.Low, "none", false, "-"},
+		{"a live-in job with a restricted phone is for review, not forwarded",
+			"soy trabajadora del hogar cama adentro en la molina y la señora no me deja usar mi celular en la semana", tip.Medium, "other", false, "PE-LMA"},
+		{"a live-in job with documents kept and no pay is high",
+			"mi tía trabaja cama adentro en una casa de miraflores, la señora le guarda el dni y no le paga hace 4 meses", tip.High, "other", false, "PE-LMA"},
+		{"a domestic job advert with a contract is low",
+			"se necesita empleada del hogar cama adentro con contrato y seguro en san borja", tip.Low, "none", false, "-"},
+		// family violence: low, pointed to the family-violence line
+		{"a husband locking his wife in and hitting her is family violence",
+			"mi marido me deja encerrada en el cuarto y me pega cuando llega, vivo en huanuco", tip.Low, "none", false, "-"},
+		{"a partner controlling the phone is family violence",
+			"mi enamorado me revisa el celular y me amenaza si salgo con mis amigas", tip.Low, "none", false, "-"},
+		{"a stepfather hitting a child is family violence, the child flagged",
+			"mi padrastro le pega a mi hermanita de 8 todos los dias", tip.Low, "none", true, "-"},
+		{"a husband sending his wife to serve miners is trafficking",
+			"mi esposo me pega y me obliga a atender a los mineros en un bar de la rinconada", tip.High, "sexual", false, "PE-PUN"},
+		{"a partner selling a girl is trafficking",
+			"el conviviente de mi hermana le pega y a la niña de 13 la vende a unos señores", tip.High, "other", true, "-"},
+		{"an unpaid sale of land is not wage theft",
+			"le vendí mi chacra a un señor de jaen y no me paga lo que falta", tip.Low, "none", false, "-"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := e.Decide(tt.text)
+			if d.Urgency != tt.urgency {
+				t.Errorf("urgency = %s, want %s; reasons %q", d.Urgency, tt.urgency, d.Reasons)
+			}
+			if tt.category != "" && d.Category != tt.category {
+				t.Errorf("category = %s, want %s; reasons %q", d.Category, tt.category, d.Reasons)
+			}
+			if d.Minor != tt.minor {
+				t.Errorf("minor = %v, want %v; reasons %q", d.Minor, tt.minor, d.Reasons)
+			}
+			if tt.region != "-" && d.Region != tt.region {
+				t.Errorf("region = %q (%s), want %q", d.Region, d.Place, tt.region)
+			}
+		})
+	}
+	d := e.Decide("mi esposo me encierra y me pega, a quien llamo?")
+	if !strings.Contains(strings.Join(d.Reasons, "\n"), "Línea 100") {
+		t.Errorf("family violence reasons %q do not point to the Línea 100", d.Reasons)
 	}
 }

@@ -120,12 +120,17 @@ func (e *Engine) scan(toks []token) []hit {
 		return hits[a].order < hits[b].order
 	})
 	// One hit per signal per region of text: drop hits of a signal inside a
-	// longer hit of the same signal.
+	// longer hit of the same signal, or, for exploitation evidence, of
+	// another signal of the same indicator with as much danger ("no me deja
+	// usar" inside "no me deja usar el celular" is one sign of isolation,
+	// not two).
 	out := hits[:0]
 	for _, h := range hits {
 		dup := false
 		for _, o := range out {
-			if o.sig == h.sig && h.start >= o.start && h.end <= o.end {
+			same := o.sig == h.sig || (h.sig.role == roleExploit && o.sig.role == roleExploit &&
+				o.sig.indicator != "" && o.sig.indicator == h.sig.indicator && h.sig.danger <= o.sig.danger)
+			if same && h.start >= o.start && h.end <= o.end {
 				dup = true
 				break
 			}
@@ -292,7 +297,9 @@ func (e *Engine) Decide(text string) tip.Triage {
 			}
 			ev.soon = true
 		case roleSoon:
-			ev.soon = true
+			if !insideHabit(a, h) {
+				ev.soon = true
+			}
 		case roleHedge:
 			ev.hedge = true
 		case roleActionable, roleStreet:
@@ -553,8 +560,8 @@ func (e *Engine) Decide(text string) tip.Triage {
 		if t.Urgency == tip.Low && s.role != roleNoise {
 			continue
 		}
-		if s.name == sigFamilyViolence && t.Urgency != tip.Low {
-			continue // there are trafficking words: not a case for the family-violence line
+		if s.name == sigFamilyViolence && !familyViolence {
+			continue // the text is not only family violence
 		}
 		reasons = append(reasons, s.description+": "+strings.Join(q, ", "))
 		if s.weight > 0 || bestDanger[s] > 0 {
@@ -908,11 +915,27 @@ func adultAgeAfter(a *analysis, h hit) bool {
 }
 
 // soonNear reports whether a "now" or "soon" word is in the clause of h or
-// a neighbouring one.
+// a neighbouring one, outside the description of a habit.
 func (e *Engine) soonNear(a *analysis, h hit) bool {
 	for _, o := range a.hits {
 		strong := o.sig.role == roleSoon || (o.sig.role == roleNow && o.sig.danger > 0)
-		if strong && o.clause >= h.clause-1 && o.clause <= h.clause+1 {
+		if strong && o.clause >= h.clause-1 && o.clause <= h.clause+1 && !insideHabit(a, o) {
+			return true
+		}
+	}
+	return false
+}
+
+// sigNightOutings describes a habit: going out at night and coming back at
+// dawn. A time word inside it ("regresan de madrugada") is not a time
+// soon.
+const sigNightOutings = "night_outings"
+
+// insideHabit reports whether the hit h lies inside a description of a
+// habit (a habitual or night_outings hit).
+func insideHabit(a *analysis, h hit) bool {
+	for _, o := range a.hits {
+		if (o.sig.name == sigHabitual || o.sig.name == sigNightOutings) && o.start <= h.start && h.end <= o.end && o != h {
 			return true
 		}
 	}
