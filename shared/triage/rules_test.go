@@ -283,6 +283,12 @@ func TestWordOrderAndFamilyViolence(t *testing.T) {
 			"el conviviente de mi hermana le pega y a la niña de 13 la vende a unos señores", tip.High, "other", true, "-"},
 		{"an unpaid sale of land is not wage theft",
 			"le vendí mi chacra a un señor de jaen y no me paga lo que falta", tip.Low, "none", false, "-"},
+		{"a friend not allowed to leave a bar until she pays is ongoing exploitation with a place",
+			"a mi amiga la trajeron de tingo maria a un bar en huanuco y no la dejan irse hasta que pague, tiene miedo", tip.High, "", false, "PE-HUC"},
+		{"a husband who does not let his wife leave the house and hits her is family violence, not trafficking",
+			"mi marido no me deja salir de la casa y me pega", tip.Low, "none", false, "-"},
+		{"teenagers taken by boat to a dredge right now, in English, is critical",
+			"a boat near Laberinto is taking 4 teenage boys to a gold dredge right now, they look scared", tip.Critical, "", true, "PE-MDD"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
