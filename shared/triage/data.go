@@ -47,6 +47,7 @@ const (
 	roleNotAge     = "notage"     // a unit that makes a number not an age ("soles", "horas")
 	roleDerived    = "derived"    // no words of its own: the engine infers it from other signals
 	roleWork       = "work"       // a work or service verb; with a minor, a sign of exploitation
+	roleNameHead   = "namehead"   // a word before the proper name of a place ("Mercado Modelo")
 )
 
 var roles = map[string]bool{
@@ -55,7 +56,7 @@ var roles = map[string]bool{
 	rolePerson: true, roleAgeCue: true, roleNegation: true, roleHedge: true, rolePast: true,
 	rolePresent: true, roleNow: true, roleSoon: true, roleIntent: true, roleHere: true,
 	roleTo: true, roleFrom: true, roleActionable: true, roleUrgent: true,
-	roleStreet: true, roleAgeUnit: true, roleNotAge: true, roleDerived: true, roleWork: true,
+	roleStreet: true, roleAgeUnit: true, roleNotAge: true, roleDerived: true, roleWork: true, roleNameHead: true,
 }
 
 var categories = map[string]bool{"sexual": true, "labor": true, "other": true, "-": true}
@@ -274,8 +275,11 @@ func (e *Engine) load(fsys fs.FS) error {
 		aliases := strings.Split(f[3], ";")
 		weakName := false
 		for _, a := range aliases {
-			if fold(strings.TrimSpace(a)) == "?"+fold(bare) {
+			switch fold(strings.TrimSpace(a)) {
+			case "?" + fold(bare):
 				weakName = true // listed as a weak alias: do not add it strong
+			case "=" + fold(bare):
+				weakName = true // listed as exact: no typo of a common word ("barata")
 			}
 		}
 		if !weakName {

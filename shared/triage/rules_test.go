@@ -312,3 +312,71 @@ func TestWordOrderAndFamilyViolence(t *testing.T) {
 		t.Errorf("family violence reasons %q do not point to the Línea 100", d.Reasons)
 	}
 }
+
+// TestEscapesForceAndProperNames holds the rules found with the sixth
+// held-out set with other sentences: an escape with someone searching for
+// the victim, hiding or afraid is danger now, and with safety words it is
+// past; force under way toward a vehicle; a person gone missing whom a
+// third party does not let talk; a habit of night work in a bar; proper
+// names of places that are also keywords.
+func TestEscapesForceAndProperNames(t *testing.T) {
+	e := mustEngine(t)
+	tests := []struct {
+		name     string
+		text     string
+		urgency  tip.Urgency
+		category string // "" to skip
+		minor    bool
+		region   string // "-" to skip
+	}{
+		{"an escape from a cantina, the owner searching for her",
+			"me escapé de la cantina donde me tenían y ahora estoy en la casa de una señora en Juanjuí, el dueño me busca", tip.Critical, "sexual", false, "-"},
+		{"an escape told without punctuation stays danger now",
+			"me escape del bar donde me tenian ahora toy en un hostal del mismo pueblo el dueño me esta buscando ayudenme", tip.Critical, "sexual", false, "-"},
+		{"an escape from a workshop, hiding and afraid",
+			"nos salimos por la ventana del taller donde nos tenían cosiendo sin pago, estamos escondidos en un parque de Ate y tenemos miedo", tip.Critical, "", false, "-"},
+		{"an escape with safety words is past",
+			"me escapé del bar de Mazuko donde me obligaban a estar con clientes, ya estoy a salvo con mi familia, quiero denunciar", tip.Medium, "sexual", false, "-"},
+		{"an escaped dog is not a case",
+			"se nos escapó el perro y lo estamos buscando por todo el barrio de Cayma", tip.Low, "none", false, "-"},
+		{"a teenager who ran away from home after a fight is not a case",
+			"mi hija de 15 se escapó de la casa después de una pelea y la estamos buscando, creo que está donde su tía", tip.Low, "none", false, "-"},
+		{"force under way toward a vehicle, a schoolgirl",
+			"ahorita un tipo está jalando a una escolar hacia su camioneta frente al parque de Moyobamba", tip.Critical, "", true, "PE-SAM"},
+		{"force under way, the person as a pronoun",
+			"a mi prima la están empujando a un taxi en la esquina de mi casa en Chimbote", tip.Critical, "", false, "PE-ANC"},
+		{"a daily ride to school is not force now",
+			"todos los días mi vecino obliga a su hijo a subir al carro para ir al colegio, el niño llora", tip.Low, "none", false, "-"},
+		{"a missing teenager whom the contractor does not let talk is high",
+			"mi sobrino de 16 se fue a una mina de Arequipa con un contratista hace un mes, ya no contesta y el contratista no lo deja hablar con nosotros", tip.High, "labor", true, "PE-ARE"},
+		{"a missing teenager without control stays medium",
+			"mi sobrino de 16 se fue a una mina de Arequipa con un contratista hace un mes y ya no contesta", tip.Medium, "", true, "PE-ARE"},
+		{"a habit of night work in a bar is high and sexual, not a move now",
+			"traen chicas de la selva en una combi a una casa de Yurimaguas, de noche las hacen trabajar en un bar y en la mañana las regresan a la casa", tip.High, "sexual", false, "PE-LOR"},
+		{"a market named Modelo is not a hostess job",
+			"en el Mercado Modelo de Piura hay niños de 10 años cargando costales desde la madrugada y no van al colegio", tip.High, "labor", true, "PE-PIU"},
+		{"a discotheque named after miners is not a mining bar",
+			"la Discoteca El Minero de Juliaca hace mucha bulla los sábados, ¿a quién me quejo?", tip.Low, "none", false, "PE-PUN"},
+		{"a street named like a brothel is not one",
+			"vivo en la Calle Prostibar de Piura y quiero que pongan un afiche en mi colegio", tip.Low, "none", false, "PE-PIU"},
+		{"a job seeker asking for offers is low",
+			"ando buscando trabajo de mesera en Tarapoto, ¿tienen ofertas de trabajo?", tip.Low, "none", false, "-"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := e.Decide(tt.text)
+			if d.Urgency != tt.urgency {
+				t.Errorf("urgency = %s, want %s; reasons %q", d.Urgency, tt.urgency, d.Reasons)
+			}
+			if tt.category != "" && d.Category != tt.category {
+				t.Errorf("category = %s, want %s; reasons %q", d.Category, tt.category, d.Reasons)
+			}
+			if d.Minor != tt.minor {
+				t.Errorf("minor = %v, want %v; reasons %q", d.Minor, tt.minor, d.Reasons)
+			}
+			if tt.region != "-" && d.Region != tt.region {
+				t.Errorf("region = %q (%s), want %q", d.Region, d.Place, tt.region)
+			}
+		})
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
 
 	"tipline/shared/tip"
 )
@@ -73,6 +74,7 @@ const (
 	minCategory      = 1.5 // category points to name a purpose rather than "unknown"
 	minCategoryAlone = 1.0 // the same, when it is the only purpose beside exploitation going on
 	minorNowDanger   = 2.0 // danger points when a minor is exploited at this moment
+	escapeDanger     = 1.5 // danger points for an escape with someone searching, hiding, fear or a threat
 	nowDanger        = 0.5 // danger points for "ahorita", "hoy"... beside other danger
 )
 
@@ -139,7 +141,7 @@ func (e *Engine) scan(toks []token) []hit {
 			out = append(out, h)
 		}
 	}
-	hits = out
+	hits = dropProperNames(toks, out)
 
 	byRole := func(role string) []hit {
 		var r []hit
@@ -169,6 +171,57 @@ func (e *Engine) scan(toks []token) []hit {
 		}
 	}
 	return hits
+}
+
+// dropProperNames drops the keyword hits that begin or end on the proper
+// name of a place: a capitalised word right after a name head (mercado,
+// jirón, hotel, colegio, discoteca...) inside a sentence, and the
+// capitalised words that follow it ("Mercado Modelo", "Discoteca El
+// Minero", "Calle Prostibar"). Place cues and the heads themselves stay.
+func dropProperNames(toks []token, hits []hit) []hit {
+	name := map[int]bool{}
+	for _, h := range hits {
+		if h.sig.role != roleNameHead {
+			continue
+		}
+		for i := h.end; i < len(toks) && toks[i].clause == toks[h.end-1].clause && titleCase(toks[i].raw); i++ {
+			name[i] = true
+		}
+	}
+	if len(name) == 0 {
+		return hits
+	}
+	out := hits[:0]
+	for _, h := range hits {
+		switch h.sig.role {
+		case roleHere, roleTo, roleFrom, roleStreet, roleActionable, roleNameHead:
+		default:
+			if name[h.start] || name[h.end-1] {
+				continue
+			}
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// titleCase reports whether a word is written with a capital first letter
+// and small letters after it ("Modelo", "El"), not in capitals throughout
+// ("URGENTE"), which says nothing about names.
+func titleCase(w string) bool {
+	rs := []rune(w)
+	if len(rs) == 0 || !unicode.IsUpper(rs[0]) {
+		return false
+	}
+	if len(rs) == 1 {
+		return true
+	}
+	for _, r := range rs[1:] {
+		if unicode.IsLower(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // intentSpan is how many words after an offer, plan or fear word ("va a",
@@ -254,8 +307,11 @@ func (e *Engine) Decide(text string) tip.Triage {
 	}
 
 	// Past/present by clause, to keep danger words of a past story out of danger now.
-	pastClause, nowClause := map[int]bool{}, map[int]bool{}
+	pastClause, nowClause, habitClause := map[int]bool{}, map[int]bool{}, map[int]bool{}
 	for _, h := range a.hits {
+		if h.sig.name == sigHabitual && !h.negated {
+			habitClause[h.clause] = true
+		}
 		switch h.sig.role {
 		case rolePast:
 			pastClause[h.clause] = true
@@ -328,6 +384,12 @@ func (e *Engine) Decide(text string) tip.Triage {
 			}
 			if s.role == roleMove && !e.soonNear(a, h) {
 				d = 0
+			}
+			if s.name == sigForcedAway && habitClause[h.clause] {
+				d = 0 // "todos los días lo obliga a subir al carro": a habit, not now
+			}
+			if s.indicator == indRestriction && s.name != sigEscape && insideEscape(a, h) {
+				d = 0 // "me escapé de donde me tenían encerrada": held before, not now
 			}
 			if d > bestDanger[s] {
 				bestDanger[s] = d
@@ -424,7 +486,17 @@ func (e *Engine) Decide(text string) tip.Triage {
 	}
 	// A question ("¿a quién llamo?") never hides a child in exploitation.
 	trafficking := evidenceTotal >= minEvidence || (len(minorEx) > 0 && !benign)
-	pastOnly := ev.past && !ev.present && !ev.now
+	// An escape from those who held her, with someone searching for her,
+	// her hiding, afraid or threatened, is danger now, not a resolved
+	// case; an escape with safety words ("ya estoy en mi casa") is past.
+	escaped, safe := escapeNow(a)
+	if escaped && !safe {
+		if s := e.signals[sigEscape]; s != nil {
+			ev.danger += escapeDanger
+			ev.dangerWords = append(ev.dangerWords, s.description+" y la buscan o tiene miedo")
+		}
+	}
+	pastOnly := (ev.past || escaped && safe) && !ev.present && !ev.now
 	// A minor sexually exploited or held at this very moment is in danger
 	// now: "ahorita", "anoche", or a child caught in the act ("hay una niña
 	// atendiendo", "las tienen sirviendo"), not a habit ("los fines de semana").
@@ -454,7 +526,7 @@ func (e *Engine) Decide(text string) tip.Triage {
 		t.Urgency = tip.Critical
 	case !pastOnly && ev.exploit >= minExploitHigh && actionable && !(ev.missing && ev.exploit < minExploitHigh+0.5):
 		t.Urgency = tip.High
-	case !pastOnly && minor && ev.exploit >= minExploitKid && (actionable || ev.exploit >= minExploitHigh) && !(ev.missing && ev.exploit < minExploitHigh):
+	case !pastOnly && minor && ev.exploit >= minExploitKid && (actionable || ev.exploit >= minExploitHigh) && !(ev.missing && ev.exploit < minExploitHigh && !heldIncommunicado(a)):
 		t.Urgency = tip.High
 	default:
 		t.Urgency = tip.Medium
@@ -896,7 +968,7 @@ func (e *Engine) sexual(a *analysis) bool {
 		if h.negated || h.intent {
 			continue
 		}
-		if h.sig.category == tip.CategorySexual && (h.sig.role == rolePurpose || h.sig.role == roleExploit) && h.sig.weight > 0 {
+		if h.sig.category == tip.CategorySexual && (h.sig.role == rolePurpose || h.sig.role == roleExploit) && h.sig.weight >= 1 {
 			return true
 		}
 	}
@@ -934,9 +1006,77 @@ const sigNightOutings = "night_outings"
 // insideHabit reports whether the hit h lies inside a description of a
 // habit (a habitual or night_outings hit).
 func insideHabit(a *analysis, h hit) bool {
+	daypart := h.sig.name == sigSoonDaypart // "de madrugada": a habit anywhere makes it one
 	for _, o := range a.hits {
+		if daypart && (o.sig.name == sigHabitual || o.sig.name == sigNightOutings) && !o.negated {
+			return true
+		}
 		if (o.sig.name == sigHabitual || o.sig.name == sigNightOutings) && o.start <= h.start && h.end <= o.end && o != h {
 			return true
+		}
+	}
+	return false
+}
+
+// Signals of an escape (escape), a part of the day that is soon unless a
+// habit is told (soon_daypart), safety words after a case (safe), and being
+// searched for or hiding (hunted, sought).
+const (
+	sigEscape      = "escape"
+	sigForcedAway  = "forced_away"
+	sigSoonDaypart = "soon_daypart"
+	sigSafe        = "safe"
+	sigHunted      = "hunted"
+	sigSought      = "sought"
+	sigFear        = "fear"
+)
+
+// escapeNow reports whether the text tells an escape from those who held
+// the victim or from a place of exploitation together with a sign that
+// she is still in danger (someone searching for her, hiding, fear, a
+// threat), and whether it says she is safe now.
+func escapeNow(a *analysis) (escaped, safe bool) {
+	esc, after := false, false
+	for _, h := range a.hits {
+		if h.negated {
+			continue
+		}
+		switch {
+		case h.sig.name == sigEscape:
+			esc = true
+		case h.sig.name == sigSafe:
+			safe = true
+		case h.sig.name == sigHunted || h.sig.name == sigSought || h.sig.name == sigFear || h.sig.indicator == indThreat:
+			after = true
+		}
+	}
+	return esc && (after || safe), safe
+}
+
+// insideEscape reports whether h lies inside an escape ("me escapé del bar
+// donde me tenían encerrada"): the holding is over.
+func insideEscape(a *analysis, h hit) bool {
+	for _, o := range a.hits {
+		if o.sig.name == sigEscape && !o.negated && o.start <= h.start && h.end <= o.end+4 && o.clause == h.clause {
+			return true
+		}
+	}
+	return false
+}
+
+// heldIncommunicado reports whether a person gone missing is kept from
+// talking by someone else ("el contratista no lo deja hablar", "no le pasa
+// el teléfono"): control by a third party now, not only a lost contact.
+func heldIncommunicado(a *analysis) bool {
+	for _, h := range a.hits {
+		if h.negated || h.intent {
+			continue
+		}
+		switch h.sig.indicator {
+		case "ilo4_isolation", "unodc_movements_controlled", indRestriction:
+			if h.sig.role == roleExploit && h.sig.name != sigEscape {
+				return true
+			}
 		}
 	}
 	return false
