@@ -114,7 +114,7 @@ func TestCorpusTargets(t *testing.T) {
 }
 
 // heldOutSets are the held-out evaluation sets (testdata/README.md).
-var heldOutSets = []string{"testdata/heldout.jsonl", "testdata/heldout2.jsonl", "testdata/heldout3.jsonl", "testdata/heldout4.jsonl", "testdata/heldout5.jsonl"}
+var heldOutSets = []string{"testdata/heldout.jsonl", "testdata/heldout2.jsonl", "testdata/heldout3.jsonl", "testdata/heldout4.jsonl", "testdata/heldout5.jsonl", "testdata/heldout6.jsonl"}
 
 // TestHeldOutTargets holds the engine to the same targets on
 // every held-out set, messages written for the project independently of
