@@ -287,6 +287,10 @@ func TestWordOrderAndFamilyViolence(t *testing.T) {
 			"a mi amiga la trajeron de tingo maria a un bar en huanuco y no la dejan irse hasta que pague, tiene miedo", tip.High, "", false, "PE-HUC"},
 		{"a husband who does not let his wife leave the house and hits her is family violence, not trafficking",
 			"mi marido no me deja salir de la casa y me pega", tip.Low, "none", false, "-"},
+		{"a victim held in a house who asks to be rescued is critical",
+			"tengo 20 años, estoy en un cuarto en ilo donde me hacen atender a hombres y el dueño tiene mi dni, ayudenme por favor", tip.Critical, "sexual", false, "PE-MOQ"},
+		{"a plea for help without exploitation stays low",
+			"ayudenme por favor, perdi mi dni en el terminal de ilo", tip.Low, "none", false, "-"},
 		{"teenagers taken by boat to a dredge right now, in English, is critical",
 			"a boat near Laberinto is taking 4 teenage boys to a gold dredge right now, they look scared", tip.Critical, "", true, "PE-MDD"},
 	}

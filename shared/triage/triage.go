@@ -515,6 +515,17 @@ func (e *Engine) Decide(text string) tip.Triage {
 			ev.danger += nowDanger
 		}
 	}
+	// A victim asking to be rescued is critical (CONTRACT): a plea for help
+	// beside exploitation going on, by the victim or for her.
+	if !pastOnly && ev.exploit >= minExploitHigh && ev.danger < minDanger {
+		for _, h := range a.hits {
+			if h.sig.name == sigHelp && !h.negated && !pastClause[h.clause] {
+				ev.danger = minDanger
+				ev.dangerWords = append(ev.dangerWords, "pide ayuda en plena explotación: "+a.quote(h.start, h.end))
+				break
+			}
+		}
+	}
 
 	place := a.place
 	actionable := ev.actionable || (place != nil && placeKinds[place.a.kind] >= 3)
@@ -762,6 +773,7 @@ func (e *Engine) minorExploitation(a *analysis, minor bool, pastClause, nowClaus
 // minor words for a child under 14; sigHabitual the present words of a habit.
 const (
 	sigMinorAtRisk = "minor_at_risk"
+	sigHelp        = "help"
 	sigChild       = "child"
 	sigHabitual    = "habitual"
 	sigHotspot     = "hotspot"
