@@ -5,12 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
 
 	"tipline/shared/tip"
 )
@@ -208,8 +203,7 @@ func ToGSM(s string) string {
 			b.WriteString("...")
 			continue
 		}
-		folded, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), string(r))
-		if err == nil && utf8.RuneCountInString(folded) == 1 {
+		if folded := tip.StripAccents(string(r)); utf8.RuneCountInString(folded) == 1 {
 			if f, _ := utf8.DecodeRuneInString(folded); strings.ContainsRune(gsmBasic, f) {
 				b.WriteRune(f)
 			}

@@ -5,10 +5,6 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
-
 	"tipline/shared/tip"
 )
 
@@ -32,16 +28,12 @@ func parsePhrases(src string) []string {
 // normalize lower-cases s, drops accents and turns everything that is not
 // a letter or digit into single spaces.
 func normalize(s string) string {
-	out, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), s)
-	if err != nil {
-		out = s
-	}
-	out = strings.Map(func(r rune) rune {
+	out := strings.Map(func(r rune) rune {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			return unicode.ToLower(r)
 		}
 		return ' '
-	}, out)
+	}, tip.StripAccents(s))
 	return strings.Join(strings.Fields(out), " ")
 }
 

@@ -17,13 +17,9 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	qrcode "github.com/yeqown/go-qrcode/v2"
 	"github.com/yeqown/go-qrcode/writer/standard"
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
 
 	"tipline/shared/tip"
 )
@@ -96,11 +92,7 @@ func NewCode(region string, length int, r io.Reader) (string, error) {
 }
 
 func fold(s string) string {
-	out, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), s)
-	if err != nil {
-		return strings.ToUpper(s)
-	}
-	return strings.ToUpper(out)
+	return strings.ToUpper(tip.StripAccents(s))
 }
 
 // Candidates returns the material codes a message may carry, normalised

@@ -11,10 +11,6 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
-
 	"tipline/shared/tip"
 )
 
@@ -143,11 +139,7 @@ func (b *Book) loadKeywords(raw []byte) error {
 
 // fold upper-cases s, removes accents and trims punctuation and spaces.
 func fold(s string) string {
-	// A transformer keeps state: build one per call so Book is safe for concurrent use.
-	out, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), s)
-	if err != nil {
-		out = s
-	}
+	out := tip.StripAccents(s)
 	return strings.ToUpper(strings.TrimFunc(out, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) || unicode.IsSymbol(r) }))
 }
 

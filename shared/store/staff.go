@@ -27,16 +27,12 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
 
 	"tipline/shared/tip"
 )
@@ -451,12 +447,7 @@ func (m *merger) exhausted() bool {
 
 // Fold lowers s and strips its accents, for comparisons that ignore both.
 func Fold(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		out = s
-	}
-	return strings.ToLower(out)
+	return strings.ToLower(tip.StripAccents(s))
 }
 
 // AddOutbound records a message sent to the reporter, with its audit entry,

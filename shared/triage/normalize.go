@@ -6,9 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
+	"tipline/shared/tip"
 )
 
 // token is one word of a message after normalisation. A raw word can expand
@@ -28,16 +26,8 @@ type token struct {
 // Cusco, "Limaman" = to Lima).
 var quechuaCases = []string{"manta", "kama", "man", "pi"}
 
-// folder strips accents: NFD, drop combining marks, NFC. A transformer is
-// not safe for concurrent use, so fold builds one per call.
-func fold(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		return strings.ToLower(s)
-	}
-	return strings.ToLower(out)
-}
+// fold strips accents and lower-cases.
+func fold(s string) string { return strings.ToLower(tip.StripAccents(s)) }
 
 // collapseRuns shortens runs of three or more identical letters to one
 // ("ayudaaaa" → "ayuda", "noooo" → "no"); doubled letters stay (they are
