@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 	"tipline/shared/campaign"
@@ -142,6 +143,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // first message costs two round trips: that read and one transaction.
 func (h *Handler) receive(ctx context.Context, log *slog.Logger, in twilio.Inbound) (string, error) {
 	reporter := h.d.Contacts.Key(in.From)
+	// Reporters often type their own number ("llámame al 987…"); it must not
+	// reach staff or authorities through the text.
+	in.Body = MaskSender(in.Body, in.From)
 	l, err := h.d.Store.Lookup(ctx, in.MessageSID, reporter, in.From)
 	if err != nil {
 		return "", err
@@ -280,6 +284,9 @@ func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbo
 		text += add
 	}
 	decision := triage.Merge(t.Triage, h.d.Triage.Decide(text))
+	if len(t.Corrected) > 0 {
+		decision = keepCorrections(t, decision, h.d.Triage.Decide(messageText(in)).ImmediateDanger)
+	}
 	answer := ""
 	switch {
 	case optedOut:
@@ -323,3 +330,61 @@ func (h *Handler) command(ctx context.Context, log *slog.Logger, reporter string
 // requestID is the id the edge gave the request (the Lambda request id, or
 // one made by the local server).
 func requestID(r *http.Request) string { return r.Header.Get("X-Request-Id") }
+
+// keepCorrections puts back, over a re-triage, the fields staff corrected
+// by hand: a later "gracias" must not move a tip out of the region staff
+// put it in. Urgency staff set stays unless the new message itself shows
+// danger now (dangerNow), which always raises it.
+func keepCorrections(t *tip.Tip, next tip.Triage, dangerNow bool) tip.Triage {
+	for _, f := range t.Corrected {
+		switch f {
+		case "urgency":
+			if !dangerNow {
+				next.Urgency, next.ImmediateDanger = t.Urgency, t.ImmediateDanger
+			}
+		case "category":
+			next.Category = t.Category
+		case "minor":
+			next.Minor = t.Minor
+		case "region":
+			next.Region = t.Region
+		case "place":
+			next.Place = t.Place
+		}
+	}
+	next.Reportable = next.Urgency.Reportable()
+	return next
+}
+
+// SenderMask replaces the sender's own number in a message.
+const SenderMask = "[número del remitente]"
+
+// digitRun is a run of digits that may be split by spaces, dots or dashes,
+// with an optional leading +: how people write phone numbers.
+var digitRun = regexp.MustCompile(`\+?\d[\d .\-]{5,}\d`)
+
+// MaskSender replaces, in text, every way of writing the E.164 number from
+// (with or without country code, spaced or not) by SenderMask. Other
+// numbers, such as a trafficker's, are kept: they are what police need.
+func MaskSender(text, from string) string {
+	full := strings.TrimPrefix(from, "+")
+	if len(full) < 8 {
+		return text
+	}
+	national := full
+	if strings.HasPrefix(full, "51") {
+		national = full[2:] // Peru: country code 51, nine-digit mobiles
+	}
+	return digitRun.ReplaceAllStringFunc(text, func(run string) string {
+		d := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, run)
+		if d == full || d == national || d == "00"+full {
+			return SenderMask
+		}
+		return run
+	})
+}

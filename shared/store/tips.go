@@ -37,14 +37,15 @@ type tipItem struct {
 	Contact        []byte      `dynamodbav:"contact,omitempty"`
 	Text           string      `dynamodbav:"text"`
 	tip.Triage
-	Assignee     string `dynamodbav:"assignee,omitempty"`
-	MessageCount int    `dynamodbav:"message_count"`
-	CreatedAt    string `dynamodbav:"created_at"`
-	UpdatedAt    string `dynamodbav:"updated_at"`
-	LastInbound  string `dynamodbav:"last_inbound_at"`
-	Forwarded    string `dynamodbav:"forwarded_at,omitempty"`
-	Acknowledged string `dynamodbav:"acknowledged_at,omitempty"`
-	Version      int    `dynamodbav:"version"`
+	Assignee     string   `dynamodbav:"assignee,omitempty"`
+	Corrected    []string `dynamodbav:"corrected,omitempty"`
+	MessageCount int      `dynamodbav:"message_count"`
+	CreatedAt    string   `dynamodbav:"created_at"`
+	UpdatedAt    string   `dynamodbav:"updated_at"`
+	LastInbound  string   `dynamodbav:"last_inbound_at"`
+	Forwarded    string   `dynamodbav:"forwarded_at,omitempty"`
+	Acknowledged string   `dynamodbav:"acknowledged_at,omitempty"`
+	Version      int      `dynamodbav:"version"`
 }
 
 // NoRegion is the index key of tips without a region.
@@ -74,7 +75,7 @@ func toTipItem(t *tip.Tip) tipItem {
 		Type: "tip", ID: t.ID, Ref: t.Ref, Channel: t.Channel, Status: t.Status,
 		CampaignID: t.CampaignID, MaterialID: t.MaterialID, To: t.To,
 		ReporterKey: t.ReporterKey, Contact: t.Contact, Text: t.Text, Triage: t.Triage,
-		Assignee: t.Assignee, MessageCount: t.MessageCount,
+		Assignee: t.Assignee, Corrected: t.Corrected, MessageCount: t.MessageCount,
 		CreatedAt: timeKey(t.CreatedAt), UpdatedAt: timeKey(t.UpdatedAt), LastInbound: timeKey(t.LastInbound),
 		Forwarded: optTimeKey(t.ForwardedAt), Acknowledged: optTimeKey(t.AcknowledgedAt),
 		Version: t.Version,
@@ -98,7 +99,7 @@ func (it tipItem) tip() *tip.Tip {
 		ID: it.ID, Ref: it.Ref, Channel: it.Channel, Status: it.Status,
 		CampaignID: it.CampaignID, MaterialID: it.MaterialID, To: it.To,
 		ReporterKey: it.ReporterKey, Contact: it.Contact, Text: it.Text, Triage: it.Triage,
-		Assignee: it.Assignee, MessageCount: it.MessageCount,
+		Assignee: it.Assignee, Corrected: it.Corrected, MessageCount: it.MessageCount,
 		CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt), LastInbound: parseTime(it.LastInbound),
 		ForwardedAt: parseTime(it.Forwarded), AcknowledgedAt: parseTime(it.Acknowledged),
 		Version: it.Version,
@@ -291,7 +292,8 @@ type FollowUp struct {
 // transaction with its dedupe record, and extends the open conversation.
 // The tip is updated only if its version is still the one read.
 //
-// Errors: ErrDuplicate, ErrStale (both of kind conflict), or transient.
+// Errors: ErrDuplicate, ErrStale, ErrConversationOpen (another tip's
+// conversation is open now; all of kind conflict), or transient.
 func (s *Store) AppendMessage(ctx context.Context, f FollowUp) error {
 	const op = "store: append message"
 	t, m := f.Tip, f.Message
@@ -332,12 +334,18 @@ func (s *Store) AppendMessage(ctx context.Context, f FollowUp) error {
 		condPut(s.table, toMessageItem(t.ID, m), &notExists),
 	}
 	items = append(items, s.counterUpdates(t, &updated)...)
+	convAt := -1
 	if f.Window > 0 {
 		until := m.CreatedAt.Add(f.Window)
+		// Extend this tip's conversation only: if it closed and another tip
+		// opened one meanwhile, the message must go there instead.
+		ours := expression.Name("tip_id").Equal(expression.Value(t.ID)).
+			Or(notExists).Or(expression.Name("open_until").LessThanEqual(expression.Value(now.Unix())))
+		convAt = len(items)
 		items = append(items, condPut(s.table, conversationItem{
 			PK: "REPORTER#" + t.ReporterKey, SK: "OPEN", Type: "conversation", TipID: t.ID, Ref: t.Ref,
 			OpenUntil: until.Unix(), ExpiresAt: until.Add(24 * time.Hour).Unix(),
-		}, nil))
+		}, &ours))
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	switch {
@@ -345,6 +353,8 @@ func (s *Store) AppendMessage(ctx context.Context, f FollowUp) error {
 		return nil
 	case cancelledAt(err, 0):
 		return tip.E(tip.KindConflict, op, ErrDuplicate)
+	case convAt >= 0 && cancelledAt(err, convAt):
+		return tip.E(tip.KindConflict, op, ErrConversationOpen)
 	case cancelledAt(err, 1):
 		return tip.E(tip.KindConflict, op, ErrStale)
 	}

@@ -120,18 +120,21 @@ type Triage struct {
 // Tip is one report: a conversation of one or more inbound messages from one
 // reporter, with its triage and workflow state.
 type Tip struct {
-	ID           string    `json:"id"`
-	Ref          string    `json:"ref"`
-	Channel      Channel   `json:"channel"`
-	Status       Status    `json:"status"`
-	CampaignID   string    `json:"campaign_id"`
-	MaterialID   string    `json:"material_id"`
-	To           string    `json:"-"` // our number the reporter wrote to
-	ReporterKey  string    `json:"-"`
-	Contact      []byte    `json:"-"` // sealed reporter address; empty in anonymous mode
-	Text         string    `json:"text"`
-	Triage                 // urgency, category, …
-	Assignee     string    `json:"assignee"`
+	ID          string  `json:"id"`
+	Ref         string  `json:"ref"`
+	Channel     Channel `json:"channel"`
+	Status      Status  `json:"status"`
+	CampaignID  string  `json:"campaign_id"`
+	MaterialID  string  `json:"material_id"`
+	To          string  `json:"-"` // our number the reporter wrote to
+	ReporterKey string  `json:"-"`
+	Contact     []byte  `json:"-"` // sealed reporter address; empty in anonymous mode
+	Text        string  `json:"text"`
+	Triage              // urgency, category, …
+	Assignee    string  `json:"assignee"`
+	// Corrected names the triage fields staff set by hand (urgency,
+	// category, minor, region, place); re-triage of later messages keeps them.
+	Corrected    []string  `json:"corrected,omitempty"`
 	MessageCount int       `json:"message_count"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`

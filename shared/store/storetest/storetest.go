@@ -44,6 +44,7 @@ func Run(t *testing.T, f Factory) {
 		{"concurrent follow-ups on one version: exactly one wins", testConcurrentAppend},
 		{"opt-out is recorded per reporter", testOptOut},
 		{"a saved tip moves queues, keeps its audit and refuses a stale version", testSaveTip},
+		{"a late follow-up of a closed conversation never takes over a newer tip's conversation", testLateFollowUp},
 		{"one lookup finds a replay, the open conversation, the opt-out and an authority number", testLookup},
 	}
 	tests = append(tests, alertCases...)
@@ -410,5 +411,28 @@ func testLookup(t *testing.T, f Factory) {
 	must(t, err)
 	if l.Replayed || l.Conversation != nil {
 		t.Errorf("Lookup after the window = %+v, want no replay and no open conversation", l)
+	}
+}
+
+func testLateFollowUp(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	a := newTip(c, "rk-late")
+	must(t, s.CreateTip(ctx, a))
+	readA, err := s.Tip(ctx, a.Tip.ID)
+	must(t, err)
+	c.Advance(2*time.Hour + time.Second) // A's conversation has closed
+	b := newTip(c, "rk-late")
+	must(t, s.CreateTip(ctx, b))
+	err = s.AppendMessage(ctx, followUp(c, readA, "SMlate1", "sigo aqui"))
+	if !errors.Is(err, store.ErrConversationOpen) {
+		t.Fatalf("AppendMessage to the closed tip error = %v, want ErrConversationOpen", err)
+	}
+	conv, err := s.OpenConversation(ctx, "rk-late")
+	must(t, err)
+	if conv.TipID != b.Tip.ID {
+		t.Errorf("open conversation is tip %s, want the newer tip %s", conv.TipID, b.Tip.ID)
+	}
+	if _, err := s.Replay(ctx, "SMlate1"); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("the refused follow-up left a dedupe record: %v", err)
 	}
 }
