@@ -106,9 +106,13 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, p Principal) err
 	m := &tip.Message{SID: sid, Direction: tip.Outbound, Body: body, CreatedAt: now}
 	if err := h.d.Store.AddOutbound(ctx, t.ID, m, tip.Audit{At: now, Actor: p.Actor(), Action: "reply",
 		Detail: map[string]string{"message_sid": sid, "channel": string(t.Channel)}}); err != nil {
-		// Sent but not recorded: say so in the logs (without the body).
+		// Twilio has the message, so a retry would reach the reporter (whose
+		// phone someone else may watch) a second time: answer an error that
+		// says not to retry, never a 503, and leave the SID in the logs so
+		// the message can be recorded by hand. No body, no number.
 		h.log(ctx).Error("reply sent but not recorded", "tip_id", t.ID, "message_sid", sid, "error", err.Error())
-		return err
+		return fail(http.StatusInternalServerError, "sent_not_recorded",
+			"the message was sent but not recorded; do not send it again (message SID %s)", sid)
 	}
 	h.log(ctx).Info("reply sent", "tip_id", t.ID, "message_sid", sid)
 	writeJSON(w, http.StatusCreated, messageView{SID: sid, Direction: tip.Outbound, Body: body, CreatedAt: now, Media: []mediaView{}})

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"gopkg.in/yaml.v3"
 
 	"tipline/shared/staff"
@@ -309,6 +311,46 @@ func TestReply(t *testing.T) {
 			after, _ := hs.store.Messages(t.Context(), tc.tipID)
 			if len(hs.sender.sent) != n || len(after) != len(msgs) {
 				t.Errorf("sent %d → %d, messages %d → %d; want no change", n, len(hs.sender.sent), len(msgs), len(after))
+			}
+		})
+	}
+}
+
+func TestReplySentButNotRecorded(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+	}{
+		{"a transient store error", &types.InternalServerError{Message: aws.String("injected")}},
+		{"throttling", &types.ProvisionedThroughputExceededException{Message: aws.String("injected")}},
+		{"a missing table", &types.ResourceNotFoundException{Message: aws.String("injected")}},
+	} {
+		t.Run("a reply Twilio accepted but the store failed to record after "+tc.name+" answers a non-retryable 500", func(t *testing.T) {
+			hs := newHarness(t)
+			tp := hs.seed(tipSpec{region: "PE-MDD"})
+			ana := hs.token("ana", staff.RoleStaff, "PE-MDD")
+			before, _ := hs.store.Messages(t.Context(), tp.ID)
+			hs.sender.afterSend = func() { hs.db.failWrites(tc.err) }
+
+			r := hs.do("POST", "/api/tips/"+tp.ID+"/reply", ana, map[string]string{"body": secretBody})
+			hs.db.failWrites(nil)
+
+			if r.status != http.StatusInternalServerError || r.errorCode(t) != "sent_not_recorded" {
+				t.Errorf("reply = %d %s, want 500 sent_not_recorded", r.status, r.body)
+			}
+			if !bytes.Contains(r.body, []byte("do not send it again")) {
+				t.Errorf("answer %s does not tell the user not to send it again", r.body)
+			}
+			if len(hs.sender.sent) != 1 {
+				t.Errorf("%d messages sent, want 1", len(hs.sender.sent))
+			}
+			after, _ := hs.store.Messages(t.Context(), tp.ID)
+			if len(after) != len(before) {
+				t.Errorf("%d messages stored, want %d (the write failed)", len(after), len(before))
+			}
+			rec := hs.logRecord(t, "reply sent but not recorded")
+			if rec == nil || rec["level"] != "ERROR" || rec["tip_id"] != tp.ID || rec["message_sid"] != "SMreply1" {
+				t.Errorf("log record = %v, want an ERROR with tip_id %s and message_sid SMreply1", rec, tp.ID)
 			}
 		})
 	}

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"tipline/infra/localdb"
 	"tipline/shared/contact"
 	"tipline/shared/staff"
@@ -54,6 +56,9 @@ type fakeSender struct {
 	mu   sync.Mutex
 	sent []sent
 	fail bool
+	// afterSend runs once Twilio has accepted a message, e.g. to break the
+	// table before the reply is recorded.
+	afterSend func()
 }
 
 func (f *fakeSender) Send(_ context.Context, from, to, body string) (string, error) {
@@ -63,7 +68,42 @@ func (f *fakeSender) Send(_ context.Context, from, to, body string) (string, err
 		return "", tip.Errorf(tip.KindTransient, "fake twilio", "503")
 	}
 	f.sent = append(f.sent, sent{from, to, body})
+	if f.afterSend != nil {
+		f.afterSend()
+	}
 	return fmt.Sprintf("SMreply%d", len(f.sent)), nil
+}
+
+// faultyDB is the table with writes that fail on demand, on either engine.
+type faultyDB struct {
+	store.API
+	mu  sync.Mutex
+	err error // returned by every write while set
+}
+
+func (f *faultyDB) failWrites(err error) { f.mu.Lock(); f.err = err; f.mu.Unlock() }
+
+func (f *faultyDB) writeErr() error { f.mu.Lock(); defer f.mu.Unlock(); return f.err }
+
+func (f *faultyDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if err := f.writeErr(); err != nil {
+		return nil, err
+	}
+	return f.API.PutItem(ctx, in, o...)
+}
+
+func (f *faultyDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if err := f.writeErr(); err != nil {
+		return nil, err
+	}
+	return f.API.UpdateItem(ctx, in, o...)
+}
+
+func (f *faultyDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if err := f.writeErr(); err != nil {
+		return nil, err
+	}
+	return f.API.TransactWriteItems(ctx, in, o...)
 }
 
 // forwards records the manual forwards the pipeline received.
@@ -93,6 +133,7 @@ type harness struct {
 	t       *testing.T
 	h       http.Handler
 	store   *store.Store
+	db      *faultyDB
 	keeper  *contact.Keeper
 	clock   *clock
 	sender  *fakeSender
@@ -105,9 +146,9 @@ type harness struct {
 
 var tables atomic.Int64
 
-// newStore returns a store on the embedded engine, or on DynamoDB Local when
-// DYNAMODB_ENDPOINT is set (make test sets it).
-func newStore(t *testing.T, now tip.Clock) *store.Store {
+// newTable returns a fresh table and its name: on the embedded engine, or on
+// DynamoDB Local when DYNAMODB_ENDPOINT is set (make test sets it).
+func newTable(t *testing.T) (store.API, string) {
 	t.Helper()
 	ctx := context.Background()
 	if endpoint := os.Getenv("DYNAMODB_ENDPOINT"); endpoint != "" {
@@ -119,13 +160,13 @@ func newStore(t *testing.T, now tip.Clock) *store.Store {
 		if err := localdb.Ensure(ctx, db, name); err != nil {
 			t.Fatal(err)
 		}
-		return store.New(db, name, now)
+		return db, name
 	}
 	db, err := localdb.Embedded(ctx, "tipline")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return store.New(db, "tipline", now)
+	return db, "tipline"
 }
 
 type lockedWriter struct {
@@ -148,7 +189,9 @@ func newHarness(t *testing.T) *harness {
 	}
 	logs, mu := &bytes.Buffer{}, &sync.Mutex{}
 	log := slogJSON(lockedWriter{mu, logs})
-	hs := &harness{t: t, store: newStore(t, c.Now), keeper: keeper, clock: c, sender: &fakeSender{}, fwd: &forwards{},
+	api, table := newTable(t)
+	db := &faultyDB{API: api}
+	hs := &harness{t: t, store: store.New(db, table, c.Now), db: db, keeper: keeper, clock: c, sender: &fakeSender{}, fwd: &forwards{},
 		tokens: staff.LocalTokens{Key: []byte("test-signing-key-0123456789abcdef"), Issuer: staff.LocalIssuer, Audience: staff.LocalAudience, Now: c.Now},
 		logs:   logs, logMu: mu, secrets: []string{reporterPhone, secretBody}}
 	hs.h = staff.New(staff.Deps{Store: hs.store, Auth: hs.tokens, Log: log, Contacts: keeper, Sender: hs.sender,
@@ -167,6 +210,20 @@ func (hs *harness) checkLogs() {
 			hs.t.Errorf("logs contain %q:\n%s", s, out)
 		}
 	}
+}
+
+// logRecord returns the first log record with message msg, or nil.
+func (hs *harness) logRecord(t *testing.T, msg string) map[string]any {
+	t.Helper()
+	hs.logMu.Lock()
+	defer hs.logMu.Unlock()
+	for _, line := range bytes.Split(hs.logs.Bytes(), []byte("\n")) {
+		var rec map[string]any
+		if json.Unmarshal(line, &rec) == nil && rec["msg"] == msg {
+			return rec
+		}
+	}
+	return nil
 }
 
 type tipSpec struct {
