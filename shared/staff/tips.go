@@ -292,12 +292,19 @@ func wantVersion(r *http.Request, body *int) (int, error) {
 	return *body, nil
 }
 
+// correctable are the triage fields whose correction by staff re-triage keeps.
+var correctable = []string{"urgency", "category", "minor", "region", "place"}
+
 // applyPatch changes t and returns the audit detail of what changed.
 func applyPatch(t *tip.Tip, b patchBody, p Principal) (map[string]string, error) {
 	detail := map[string]string{}
 	change := func(field, from, to string) {
 		if from != to {
 			detail[field] = from + " -> " + to
+			// Triage fields set by hand survive the re-triage of later messages.
+			if slices.Contains(correctable, field) && !slices.Contains(t.Corrected, field) {
+				t.Corrected = append(t.Corrected, field)
+			}
 		}
 	}
 	var problems []string
