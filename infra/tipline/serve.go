@@ -128,6 +128,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	mux := http.NewServeMux()
 	var wg sync.WaitGroup
+	// Whatever ends serve, background work (sweeper, stream reader, fake
+	// Twilio) stops before it returns.
+	defer func() { stop(); wg.Wait() }()
 	st := &stack{ctx: ctx, log: log, db: db, store: deps.Store, table: c.intake.Table, endpoint: c.endpoint,
 		publicURL: c.publicURL, mux: mux, intake: &deps, wg: &wg}
 	for _, m := range mods {
@@ -153,6 +156,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err := srv.Shutdown(shutdown); err != nil {
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
+	stop()
 	wg.Wait()
 	log.Info("stopped")
 	return nil
