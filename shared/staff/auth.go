@@ -47,7 +47,9 @@ type Principal struct {
 	Subject string
 	Name    string
 	Role    Role
-	// Regions of a staff user, nil when the token names none (every region).
+	// Regions of a staff user: nil when the token has no regions claim
+	// (every region), empty but not nil when the claim is present and names
+	// none (no region at all).
 	Regions []string
 }
 
@@ -55,8 +57,12 @@ type Principal struct {
 func (p Principal) Actor() string { return "staff:" + p.Subject }
 
 // Scope is the part of the queue the principal may see and touch: staff
-// only tips of their regions (of every region when their token names
-// none) and never tips without a region; supervisors and admins everything.
+// only tips of their regions (of every region when their token has no
+// regions claim, of none when the claim names none) and never tips without
+// a region; supervisors and admins everything. An empty but non-nil
+// store.Scope.Regions allows no region (Allows is false for every tip and
+// listings read no partition); TestEmptyRegionsClaimSeesNothing holds the
+// store to that.
 func (p Principal) Scope() store.Scope {
 	if p.Role >= RoleSupervisor {
 		return store.Scope{}
@@ -183,12 +189,15 @@ func PrincipalFromClaims(c map[string]string) (Principal, error) {
 	for _, g := range claimList(c[ClaimGroups]) {
 		p.Role = max(p.Role, ParseRole(g))
 	}
-	if rs := claimList(c[ClaimRegions]); len(rs) > 0 {
+	if raw, ok := c[ClaimRegions]; ok {
 		// A regions claim always restricts, even when it names nothing we
-		// know: a typo must not widen a user's view to every region.
-		for _, r := range rs {
-			r = strings.ToUpper(r)
-			if !slices.Contains(p.Regions, r) {
+		// know or nothing at all ("", "[]", ","): a typo or an emptied
+		// attribute must not widen a user's view to every region. Only an
+		// absent claim means every region.
+		p.Regions = []string{}
+		for _, r := range claimList(raw) {
+			r = strings.ToUpper(strings.TrimSpace(r))
+			if r != "" && !slices.Contains(p.Regions, r) {
 				p.Regions = append(p.Regions, r)
 			}
 		}

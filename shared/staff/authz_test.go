@@ -1,6 +1,7 @@
 package staff_test
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"tipline/shared/staff"
 	"tipline/shared/tip"
@@ -192,6 +195,17 @@ func TestGatewayClaims(t *testing.T) {
 		{"an unknown region still restricts", map[string]string{"sub": "u3", "cognito:groups": "[staff]", "custom:regions": "PE-XXX"},
 			staff.RoleStaff, []string{"PE-XXX"}, false},
 		{"no groups is no role", map[string]string{"sub": "u4"}, staff.RoleNone, nil, false},
+		{"no regions claim is every region", map[string]string{"sub": "u5", "cognito:groups": "[staff]"}, staff.RoleStaff, nil, false},
+		{"an empty list of regions restricts to none", map[string]string{"sub": "u6", "cognito:groups": "[staff]", "custom:regions": "[]"},
+			staff.RoleStaff, []string{}, false},
+		{"a lone comma as regions restricts to none", map[string]string{"sub": "u7", "cognito:groups": "[staff]", "custom:regions": ","},
+			staff.RoleStaff, []string{}, false},
+		{"blank regions restrict to none", map[string]string{"sub": "u8", "cognito:groups": "[staff]", "custom:regions": " "},
+			staff.RoleStaff, []string{}, false},
+		{"an empty regions claim restricts to none", map[string]string{"sub": "u9", "cognito:groups": "[staff]", "custom:regions": ""},
+			staff.RoleStaff, []string{}, false},
+		{"a JSON array of blank regions restricts to none", map[string]string{"sub": "u10", "cognito:groups": "[staff]", "custom:regions": `["", " "]`},
+			staff.RoleStaff, []string{}, false},
 		{"no subject is unauthenticated", map[string]string{"cognito:groups": "[admin]"}, 0, nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -202,10 +216,64 @@ func TestGatewayClaims(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || p.Role != tc.role || strings.Join(p.Regions, ",") != strings.Join(tc.regions, ",") {
+			if err != nil || p.Role != tc.role || strings.Join(p.Regions, ",") != strings.Join(tc.regions, ",") ||
+				(p.Regions == nil) != (tc.regions == nil) {
 				t.Errorf("principal = %+v, %v; want role %s, regions %v", p, err, tc.role, tc.regions)
 			}
 		})
+	}
+}
+
+// A regions claim that is present but names nothing must restrict a staff
+// user to no region, not widen their view to every region.
+func TestEmptyRegionsClaimSeesNothing(t *testing.T) {
+	hs := newHarness(t)
+	mdd := hs.seed(tipSpec{region: "PE-MDD"})
+	hs.seed(tipSpec{region: "PE-CUS"})
+	hs.seed(tipSpec{region: ""})
+	for _, claim := range []string{"[]", ",", " ", ""} {
+		tok := hs.tokenWithClaims(jwt.MapClaims{"sub": "eva", staff.ClaimGroups: []string{"staff"}, staff.ClaimRegions: claim})
+		for _, tc := range []struct {
+			name   string
+			method string
+			path   string
+			body   any
+			status int
+			rows   int // tips listed or exported, when status is 200
+		}{
+			{"lists no tip", "GET", "/api/tips", nil, http.StatusOK, 0},
+			{"lists no tip of a status", "GET", "/api/tips?status=triaged", nil, http.StatusOK, 0},
+			{"exports no tip", "GET", "/api/tips.csv", nil, http.StatusOK, 0},
+			{"may not list a region", "GET", "/api/tips?region=PE-MDD", nil, http.StatusForbidden, 0},
+			{"may not read a tip of a region", "GET", "/api/tips/" + mdd.ID, nil, http.StatusForbidden, 0},
+			{"may not correct a tip of a region", "PATCH", "/api/tips/" + mdd.ID, map[string]any{"version": 1, "note": "visto"}, http.StatusForbidden, 0},
+			{"may not reply on a tip of a region", "POST", "/api/tips/" + mdd.ID + "/reply", map[string]string{"body": "Gracias"}, http.StatusForbidden, 0},
+		} {
+			t.Run(fmt.Sprintf("staff with regions claim %q %s", claim, tc.name), func(t *testing.T) {
+				r := hs.do(tc.method, tc.path, tok, tc.body)
+				if r.status != tc.status {
+					t.Fatalf("%s %s = %d %s, want %d", tc.method, tc.path, r.status, r.body, tc.status)
+				}
+				if tc.status != http.StatusOK {
+					return
+				}
+				got := 0
+				if strings.HasSuffix(tc.path, ".csv") || strings.Contains(tc.path, ".csv?") {
+					got = strings.Count(string(r.body), "\r\n") - 1 // the header
+				} else {
+					var l listed
+					r.json(t, &l)
+					got = len(l.Tips)
+				}
+				if got != tc.rows {
+					t.Errorf("%s %s = %d tips, want %d:\n%s", tc.method, tc.path, got, tc.rows, r.body)
+				}
+			})
+		}
+	}
+	tp, _ := hs.store.Tip(t.Context(), mdd.ID)
+	if tp.Version != 1 || len(hs.sender.sent) != 0 {
+		t.Errorf("tip at version %d, %d replies sent; want version 1 and none", tp.Version, len(hs.sender.sent))
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/golang-jwt/jwt/v5"
 
 	"tipline/infra/localdb"
 	"tipline/shared/contact"
@@ -281,6 +282,20 @@ func (hs *harness) seed(spec tipSpec) *tip.Tip {
 // token returns a bearer token for a role and regions.
 func (hs *harness) token(sub string, role staff.Role, regions ...string) string {
 	tok, err := hs.tokens.Issue(sub, role, regions, 72*time.Hour)
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	hs.secrets = append(hs.secrets, tok)
+	return tok
+}
+
+// tokenWithClaims returns a valid local token with these claims besides the
+// registered ones, for claims Issue does not write.
+func (hs *harness) tokenWithClaims(claims jwt.MapClaims) string {
+	hs.t.Helper()
+	now := hs.clock.Now()
+	claims["iss"], claims["aud"], claims["iat"], claims["exp"] = hs.tokens.Issuer, hs.tokens.Audience, now.Unix(), now.Add(72*time.Hour).Unix()
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(hs.tokens.Key)
 	if err != nil {
 		hs.t.Fatal(err)
 	}
