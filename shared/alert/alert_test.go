@@ -123,6 +123,45 @@ func TestSweepAloneGuaranteesProgress(t *testing.T) {
 	})
 }
 
+// selfText reads as written by an adult victim: without danger now or a
+// minor, the tip waits for the reporter's consent.
+const selfText = "trabajo en una mina en Mazuko, me quitaron mi DNI y me dicen que debo el pasaje"
+
+func TestHeldTipsNeverStarveNewOnes(t *testing.T) {
+	tests := []struct {
+		name   string
+		batch  int // 0: the default
+		held   int
+		sweeps int // at most
+	}{
+		{"150 tips waiting for consent ahead of it in the queue, default batch", 0, 150, 1},
+		{"30 tips waiting for consent and a batch of 4, read on from where the last sweep stopped", 4, 30, 3},
+	}
+	for _, tc := range tests {
+		t.Run("a new critical tip whose stream record was lost is alerted behind "+tc.name, func(t *testing.T) {
+			e := newEnvWith(t, func(c *alert.Config) { c.Batch = tc.batch })
+			held := tip.Triage{Urgency: tip.Critical, Category: tip.CategoryLabor, Region: "PE-MDD", Language: tip.LangSpanish}
+			for i := 0; i < tc.held; i++ {
+				tp := e.newTip(selfText, held)
+				if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.clock.Advance(time.Minute)
+			fresh := e.newTip(mddText, critical("PE-MDD", false))
+			e.clock.Advance(time.Minute) // past the grace left to the stream
+			for i := 0; i < tc.sweeps && len(e.fake.Outbox()) == 0; i++ {
+				e.sweep()
+			}
+			e.sweep() // sends what the last dispatch queued, if anything
+			e.alerted(tier1MDD...)
+			if got := e.mustTip(fresh.ID); got.Status != tip.StatusForwarded {
+				t.Errorf("the new tip's status = %s, want forwarded", got.Status)
+			}
+		})
+	}
+}
+
 func TestTransientFailuresRetryWithBackoff(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -300,7 +339,6 @@ func TestAuthorityMessagesNeverBecomeTips(t *testing.T) {
 
 func TestConsent(t *testing.T) {
 	adult := tip.Triage{Urgency: tip.High, Category: tip.CategoryLabor, Region: "PE-MDD", Place: "Mazuko", Language: tip.LangSpanish}
-	selfText := "trabajo en una mina en Mazuko, me quitaron mi DNI y me dicen que debo el pasaje"
 	tests := []struct {
 		name   string
 		answer string

@@ -116,6 +116,12 @@ var (
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with the dispatcher's configuration changed by tune.
+func newEnvWith(t *testing.T, tune func(*alert.Config)) *env {
+	t.Helper()
 	ctx := context.Background()
 	name := fmt.Sprintf("alerts_%d", tables.Add(1))
 	db, err := localdb.Embedded(ctx, name)
@@ -151,9 +157,13 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	d := alert.New(alert.Config{From: "+51900000000", StatusCallbackURL: testBase + "/twilio/status",
+	cfg := alert.Config{From: "+51900000000", StatusCallbackURL: testBase + "/twilio/status",
 		CampaignContact: "Equipo Tipline +51900000999", EscalateCritical: testEscCrit, EscalateHigh: time.Hour,
-		Lease: 2 * time.Minute, MaxAttempts: 4, Grace: 30 * time.Second},
+		Lease: 2 * time.Minute, MaxAttempts: 4, Grace: 30 * time.Second}
+	if tune != nil {
+		tune(&cfg)
+	}
+	d := alert.New(cfg,
 		alert.Deps{Store: s, Messenger: sender, Texts: texts, Replies: book, Log: edge.Logger(logs, "debug"), Now: c.Now})
 	return &env{t: t, ctx: ctx, db: db, store: s, fake: fake, clock: c, d: d, logs: logs, book: book, table: name}
 }

@@ -7,7 +7,8 @@ package store
 //	one alert                          GetItem  TIP#<id> / ALERT#<authority>#<nn>
 //	alerts due (retry, stuck claim)    Query    GSI2 DUE#ALERT, <due time>#... <= now
 //	routes due for escalation          Query    GSI1 DUE#ESCALATION, <escalate at>#<tip id> <= now
-//	reportable tips not forwarded      Query    GSI1 QUEUE#triaged, rank < 3 (critical and high)
+//	reportable tips not forwarded      Query    GSI1 QUEUE#triaged, rank < 3 (critical and high), from a cursor
+//	the sweep's cursor in that queue   GetItem  SWEEP#TRIAGED / CURSOR
 //	finished alerts of an authority    Query    GSI2 AUTHALERT#<authority>, <tip id>#...
 //	settled routes by state            Query    GSI1 ROUTE#<state>, <tip id>
 //
@@ -22,6 +23,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -448,20 +450,106 @@ func (s *Store) DueEscalations(ctx context.Context, now time.Time, limit int) ([
 }
 
 // ReportableTriaged returns up to limit tips still in the triaged queue that
-// are critical or high, most urgent first: tips the dispatcher has not
-// forwarded yet (waiting for consent, or whose stream record was lost).
-func (s *Store) ReportableTriaged(ctx context.Context, limit int) ([]*tip.Tip, error) {
+// are critical or high, most urgent first, oldest first within an urgency:
+// tips the dispatcher has not forwarded yet (waiting for consent, declined,
+// without a route, or whose stream record was lost). It starts after the
+// place cursor names ("" from the start) and returns the cursor after the
+// last tip read, or "" when no reportable tip follows. A cursor stays valid
+// when the tip it names leaves the queue.
+//
+// Tips held for a reporter or for staff stay in the queue for as long as
+// they are held, so a reader that always started from the front would
+// never get past them: the sweep keeps its cursor (SaveSweepCursor).
+//
+// Errors: invalid for a malformed cursor, transient.
+func (s *Store) ReportableTriaged(ctx context.Context, cursor string, limit int) ([]*tip.Tip, string, error) {
+	const op = "store: reportable triaged tips"
+	// Reportable ranks sort before medium's; the cursor is the queue key of
+	// the last tip read. Queue keys are printable, so every key after the
+	// cursor sorts at or after cursor+" ": a lower bound that holds whether
+	// or not the cursor's tip is still in the queue.
+	upper := fmt.Sprint(tip.Medium.Rank())
+	rng := expression.Key("GSI1SK").LessThan(expression.Value(upper))
+	if cursor != "" {
+		if cursor >= upper || strings.ContainsFunc(cursor, func(r rune) bool { return r <= ' ' }) {
+			return nil, "", tip.Errorf(tip.KindInvalid, op, "malformed cursor")
+		}
+		rng = expression.Key("GSI1SK").Between(expression.Value(cursor+" "), expression.Value(upper))
+	}
+	cond := expression.Key("GSI1PK").Equal(expression.Value("QUEUE#" + string(tip.StatusTriaged))).And(rng)
+	e, err := expression.NewBuilder().WithKeyCondition(cond).Build()
+	if err != nil {
+		return nil, "", tip.E(tip.KindInternal, op, err)
+	}
+	in := &dynamodb.QueryInput{TableName: &s.table, IndexName: aws.String("GSI1"), KeyConditionExpression: e.KeyCondition(),
+		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}
+	if limit > 0 {
+		in.Limit = aws.Int32(int32(limit))
+	}
+	var all []map[string]types.AttributeValue
+	more := false
+	for {
+		page, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, "", classify(op, err)
+		}
+		all = append(all, page.Items...)
+		more = len(page.LastEvaluatedKey) > 0
+		if !more || (limit > 0 && len(all) >= limit) {
+			break
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+	if limit > 0 && len(all) > limit {
+		all, more = all[:limit], true
+	}
 	var items []tipItem
-	cond := expression.Key("GSI1PK").Equal(expression.Value("QUEUE#" + string(tip.StatusTriaged))).
-		And(expression.Key("GSI1SK").LessThan(expression.Value(fmt.Sprint(tip.Medium.Rank()))))
-	if err := s.queryIndex(ctx, "store: reportable triaged tips", "GSI1", cond, limit, &items); err != nil {
-		return nil, err
+	if err := attributevalue.UnmarshalListOfMaps(all, &items); err != nil {
+		return nil, "", tip.E(tip.KindInternal, op, err)
 	}
 	out := make([]*tip.Tip, 0, len(items))
 	for _, it := range items {
 		out = append(out, it.tip())
 	}
-	return out, nil
+	next := ""
+	if more && len(items) > 0 {
+		next = items[len(items)-1].GSI1SK
+	}
+	return out, next, nil
+}
+
+// The sweep's place in the triaged queue.
+const sweepCursorPK, sweepCursorSK = "SWEEP#TRIAGED", "CURSOR"
+
+type sweepCursorItem struct {
+	PK, SK    string
+	Type      string `dynamodbav:"type"`
+	Cursor    string `dynamodbav:"cursor"`
+	UpdatedAt string `dynamodbav:"updated_at"`
+}
+
+// SweepCursor returns where the sweep stopped reading the triaged queue
+// (a ReportableTriaged cursor), "" when it starts from the front.
+//
+// Errors: transient.
+func (s *Store) SweepCursor(ctx context.Context) (string, error) {
+	var it sweepCursorItem
+	err := s.getItem(ctx, "store: sweep cursor", key(sweepCursorPK, sweepCursorSK), &it)
+	if tip.Is(err, tip.KindNotFound) {
+		return "", nil
+	}
+	return it.Cursor, err
+}
+
+// SaveSweepCursor records where the next sweep reads the triaged queue
+// from. Concurrent sweeps may overwrite each other's cursor: the worst is
+// a page read twice or left to the next round.
+//
+// Errors: transient.
+func (s *Store) SaveSweepCursor(ctx context.Context, cursor string) error {
+	it := sweepCursorItem{PK: sweepCursorPK, SK: sweepCursorSK, Type: "cursor", Cursor: cursor, UpdatedAt: timeKey(s.now())}
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: mustMarshal(it)})
+	return classify("store: save sweep cursor", err)
 }
 
 func (s *Store) queryIndex(ctx context.Context, op, index string, cond expression.KeyConditionBuilder, limit int, out any) error {

@@ -25,6 +25,8 @@ var alertCases = []Case{
 	{"delivery statuses are recorded monotonically and only for the alert's message", testDeliveryMonotonic},
 	{"a routed tip is due for escalation at its time and leaves the index once acknowledged", testEscalationIndex},
 	{"reportable tips waiting in the triaged queue are listed, medium ones and forwarded ones are not", testReportableTriaged},
+	{"the triaged queue is read page by page from a cursor that survives the tip it names leaving the queue", testReportableTriagedPages},
+	{"the sweep's cursor reads back as saved and is empty at first", testSweepCursor},
 }
 
 func authority(id string, numbers ...string) tip.Authority {
@@ -376,13 +378,72 @@ func testReportableTriaged(t *testing.T, f Factory) {
 	ft := forwarded.Tip
 	ft.Status = tip.StatusForwarded
 	must(t, s.SaveTip(ctx, ft))
-	got, err := s.ReportableTriaged(ctx, 100)
+	got, next, err := s.ReportableTriaged(ctx, "", 100)
 	must(t, err)
+	if next != "" {
+		t.Errorf("ReportableTriaged() cursor = %q after the whole queue, want none", next)
+	}
 	ids := map[string]bool{}
 	for _, tp := range got {
 		ids[tp.ID] = true
 	}
 	if !ids[high.Tip.ID] || ids[medium.Tip.ID] || ids[forwarded.Tip.ID] {
 		t.Errorf("ReportableTriaged() = %v, want the high triaged tip only", ids)
+	}
+}
+
+func testReportableTriagedPages(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	var want []string
+	for i := 0; i < 7; i++ {
+		n := newTip(c, fmt.Sprintf("rk-page-%d", i))
+		if i%2 == 0 {
+			n.Tip.Urgency = tip.Critical // critical ones come first
+		}
+		must(t, s.CreateTip(ctx, n))
+		want = append(want, n.Tip.ID)
+		c.Advance(time.Second)
+	}
+	order := append(append([]string{}, want[0], want[2], want[4], want[6]), want[1], want[3], want[5])
+	var got []string
+	after := ""
+	for page := 0; page < 10; page++ {
+		tips, next, err := s.ReportableTriaged(ctx, after, 3)
+		must(t, err)
+		if len(tips) > 3 {
+			t.Fatalf("page of %d tips, want at most 3", len(tips))
+		}
+		for _, tp := range tips {
+			got = append(got, tp.ID)
+		}
+		if page == 0 {
+			// The tip the cursor names leaves the queue: the next page
+			// starts after its place all the same.
+			last := tips[len(tips)-1]
+			last.Status = tip.StatusForwarded
+			must(t, s.SaveTip(ctx, last))
+		}
+		if next == "" {
+			break
+		}
+		after = next
+	}
+	if fmt.Sprint(got) != fmt.Sprint(order) {
+		t.Errorf("pages read %v, want %v", got, order)
+	}
+}
+
+func testSweepCursor(t *testing.T, f Factory) {
+	s, _, ctx := setup(t, f)
+	got, err := s.SweepCursor(ctx)
+	if err != nil || got != "" {
+		t.Errorf("SweepCursor() on an empty table = %q, %v; want empty", got, err)
+	}
+	for _, want := range []string{"1#2026-11-20T22:15:00.000000000Z#01TIPX", ""} {
+		must(t, s.SaveSweepCursor(ctx, want))
+		got, err := s.SweepCursor(ctx)
+		if err != nil || got != want {
+			t.Errorf("SweepCursor() = %q, %v; want %q", got, err, want)
+		}
 	}
 }
