@@ -511,6 +511,44 @@ func TestForwardByHand(t *testing.T) {
 	}
 }
 
+func TestForwardByHandToAnAuthorityOfALaterTier(t *testing.T) {
+	tests := []struct {
+		name      string
+		authority string
+		want      []string // alerted after the forward, before any escalation
+		escalated []string // alerted once nobody acknowledged, tier after tier
+	}{
+		{"forwarding to DIRCTPTIM, at tier 2 of the route, alerts its first contact now and once",
+			"dirctptim", append([]string{"+51900000911"}, tier1MDD...),
+			append([]string{"+51900000911", "+51900000912", "+51900000112", "+51900000122"}, tier1MDD...)},
+		{"forwarding to an authority of tier 1 adds nobody and alerts nobody twice",
+			"fistrap-mdd", tier1MDD,
+			append([]string{"+51900000911", "+51900000912", "+51900000112", "+51900000122"}, tier1MDD...)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			tp := e.newTip(mddText, critical("PE-MDD", false))
+			if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
+				t.Fatal(err)
+			}
+			e.sweep()
+			for i := 0; i < 2; i++ {
+				if err := e.d.Forward(e.ctx, tp.ID, tc.authority, "staff:ana"); err != nil {
+					t.Fatal(err)
+				}
+				e.sweep()
+			}
+			e.alerted(tc.want...)
+			for i := 0; i < 3; i++ {
+				e.clock.Advance(testEscCrit + time.Second)
+				e.sweep()
+			}
+			e.alerted(tc.escalated...)
+		})
+	}
+}
+
 func TestLogsCarryNoBodiesNumbersOrSecrets(t *testing.T) {
 	e := newEnv(t)
 	e.fake.Fail(fakeapi.Failure{To: "+51900000121", Status: 400, Code: 21211})

@@ -183,7 +183,8 @@ func (x *Dispatcher) markForwarded(ctx context.Context, t *tip.Tip, actor string
 }
 
 // Forward sends a tip to an authority by hand (staff): the authority's
-// contacts join the tip's route at the tier being alerted, their alerts go
+// contacts join the tip's route at the tier being alerted (contacts the
+// route has at a later tier move up to it), their alerts go
 // through the same exactly-once pipeline, and the tip is marked forwarded.
 // Forwarding again to the same authority alerts nobody twice. The tip then
 // escalates as any routed tip of its urgency.
@@ -216,13 +217,22 @@ func (x *Dispatcher) Forward(ctx context.Context, tipID, authorityID, actor stri
 		for _, c := range a.Contacts {
 			lowest = min(lowest, c.Tier)
 		}
-		added := 0
+		added, lowered := 0, 0
 		for _, tg := range contactsAt(a, base-lowest+1) {
-			if !slices.ContainsFunc(r.Targets, func(o tip.Target) bool { return o.AuthorityID == tg.AuthorityID && o.Contact == tg.Contact }) {
+			i := slices.IndexFunc(r.Targets, func(o tip.Target) bool { return o.AuthorityID == tg.AuthorityID && o.Contact == tg.Contact })
+			switch {
+			case i < 0:
 				r.Targets = append(r.Targets, tg)
 				added++
+			case r.Targets[i].Tier > tg.Tier:
+				// The route has this contact at a later tier: staff want it
+				// now, and writeAlerts alerts no tier above the route's.
+				r.Targets[i].Tier = tg.Tier
+				lowered++
 			}
 		}
+		// Keep targets ordered by tier (nextContact relies on it).
+		slices.SortStableFunc(r.Targets, func(p, q tip.Target) int { return p.Tier - q.Tier })
 		switch r.State {
 		case tip.RouteRouted, tip.RouteAcknowledged:
 		default:
@@ -233,7 +243,7 @@ func (x *Dispatcher) Forward(ctx context.Context, tipID, authorityID, actor stri
 		}
 		r.Tier = base
 		err = x.d.Store.SaveRoute(ctx, &r, x.audit(actor, "forward", map[string]string{"authority": authorityID, "tier": strconv.Itoa(base),
-			"contacts_added": strconv.Itoa(added)}))
+			"contacts_added": strconv.Itoa(added), "contacts_moved_up": strconv.Itoa(lowered)}))
 		if errors.Is(err, store.ErrStale) {
 			continue
 		}
