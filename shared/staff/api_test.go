@@ -2,8 +2,10 @@ package staff_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"sort"
@@ -437,6 +439,74 @@ func TestCSV(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestCSVExportBounds(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		pages     int
+		deadline  time.Duration // of the request; 0 for none
+		rows      int
+		truncated string
+	}{
+		{"an export within the page bound has every matching tip and no X-Truncated header", 10, 0, 4, ""},
+		{"an export of a selective text filter stops at the page bound with X-Truncated: true", 2, 0, 2, "true"},
+		{"an export near its request's deadline stops with X-Truncated: true", 10, 9 * time.Second, 1, "true"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hs := newHarness(t)
+			staff.SetExportBounds(t, tc.pages, 1) // one tip a page
+			var match []string
+			for i := range 8 {
+				text := "un bus a Puerto Maldonado"
+				if i%2 == 1 {
+					text = "menores en un camión"
+				}
+				tp := hs.seed(tipSpec{region: "PE-MDD", text: text})
+				if i%2 == 1 {
+					match = append(match, tp.ID)
+				}
+			}
+			req := httptest.NewRequest("GET", "/api/tips.csv?q=camion", nil)
+			req.Header.Set("Authorization", "Bearer "+hs.token("root", staff.RoleAdmin))
+			if tc.deadline > 0 {
+				ctx, cancel := context.WithTimeout(req.Context(), tc.deadline)
+				defer cancel()
+				req = req.WithContext(ctx)
+			}
+			rec := httptest.NewRecorder()
+			hs.h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("GET tips.csv = %d %s", rec.Code, rec.Body)
+			}
+			rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(rec.Body.Bytes(), []byte("\xef\xbb\xbf")))).ReadAll()
+			if err != nil {
+				t.Fatalf("not CSV: %v", err)
+			}
+			var got []string
+			for _, row := range rows[1:] {
+				got = append(got, row[0])
+			}
+			if !slices.Equal(got, match[:tc.rows]) {
+				t.Errorf("exported %v, want %v", got, match[:tc.rows])
+			}
+			if h := rec.Header().Get("X-Truncated"); h != tc.truncated {
+				t.Errorf("X-Truncated = %q, want %q", h, tc.truncated)
+			}
+			exported := 0
+			for _, id := range match {
+				trail, _ := hs.store.Audit(t.Context(), id)
+				for _, a := range trail {
+					if a.Action == "export" {
+						exported++
+					}
+				}
+			}
+			if exported != tc.rows {
+				t.Errorf("%d export audit entries, want %d (one per exported tip)", exported, tc.rows)
+			}
+		})
+	}
 }
 
 func TestStats(t *testing.T) {

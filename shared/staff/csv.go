@@ -11,6 +11,7 @@ import (
 )
 
 // maxExport bounds the rows of one export; narrow the filters for more.
+// Reading also stops after exportPages pages of the queue (see tips.go).
 const maxExport = 10000
 
 var csvHeader = []string{"id", "ref", "created_at", "updated_at", "status", "urgency", "category", "minor",
@@ -23,6 +24,8 @@ var csvHeader = []string{"id", "ref", "created_at", "updated_at", "status", "urg
 // would run as a formula defused with a leading apostrophe. No reporter
 // numbers: the tip holds them only sealed, and they are not columns. Each
 // exported tip gets an "export" audit entry, since the file carries its text.
+// An export cut short (maxExport rows, exportPages pages, or the request's
+// deadline near) says so with the header X-Truncated: true.
 func (h *Handler) exportCSV(w http.ResponseWriter, r *http.Request, p Principal) error {
 	ctx := r.Context()
 	q, err := queueQuery(p, r.URL.Query())
@@ -50,7 +53,7 @@ func (h *Handler) exportCSV(w http.ResponseWriter, r *http.Request, p Principal)
 	w.Header().Set("Content-Disposition", `attachment; filename="tips-`+now.In(h.d.Location).Format("2006-01-02")+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
 	if truncated {
-		w.Header().Set("X-Truncated", strconv.Itoa(maxExport))
+		w.Header().Set("X-Truncated", "true")
 	}
 	bw := bufio.NewWriter(w)
 	bw.WriteString("\ufeff")

@@ -387,22 +387,47 @@ func applyPatch(t *tip.Tip, b patchBody, p Principal) (map[string]string, error)
 	return detail, nil
 }
 
-// exportQueue reads every page of a queue, up to max tips.
+// Export bounds (variables so that tests can lower them). A queue page
+// ends after store.MaxLimit matching tips or about 40 Queries, so a
+// selective filter (q=) fills pages slowly; without a bound on pages an
+// export would walk the whole index until the Lambda times out. 100 pages
+// hold a full export (maxExport / store.MaxLimit = 50 pages) twice over.
+var (
+	exportPageSize = store.MaxLimit
+	exportPages    = 100
+)
+
+// exportReserve is the time an export leaves, before its request's
+// deadline (the Lambda's, through the API Gateway adapter), for writing
+// the audit entries and the file: reading stops sooner.
+const exportReserve = 10 * time.Second
+
+// exportQueue reads the pages of a queue, up to max tips, exportPages
+// pages, or until exportReserve before ctx's deadline, whichever comes
+// first. It reports whether it stopped before the end of the queue.
 func (h *Handler) exportQueue(ctx context.Context, q store.TipQuery, max int) ([]*tip.Tip, bool, error) {
-	q.Limit = store.MaxLimit
+	q.Limit = exportPageSize
 	var out []*tip.Tip
-	for {
+	for pages := 1; ; pages++ {
 		page, err := h.d.Store.ListTips(ctx, q)
 		if err != nil {
 			return nil, false, err
 		}
 		out = append(out, page.Tips...)
-		if page.NextCursor == "" {
-			return out, false, nil
-		}
-		if len(out) >= max {
+		switch {
+		case len(out) > max:
 			return out[:max], true, nil
+		case page.NextCursor == "":
+			return out, false, nil
+		case len(out) == max, pages >= exportPages, nearDeadline(ctx, exportReserve):
+			return out, true, nil
 		}
 		q.Cursor = page.NextCursor
 	}
+}
+
+// nearDeadline reports whether ctx ends within d.
+func nearDeadline(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) < d
 }
