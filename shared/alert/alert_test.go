@@ -309,6 +309,57 @@ func TestEscalationAndAcknowledgement(t *testing.T) {
 	}
 }
 
+func TestEscalationWritesAlertsAnEarlierWriteLeftOut(t *testing.T) {
+	all := []string{"+51900000111", "+51900000121", "+51900000112", "+51900000122", "+51900000911", "+51900000912"}
+	tests := []struct {
+		name string
+		lost tip.AlertKey // an alert whose write failed after its tier was reached
+	}{
+		{"a last-tier alert lost when the route reached the last tier is written before the route is exhausted",
+			tip.AlertKey{AuthorityID: "dirctptim", Contact: 1}},
+		{"a tier-2 alert lost when the route reached tier 2 is written at the next escalation",
+			tip.AlertKey{AuthorityID: "dirctptim", Contact: 0}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			tp := e.newTip(mddText, critical("PE-MDD", false))
+			if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
+				t.Fatal(err)
+			}
+			for tier := 2; tier <= 3; tier++ {
+				e.clock.Advance(testEscCrit + time.Second)
+				if err := e.d.Escalate(e.ctx, tp.ID); err != nil {
+					t.Fatal(err)
+				}
+				lost := tc.lost
+				lost.TipID = tp.ID
+				if a, err := e.store.Alert(e.ctx, lost); err == nil && a.Tier == tier {
+					e.deleteAlert(lost)
+				}
+			}
+			e.clock.Advance(testEscCrit + time.Second)
+			for i := 0; i < 3; i++ {
+				e.sweep()
+			}
+			e.alerted(all...)
+			// Running the writes again (a replayed dispatch) alerts nobody twice.
+			if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
+				t.Fatal(err)
+			}
+			e.sweep()
+			e.alerted(all...)
+			r, err := e.store.Route(e.ctx, tp.ID)
+			if err != nil || r.State != tip.RouteExhausted {
+				t.Errorf("route = %+v, %v; want exhausted", r, err)
+			}
+			if n := len(e.alertItems(tp.ID)); n != len(all) {
+				t.Errorf("%d alert items, want %d", n, len(all))
+			}
+		})
+	}
+}
+
 func TestAuthorityMessagesNeverBecomeTips(t *testing.T) {
 	e := newEnv(t)
 	tp := e.newTip(mddText, critical("PE-MDD", false))

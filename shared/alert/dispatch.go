@@ -261,8 +261,10 @@ func (x *Dispatcher) Forward(ctx context.Context, tipID, authorityID, actor stri
 
 // Escalate alerts the next tier of a routed tip whose escalation time has
 // come and nobody acknowledged; with no tier left the route is exhausted.
-// A tip acknowledged or closed meanwhile stops escalating. It is idempotent:
-// a route not due is left alone, and concurrent sweeps escalate once.
+// A tip acknowledged or closed meanwhile stops escalating. The alerts of
+// the tier reached are written before the route records it, so a failed
+// write is retried by the next sweep. It is idempotent: a route not due is
+// left alone, and concurrent sweeps escalate once.
 //
 // Errors: transient.
 func (x *Dispatcher) Escalate(ctx context.Context, tipID string) error {
@@ -303,6 +305,11 @@ func (x *Dispatcher) Escalate(ctx context.Context, tipID string) error {
 			}
 		}
 		if next == 0 {
+			// The last tier's alerts first, should writing them have failed
+			// when the route reached it: once exhausted nothing writes them.
+			if err := x.writeAlerts(ctx, t, r, "system"); err != nil {
+				return err
+			}
 			r.State, r.EscalateAt = tip.RouteExhausted, time.Time{}
 			err = x.d.Store.SaveRoute(ctx, &r, x.audit("system", "escalation.exhausted", map[string]string{"tier": strconv.Itoa(r.Tier)}))
 			if errors.Is(err, store.ErrStale) {
@@ -315,6 +322,13 @@ func (x *Dispatcher) Escalate(ctx context.Context, tipID string) error {
 		}
 		from := r.Tier
 		r.Tier = next
+		// Alerts up to the next tier before the route moves there: should a
+		// write fail, the route is still due and the next sweep writes them
+		// again (each alert is written once); saved first, nothing would
+		// retry them until the following escalation, or ever at the last tier.
+		if err := x.writeAlerts(ctx, t, r, "system"); err != nil {
+			return err
+		}
 		r.EscalateAt = now.Add(x.escalateAfter(t.Urgency))
 		if x.escalateAfter(t.Urgency) == 0 {
 			r.EscalateAt = time.Time{}
@@ -328,7 +342,7 @@ func (x *Dispatcher) Escalate(ctx context.Context, tipID string) error {
 			return err
 		}
 		log.Info("tip escalated", "from_tier", from, "tier", next)
-		return x.writeAlerts(ctx, t, r, "system")
+		return nil
 	}
 	return tip.Errorf(tip.KindTransient, "alert: escalate "+tipID, "gave up after repeated conflicts")
 }

@@ -326,3 +326,14 @@ func (e *env) actions(tipID string) map[string]int {
 	}
 	return out
 }
+
+// deleteAlert removes an alert item, as if its write had never happened.
+func (e *env) deleteAlert(k tip.AlertKey) {
+	e.t.Helper()
+	_, err := e.db.DeleteItem(e.ctx, &dynamodb.DeleteItemInput{TableName: aws.String(e.table), Key: map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "TIP#" + k.TipID},
+		"SK": &types.AttributeValueMemberS{Value: fmt.Sprintf("ALERT#%s#%02d", k.AuthorityID, k.Contact)}}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
