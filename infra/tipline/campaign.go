@@ -329,6 +329,18 @@ func addMaterials(c *apiClient, id string, rows []materialRow, stdout, stderr io
 	return nil
 }
 
+// defused returns the cells of a CSV row with those a spreadsheet would run
+// as a formula defused (staff.CSVCell): labels and places are typed by
+// partners, and index.csv is opened in a spreadsheet.
+func defused(cells ...string) []string {
+	for i, c := range cells {
+		cells[i] = staff.CSVCell(c)
+	}
+	return cells
+}
+
+// writeQRs writes every material's QR code to dir, with index.csv listing
+// them (UTF-8 with a byte order mark, for spreadsheets).
 func writeQRs(c *apiClient, id, dir string, module int, stdout, stderr io.Writer) error {
 	var doc campaignDoc
 	if err := c.do("GET", "/api/campaigns/"+url.PathEscape(id), nil, &doc); err != nil {
@@ -354,7 +366,7 @@ func writeQRs(c *apiClient, id, dir string, module int, stdout, stderr io.Writer
 			_ = bar.Finish()
 			return fmt.Errorf("campaign qr: %w", err)
 		}
-		_ = w.Write([]string{m.Code, m.Kind, m.Label, m.Place, name, m.WhatsAppLink, m.SMSText})
+		_ = w.Write(defused(m.Code, m.Kind, m.Label, m.Place, name, m.WhatsAppLink, m.SMSText))
 		_ = bar.Add(1)
 	}
 	_ = bar.Finish()
