@@ -56,13 +56,6 @@ func (m *alertsModule) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&m.noSeed, "no-seed", false, "do not load the seed authorities and routing rules (infra/seed) on start")
 }
 
-func (m *alertsModule) flag(name string) string {
-	if f := m.fs.Lookup(name); f != nil {
-		return f.Value.String()
-	}
-	return ""
-}
-
 func (m *alertsModule) start(s *stack) error {
 	if m.escalateHigh <= 0 {
 		m.escalateHigh = 6 * m.escalateCritical
@@ -74,7 +67,7 @@ func (m *alertsModule) start(s *stack) error {
 		}
 		s.log.Info("seed loaded", "authorities", a, "rules", r)
 	}
-	account, token := s.intake.AccountSID, m.flag("twilio-auth-token")
+	account, token := s.intake.AccountSID, flagValue(m.fs, "twilio-auth-token")
 	if account == "" {
 		account = localAccountSID
 	}

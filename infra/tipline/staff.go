@@ -24,13 +24,6 @@ func (m *staffModule) flags(fs *flag.FlagSet) {
 }
 
 // flag reads another module's flag ("" when it does not exist).
-func (m *staffModule) flag(name string) string {
-	if f := m.fs.Lookup(name); f != nil {
-		return f.Value.String()
-	}
-	return ""
-}
-
 func (m *staffModule) start(s *stack) error {
 	key, err := localKey(m.keyFile)
 	if err != nil {
@@ -39,7 +32,7 @@ func (m *staffModule) start(s *stack) error {
 	if s.sender == nil || s.dispatcher == nil {
 		return errors.New("serve: the staff API needs the alerts module started before it")
 	}
-	account, token := s.intake.AccountSID, m.flag("twilio-auth-token")
+	account, token := s.intake.AccountSID, flagValue(m.fs, "twilio-auth-token")
 	if account == "" {
 		account = localAccountSID
 	}
