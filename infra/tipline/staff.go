@@ -23,7 +23,6 @@ func (m *staffModule) flags(fs *flag.FlagSet) {
 	fs.StringVar(&m.keyFile, "staff-token-key", defaultKeyFile(), "signing key of local staff API tokens (made on first use; tipline token reads it too)")
 }
 
-// flag reads another module's flag ("" when it does not exist).
 func (m *staffModule) start(s *stack) error {
 	key, err := localKey(m.keyFile)
 	if err != nil {
