@@ -1,6 +1,8 @@
 package alert_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"tipline/shared/alert"
 	"tipline/shared/store"
@@ -94,6 +97,119 @@ func TestStreamSkipsWhatIsNotItsWork(t *testing.T) {
 	e.sweep()
 	if n := len(e.fake.Outbox()); n != 0 {
 		t.Errorf("a greeting sent %d alerts, want none", n)
+	}
+}
+
+func TestStreamReportsRecordsItCouldNotHandle(t *testing.T) {
+	tests := []struct {
+		name       string
+		handler    func(e *env) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
+		record     func(e *env, tp *tip.Tip) events.DynamoDBEventRecord
+		wantFailed bool
+	}{
+		{"an alert record that does not decode is reported as failed, for the dead-letter queue",
+			func(e *env) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+				return e.d.HandleAlertStream
+			},
+			func(e *env, tp *tip.Tip) events.DynamoDBEventRecord {
+				it := e.alertItems(tp.ID)[0]
+				it["contact"] = &types.AttributeValueMemberS{Value: "not a number"}
+				return record("INSERT", it)
+			}, true},
+		{"a tip record that does not decode is reported as failed, for the dead-letter queue",
+			func(e *env) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+				return e.d.HandleTipStream
+			},
+			func(e *env, tp *tip.Tip) events.DynamoDBEventRecord {
+				it := e.item("TIP#"+tp.ID, "TIP")
+				it["version"] = &types.AttributeValueMemberS{Value: "not a number"}
+				return record("MODIFY", it)
+			}, true},
+		{"a record of a route reaching the alert stream is skipped",
+			func(e *env) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+				return e.d.HandleAlertStream
+			},
+			func(e *env, tp *tip.Tip) events.DynamoDBEventRecord {
+				return record("MODIFY", e.item("TIP#"+tp.ID, "ROUTE"))
+			}, false},
+		{"a record of a route reaching the tip stream is skipped",
+			func(e *env) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+				return e.d.HandleTipStream
+			},
+			func(e *env, tp *tip.Tip) events.DynamoDBEventRecord {
+				return record("MODIFY", e.item("TIP#"+tp.ID, "ROUTE"))
+			}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			tp := e.newTip(mddText, critical("PE-MDD", false))
+			if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
+				t.Fatal(err)
+			}
+			rec := tc.record(e, tp)
+			resp, err := tc.handler(e)(e.ctx, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var failed []string
+			for _, f := range resp.BatchItemFailures {
+				failed = append(failed, f.ItemIdentifier)
+			}
+			want := []string(nil)
+			if tc.wantFailed {
+				want = []string{rec.Change.SequenceNumber}
+			}
+			if fmt.Sprint(failed) != fmt.Sprint(want) {
+				t.Errorf("batch item failures = %v, want %v", failed, want)
+			}
+		})
+	}
+}
+
+func TestAlertStreamStopsBeforeTheFunctionTimesOut(t *testing.T) {
+	tests := []struct {
+		name       string
+		left       time.Duration // before the context's deadline
+		wantSent   int
+		wantFailed int
+	}{
+		{"with a deadline a few seconds away no send starts and every record is reported for a retry", 3 * time.Second, 0, 2},
+		{"with a deadline far away every record is sent", 10 * time.Minute, 2, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			tp := e.newTip(mddText, critical("PE-MDD", false))
+			if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
+				t.Fatal(err)
+			}
+			var ev events.DynamoDBEvent
+			for _, it := range e.alertItems(tp.ID) {
+				ev.Records = append(ev.Records, record("INSERT", it))
+			}
+			ctx, cancel := context.WithTimeout(e.ctx, tc.left)
+			defer cancel()
+			resp, err := e.d.HandleAlertStream(ctx, ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(e.fake.Outbox()); n != tc.wantSent {
+				t.Errorf("sent %d, want %d", n, tc.wantSent)
+			}
+			if n := len(resp.BatchItemFailures); n != tc.wantFailed {
+				t.Errorf("%d batch item failures, want %d", n, tc.wantFailed)
+			}
+			alerts, err := e.store.Alerts(e.ctx, tp.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range alerts {
+				if tc.wantSent == 0 && a.Status != tip.AlertPending {
+					t.Errorf("alert %s is %s, want still pending (never claimed)", a.Key(), a.Status)
+				}
+			}
+		})
 	}
 }
 

@@ -3,6 +3,7 @@ package alert
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -13,13 +14,17 @@ import (
 
 // HandleTipStream is the dispatch-alerts function: for each stream record of
 // a tip that is reportable and still triaged, Dispatch. Other records (the
-// template's filter drops most of them) are skipped. Failed records are
+// template's filter drops most of them) are skipped; a tip record that
+// does not decode is a failure. Failed records are
 // reported by sequence number, so Lambda retries from there; replays are
 // harmless because Dispatch is idempotent.
 func (x *Dispatcher) HandleTipStream(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	return x.each(ctx, ev, func(img map[string]types.AttributeValue) error {
+	return x.each(ctx, ev, 0, func(img map[string]types.AttributeValue) error {
 		t, err := store.UnmarshalTip(img)
-		if err != nil || !t.Reportable || t.Status != tip.StatusTriaged {
+		if err != nil {
+			return notOurs(err)
+		}
+		if !t.Reportable || t.Status != tip.StatusTriaged {
 			return nil
 		}
 		return x.Dispatch(ctx, t.ID)
@@ -28,23 +33,54 @@ func (x *Dispatcher) HandleTipStream(ctx context.Context, ev events.DynamoDBEven
 
 // HandleAlertStream is the send-alerts function: for each stream record of a
 // pending alert, SendAlert. A pending alert not yet due (a retry after
-// backoff) is not claimable and waits for the sweep.
+// backoff) is not claimable and waits for the sweep. Records of other item
+// types are skipped; records that do not decode and records left when the
+// deadline nears are reported as failed.
 func (x *Dispatcher) HandleAlertStream(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	return x.each(ctx, ev, func(img map[string]types.AttributeValue) error {
+	return x.each(ctx, ev, sendMargin, func(img map[string]types.AttributeValue) error {
 		a, err := store.UnmarshalAlert(img)
-		if err != nil || a.Status != tip.AlertPending {
+		if err != nil {
+			return notOurs(err)
+		}
+		if a.Status != tip.AlertPending {
 			return nil
 		}
 		return x.SendAlert(ctx, a.Key())
 	})
 }
 
-func (x *Dispatcher) each(ctx context.Context, ev events.DynamoDBEvent, fn func(map[string]types.AttributeValue) error) (events.DynamoDBEventResponse, error) {
+// notOurs skips an item that is not of the kind the handler takes (kind
+// invalid: another item type); an item that is but does not decode is a
+// failure, so that it reaches the dead-letter queue instead of vanishing.
+func notOurs(err error) error {
+	if tip.Is(err, tip.KindInvalid) {
+		return nil
+	}
+	return err
+}
+
+// sendMargin is the time one more alert needs before the function's
+// deadline: claim, twilio-go's 10 s HTTP timeout, and the writes that
+// record the outcome. A send cut short by the deadline would leave its
+// alert claimed until the lease ends, or a message sent but unrecorded.
+const sendMargin = 15 * time.Second
+
+// each handles the records of a batch in order. With a margin, it stops
+// when the context's deadline is nearer than margin and reports that
+// record and every one after it, so Lambda delivers them again.
+func (x *Dispatcher) each(ctx context.Context, ev events.DynamoDBEvent, margin time.Duration, fn func(map[string]types.AttributeValue) error) (events.DynamoDBEventResponse, error) {
 	var resp events.DynamoDBEventResponse
 	defer func() {
 		x.d.Log.Debug("stream batch", "records", len(ev.Records), "failed", len(resp.BatchItemFailures))
 	}()
-	for _, rec := range ev.Records {
+	for i, rec := range ev.Records {
+		if d, ok := ctx.Deadline(); margin > 0 && ok && time.Until(d) < margin {
+			x.d.Log.Warn("stream batch stopped before the function's deadline", "left", len(ev.Records)-i)
+			for _, r := range ev.Records[i:] {
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
+			}
+			break
+		}
 		// INSERT and MODIFY carry the new image; REMOVE and TTL deletions
 		// (eventName UNKNOWN_TO_SDK_VERSION on DynamoDB Local) have nothing to do.
 		if (rec.EventName != "INSERT" && rec.EventName != "MODIFY") || len(rec.Change.NewImage) == 0 {
