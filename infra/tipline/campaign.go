@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -31,6 +32,10 @@ Common flags: -api URL (default http://localhost:8080), -token T (default $TIPLI
 against the local stack an admin token is made with the local key when none is given).
 Materials already present (same kind, label and place) are not created twice.
 `
+
+// materialCode is the form of a material code; it names the QR files, so
+// nothing else may reach a file name.
+var materialCode = regexp.MustCompile(`^[A-Z]{3}-[A-Z0-9]{2,3}$`)
 
 // campaignFile is the YAML a partner writes for a campaign.
 type campaignFile struct {
@@ -360,6 +365,10 @@ func writeQRs(c *apiClient, id, dir string, module int, stdout, stderr io.Writer
 		if err := c.do("GET", fmt.Sprintf("%s?module=%d", m.QRURL, module), nil, &png); err != nil {
 			_ = bar.Finish()
 			return err
+		}
+		if !materialCode.MatchString(m.Code) {
+			_ = bar.Finish()
+			return fmt.Errorf("campaign qr: the API sent %q, which is not a material code such as CUS-7K", m.Code)
 		}
 		name := m.Code + ".png"
 		if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {

@@ -70,3 +70,22 @@ func TestCampaignQRIndexDefusesFormulas(t *testing.T) {
 		})
 	}
 }
+
+func TestCampaignQRRefusesCodesThatAreNotCodes(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/campaigns/c1", func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(campaignDoc{ID: "c1", Materials: []material{{ID: "m1", Code: "../../evil", QRURL: "/api/materials/m1/qr.png"}}})
+	})
+	mux.HandleFunc("GET /api/materials/{id}/qr.png", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("PNG")) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "qr", "out")
+	err := writeQRs(&apiClient{base: srv.URL, token: "t", http: srv.Client()}, "c1", dir, 8, io.Discard, io.Discard)
+	if err == nil {
+		t.Fatalf("writeQRs accepted the code ../../evil")
+	}
+	if _, err := os.Stat(filepath.Join(parent, "evil.png")); err == nil {
+		t.Errorf("a file was written outside the output folder")
+	}
+}
