@@ -553,6 +553,41 @@ func TestConsent(t *testing.T) {
 			}
 		})
 	}
+	late := []struct {
+		name    string
+		after   time.Duration // between the question and the answer
+		answer  string
+		handled bool
+		want    []string
+		state   tip.RouteState
+	}{
+		{"an SI three hours later, after the conversation closed, is forwarded", 3 * time.Hour, "SI", true, tier1MDD, tip.RouteRouted},
+		{"a NO two days later is recorded", 48 * time.Hour, "NO", true, nil, tip.RouteDeclined},
+		{"an SI eight days later, once the question expired, goes on as an ordinary message", 8 * 24 * time.Hour, "SI", false, nil, tip.RouteAwaitingConsent},
+	}
+	for _, tc := range late {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			tp := e.newTip(selfText, adult)
+			if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
+				t.Fatal(err)
+			}
+			e.clock.Advance(tc.after)
+			in := twilio.Inbound{MessageSID: "SMlate", From: reporterNum, Body: tc.answer}
+			text, handled, err := e.d.Interceptor()(e.ctx, in, tp.ReporterKey, store.Lookup{})
+			if err != nil || handled != tc.handled || handled && !strings.Contains(text, tp.Ref) {
+				t.Fatalf("consent answer = %q, %v, %v; want handled %v, with the reference when handled", text, handled, err, tc.handled)
+			}
+			e.clock.Advance(time.Minute) // past the grace left to the stream
+			e.sweep()
+			e.sweep()
+			e.alerted(tc.want...)
+			r, _ := e.store.Route(e.ctx, tp.ID)
+			if r.State != tc.state {
+				t.Errorf("route state = %s, want %s", r.State, tc.state)
+			}
+		})
+	}
 	t.Run("a minor or danger now is forwarded without asking", func(t *testing.T) {
 		for _, tr := range []tip.Triage{{Urgency: tip.High, Minor: true, Reportable: true}, {Urgency: tip.Critical, ImmediateDanger: true, Reportable: true}} {
 			if alert.NeedsConsent(tr, selfText) {

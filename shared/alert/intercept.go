@@ -141,26 +141,52 @@ func (x *Dispatcher) Acknowledge(ctx context.Context, tipID, authorityID, messag
 	return tip.Errorf(tip.KindTransient, "alert: acknowledge "+tipID, "gave up after repeated conflicts")
 }
 
-// consentAnswer records a reporter's SI or NO when their open tip waits
-// for consent; otherwise the message goes on as an ordinary one.
+// consentAnswer records a reporter's SI or NO when a tip of theirs waits
+// for consent: the tip of their open conversation, or the one whose
+// question they were last asked (recorded for days, as the answer may come
+// after the conversation closed). Otherwise the message goes on as an
+// ordinary one.
 func (x *Dispatcher) consentAnswer(ctx context.Context, in twilio.Inbound, reporterKey string, yes bool) (string, bool, error) {
+	var ids []string
 	conv, err := x.d.Store.OpenConversation(ctx, reporterKey)
-	if tip.Is(err, tip.KindNotFound) {
-		return "", false, nil
-	}
-	if err != nil {
+	switch {
+	case err == nil:
+		ids = append(ids, conv.TipID)
+	case !tip.Is(err, tip.KindNotFound):
 		return "", false, err
 	}
-	log := x.d.Log.With("tip_id", conv.TipID, "message_sid", in.MessageSID)
+	asked, err := x.d.Store.ConsentQuestion(ctx, reporterKey)
+	switch {
+	case err == nil && !slices.Contains(ids, asked):
+		ids = append(ids, asked)
+	case err != nil && !tip.Is(err, tip.KindNotFound):
+		return "", false, err
+	}
+	for _, id := range ids {
+		reply, handled, err := x.consentAnswerFor(ctx, in, id, yes)
+		if err != nil || handled {
+			return reply, handled, err
+		}
+	}
+	return "", false, nil
+}
+
+// consentAnswerFor records the answer for tipID when its route waits for
+// consent (or got the same answer before: a replay).
+func (x *Dispatcher) consentAnswerFor(ctx context.Context, in twilio.Inbound, tipID string, yes bool) (string, bool, error) {
+	log := x.d.Log.With("tip_id", tipID, "message_sid", in.MessageSID)
 	for attempt := 0; attempt < retries; attempt++ {
-		r, err := x.d.Store.Route(ctx, conv.TipID)
+		r, err := x.d.Store.Route(ctx, tipID)
 		if tip.Is(err, tip.KindNotFound) {
 			return "", false, nil
 		}
 		if err != nil {
 			return "", false, err
 		}
-		t, err := x.d.Store.Tip(ctx, conv.TipID)
+		t, err := x.d.Store.Tip(ctx, tipID)
+		if tip.Is(err, tip.KindNotFound) {
+			return "", false, nil
+		}
 		if err != nil {
 			return "", false, err
 		}
@@ -195,7 +221,7 @@ func (x *Dispatcher) consentAnswer(ctx context.Context, in twilio.Inbound, repor
 		}
 		return reply, true, nil
 	}
-	return "", false, tip.Errorf(tip.KindTransient, "alert: consent "+conv.TipID, "gave up after repeated conflicts")
+	return "", false, tip.Errorf(tip.KindTransient, "alert: consent "+tipID, "gave up after repeated conflicts")
 }
 
 func (x *Dispatcher) touch(ctx context.Context, t *tip.Tip) error {

@@ -9,6 +9,7 @@ package store
 //	routes due for escalation          Query    GSI1 DUE#ESCALATION, <escalate at>#<tip id> <= now
 //	reportable tips not forwarded      Query    GSI1 QUEUE#triaged, rank < 3 (critical and high), from a cursor
 //	the sweep's cursor in that queue   GetItem  SWEEP#TRIAGED / CURSOR
+//	consent question of a reporter     GetItem  REPORTER#<key> / CONSENT (expires)
 //	finished alerts of an authority    Query    GSI2 AUTHALERT#<authority>, <tip id>#...
 //	settled routes by state            Query    GSI1 ROUTE#<state>, <tip id>
 //
@@ -550,6 +551,44 @@ func (s *Store) SaveSweepCursor(ctx context.Context, cursor string) error {
 	it := sweepCursorItem{PK: sweepCursorPK, SK: sweepCursorSK, Type: "cursor", Cursor: cursor, UpdatedAt: timeKey(s.now())}
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: mustMarshal(it)})
 	return classify("store: save sweep cursor", err)
+}
+
+type consentItem struct {
+	PK, SK    string
+	Type      string `dynamodbav:"type"`
+	TipID     string `dynamodbav:"tip_id"`
+	CreatedAt string `dynamodbav:"created_at"`
+	ExpiresAt int64  `dynamodbav:"expiresAt"`
+}
+
+// SaveConsentQuestion records that the reporter was asked for consent to
+// forward tipID, for ttl: their SI or NO may come long after their
+// conversation closed. A later question replaces an earlier one.
+//
+// Errors: transient.
+func (s *Store) SaveConsentQuestion(ctx context.Context, reporter, tipID string, ttl time.Duration) error {
+	now := s.now()
+	it := consentItem{PK: "REPORTER#" + reporter, SK: "CONSENT", Type: "consent", TipID: tipID,
+		CreatedAt: timeKey(now), ExpiresAt: now.Add(ttl).Unix()}
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: mustMarshal(it)})
+	return classify("store: save consent question of tip "+tipID, err)
+}
+
+// ConsentQuestion returns the tip whose consent question the reporter was
+// last asked, or a not-found error when none was or it expired (the table
+// deletes expired items only eventually).
+//
+// Errors: not found, transient.
+func (s *Store) ConsentQuestion(ctx context.Context, reporter string) (string, error) {
+	const op = "store: consent question"
+	var it consentItem
+	if err := s.getItem(ctx, op, reporterKey(reporter, "CONSENT"), &it); err != nil {
+		return "", err
+	}
+	if it.ExpiresAt <= s.now().Unix() {
+		return "", tip.E(tip.KindNotFound, op, nil)
+	}
+	return it.TipID, nil
 }
 
 func (s *Store) queryIndex(ctx context.Context, op, index string, cond expression.KeyConditionBuilder, limit int, out any) error {

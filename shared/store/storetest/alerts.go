@@ -27,6 +27,7 @@ var alertCases = []Case{
 	{"reportable tips waiting in the triaged queue are listed, medium ones and forwarded ones are not", testReportableTriaged},
 	{"the triaged queue is read page by page from a cursor that survives the tip it names leaving the queue", testReportableTriagedPages},
 	{"the sweep's cursor reads back as saved and is empty at first", testSweepCursor},
+	{"a consent question is found by its reporter until it expires, the latest one first", testConsentQuestion},
 }
 
 func authority(id string, numbers ...string) tip.Authority {
@@ -445,5 +446,34 @@ func testSweepCursor(t *testing.T, f Factory) {
 		if err != nil || got != want {
 			t.Errorf("SweepCursor() = %q, %v; want %q", got, err, want)
 		}
+	}
+}
+
+func testConsentQuestion(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	if _, err := s.ConsentQuestion(ctx, "rk-consent"); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("ConsentQuestion() before any question error = %v, want not found", err)
+	}
+	must(t, s.SaveConsentQuestion(ctx, "rk-consent", "01TIPCONSENT1", 7*24*time.Hour))
+	c.Advance(time.Hour)
+	must(t, s.SaveConsentQuestion(ctx, "rk-consent", "01TIPCONSENT2", 7*24*time.Hour))
+	steps := []struct {
+		name    string
+		advance time.Duration
+		want    string // "" for not found
+	}{
+		{"the latest question is found at once", 0, "01TIPCONSENT2"},
+		{"it is found six days later, long after the conversation closed", 6 * 24 * time.Hour, "01TIPCONSENT2"},
+		{"it is not found once it expired, even before the table deletes it", 2 * 24 * time.Hour, ""},
+	}
+	for _, st := range steps {
+		c.Advance(st.advance)
+		got, err := s.ConsentQuestion(ctx, "rk-consent")
+		if st.want == "" && !tip.Is(err, tip.KindNotFound) || st.want != "" && (err != nil || got != st.want) {
+			t.Errorf("%s: ConsentQuestion() = %q, %v; want %q", st.name, got, err, st.want)
+		}
+	}
+	if _, err := s.ConsentQuestion(ctx, "rk-other"); !tip.Is(err, tip.KindNotFound) {
+		t.Errorf("ConsentQuestion() of another reporter error = %v, want not found", err)
 	}
 }
