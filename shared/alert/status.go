@@ -1,10 +1,7 @@
 package alert
 
 import (
-	"io"
-	"mime"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -35,33 +32,9 @@ func ParseAlertKey(s string) (tip.AlertKey, bool) {
 func (x *Dispatcher) StatusHandler(v *twilio.Validator, accountSID string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log := x.d.Log.With("request_id", r.Header.Get("X-Request-Id"))
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
-			http.Error(w, "unsupported content type", http.StatusUnsupportedMediaType)
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
-		if err != nil {
-			http.Error(w, "bad request", http.StatusBadRequest)
-			return
-		}
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			http.Error(w, "malformed form", http.StatusBadRequest)
-			return
-		}
-		if !v.Valid(r, body) {
-			log.Info("status callback refused", "reason", "bad signature")
-			http.Error(w, "forbidden", http.StatusForbidden)
-			return
-		}
-		if accountSID != "" && form.Get("AccountSid") != accountSID {
-			log.Info("status callback refused", "reason", "other account")
-			http.Error(w, "forbidden", http.StatusForbidden)
+		form, rf := v.ReadSigned(w, r, accountSID)
+		if rf != nil {
+			twilio.Refuse(w, log, "status callback refused", rf)
 			return
 		}
 		k, ok := ParseAlertKey(r.URL.Query().Get("alert"))

@@ -9,9 +9,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -24,9 +22,6 @@ import (
 	"tipline/shared/triage"
 	"tipline/shared/twilio"
 )
-
-// MaxBody is the largest webhook body accepted (Twilio bodies are a few KiB).
-const MaxBody = 64 << 10
 
 // DefaultWindow is how long follow-up texts join the open tip.
 const DefaultWindow = 2 * time.Hour
@@ -83,48 +78,18 @@ func New(d Deps) *Handler {
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	log := h.d.Log.With("request_id", requestID(r))
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/x-www-form-urlencoded" {
-		log.Info("webhook refused", "reason", "unsupported content type")
-		http.Error(w, "unsupported content type", http.StatusUnsupportedMediaType)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			log.Info("webhook refused", "reason", "body too large")
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-			return
+	form, rf := h.d.Validator.ReadSigned(w, r, h.d.AccountSID)
+	if rf != nil {
+		attrs := []any{}
+		if rf.Reason == "bad signature" {
+			attrs = append(attrs, "validated_url", h.d.Validator.URL(r))
 		}
-		http.Error(w, "bad request", http.StatusBadRequest)
-		return
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		log.Info("webhook refused", "reason", "malformed form")
-		http.Error(w, "malformed form", http.StatusBadRequest)
-		return
-	}
-	if !h.d.Validator.Valid(r, body) {
-		log.Info("webhook refused", "reason", "bad signature", "validated_url", h.d.Validator.URL(r))
-		http.Error(w, "forbidden", http.StatusForbidden)
+		twilio.Refuse(w, log, "webhook refused", rf, attrs...)
 		return
 	}
 	in, err := twilio.ParseInbound(form)
 	if err != nil {
-		log.Info("webhook refused", "reason", err.Error())
-		http.Error(w, "bad request", http.StatusBadRequest)
-		return
-	}
-	if h.d.AccountSID != "" && in.AccountSID != h.d.AccountSID {
-		log.Info("webhook refused", "reason", "other account", "message_sid", in.MessageSID)
-		http.Error(w, "forbidden", http.StatusForbidden)
+		twilio.Refuse(w, log, "webhook refused", &twilio.Refusal{Status: http.StatusBadRequest, Reason: err.Error()})
 		return
 	}
 	log = log.With("message_sid", in.MessageSID, "channel", in.Channel)

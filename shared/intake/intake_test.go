@@ -344,7 +344,7 @@ func TestRefusals(t *testing.T) {
 		{"a body over 64 KiB is too large", form("SM00000000000000000000000000000003", "+51987650003", strings.Repeat("a", 70<<10)), nil, 413},
 		{"JSON is an unsupported media type", valid, func(r *http.Request) { r.Header.Set("Content-Type", "application/json") }, 415},
 		{"a malformed form is a bad request", valid, func(r *http.Request) { r.Body = httpBody("Body=%zz&From=") }, 400},
-		{"a signed form without MessageSid is a bad request", url.Values{"From": {"+51987650004"}, "To": {"+51900000000"}, "Body": {"x"}}, nil, 400},
+		{"a signed form without MessageSid is a bad request", url.Values{"AccountSid": {testAccount}, "From": {"+51987650004"}, "To": {"+51900000000"}, "Body": {"x"}}, nil, 400},
 		{"a signed form with a bad From is a bad request", form("SM00000000000000000000000000000005", "0987", "x"), nil, 400},
 		{"GET is not allowed", valid, func(r *http.Request) { r.Method = http.MethodGet }, 405},
 	}

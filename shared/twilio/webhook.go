@@ -8,6 +8,10 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"sort"
@@ -162,4 +166,52 @@ func Reply(body string) (string, error) {
 		return twiml.Messages(nil)
 	}
 	return twiml.Messages([]twiml.Element{&twiml.MessagingMessage{Body: body}})
+}
+
+// MaxBody is the largest webhook body accepted (Twilio's are a few KiB).
+const MaxBody = 64 << 10
+
+// Refusal is why a webhook request is not taken: the HTTP status to answer
+// and a reason for the log (never a value from the request).
+type Refusal struct {
+	Status int
+	Reason string
+}
+
+// ReadSigned reads a Twilio webhook: a POST of a form no larger than
+// MaxBody, signed for the public URL, from accountSID when it is not empty.
+// It returns the form, or the refusal to answer (405, 415, 413, 400, 403).
+func (v *Validator) ReadSigned(w http.ResponseWriter, r *http.Request, accountSID string) (url.Values, *Refusal) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return nil, &Refusal{http.StatusMethodNotAllowed, "method not allowed"}
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
+		return nil, &Refusal{http.StatusUnsupportedMediaType, "unsupported content type"}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, &Refusal{http.StatusRequestEntityTooLarge, "body too large"}
+		}
+		return nil, &Refusal{http.StatusBadRequest, "body unreadable"}
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, &Refusal{http.StatusBadRequest, "malformed form"}
+	}
+	if !v.Valid(r, body) {
+		return nil, &Refusal{http.StatusForbidden, "bad signature"}
+	}
+	if accountSID != "" && form.Get("AccountSid") != accountSID {
+		return nil, &Refusal{http.StatusForbidden, "other account"}
+	}
+	return form, nil
+}
+
+// Refuse answers a refused webhook request and logs why.
+func Refuse(w http.ResponseWriter, log *slog.Logger, msg string, rf *Refusal, attrs ...any) {
+	log.Info(msg, append([]any{"reason", rf.Reason, "status", rf.Status}, attrs...)...)
+	http.Error(w, http.StatusText(rf.Status), rf.Status)
 }
