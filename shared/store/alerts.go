@@ -72,17 +72,10 @@ type routeItem struct {
 	UpdatedAt  string       `dynamodbav:"updated_at"`
 }
 
-func optTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return timeKey(t)
-}
-
 func toRouteItem(r *tip.Route) routeItem {
 	it := routeItem{PK: "TIP#" + r.TipID, SK: "ROUTE", Type: "route", TipID: r.TipID, State: string(r.State),
-		Consent: r.Consent, Rules: r.Rules, Targets: r.Targets, Tier: r.Tier, EscalateAt: optTime(r.EscalateAt),
-		AckBy: r.AckBy, AckAt: optTime(r.AckAt), Version: r.Version,
+		Consent: r.Consent, Rules: r.Rules, Targets: r.Targets, Tier: r.Tier, EscalateAt: optTimeKey(r.EscalateAt),
+		AckBy: r.AckBy, AckAt: optTimeKey(r.AckAt), Version: r.Version,
 		CreatedAt: timeKey(r.CreatedAt), UpdatedAt: timeKey(r.UpdatedAt)}
 	if it.Targets == nil {
 		it.Targets = []tip.Target{}
