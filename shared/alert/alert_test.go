@@ -132,6 +132,24 @@ func TestStreamReportsRecordsItCouldNotHandle(t *testing.T) {
 			func(e *env, tp *tip.Tip) events.DynamoDBEventRecord {
 				return record("MODIFY", e.item("TIP#"+tp.ID, "ROUTE"))
 			}, false},
+		{"a record of a tip reaching the alert stream is skipped, whatever its fields hold",
+			func(e *env) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+				return e.d.HandleAlertStream
+			},
+			func(e *env, tp *tip.Tip) events.DynamoDBEventRecord {
+				it := e.item("TIP#"+tp.ID, "TIP")
+				it["contact"] = &types.AttributeValueMemberS{Value: "not a number"}
+				return record("MODIFY", it)
+			}, false},
+		{"a record of an alert reaching the tip stream is skipped, whatever its fields hold",
+			func(e *env) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+				return e.d.HandleTipStream
+			},
+			func(e *env, tp *tip.Tip) events.DynamoDBEventRecord {
+				it := e.alertItems(tp.ID)[0]
+				it["version"] = &types.AttributeValueMemberS{Value: "not a number"}
+				return record("INSERT", it)
+			}, false},
 		{"a record of a route reaching the tip stream is skipped",
 			func(e *env) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 				return e.d.HandleTipStream

@@ -188,13 +188,14 @@ func (it alertItem) alert() tip.Alert {
 }
 
 // UnmarshalAlert decodes an alert item, as read from the table or a stream image.
+// Like UnmarshalTip, it checks the type first: another item type is kind invalid.
 func UnmarshalAlert(item map[string]types.AttributeValue) (tip.Alert, error) {
+	if t := itemType(item); t != "alert" {
+		return tip.Alert{}, tip.Errorf(tip.KindInvalid, "store: decode alert", "item of type %q", t)
+	}
 	var it alertItem
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return tip.Alert{}, tip.E(tip.KindInternal, "store: decode alert", err)
-	}
-	if it.Type != "alert" {
-		return tip.Alert{}, tip.Errorf(tip.KindInvalid, "store: decode alert", "item of type %q", it.Type)
 	}
 	return it.alert(), nil
 }

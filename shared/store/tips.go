@@ -107,15 +107,26 @@ func (it tipItem) tip() *tip.Tip {
 }
 
 // UnmarshalTip decodes a tip item, as read from the table or a stream image.
+// The item's type is checked before anything else is decoded, so an item of
+// another type is kind invalid, never a decoding failure of fields it does
+// not share with a tip.
 func UnmarshalTip(item map[string]types.AttributeValue) (*tip.Tip, error) {
+	if t := itemType(item); t != "tip" {
+		return nil, tip.Errorf(tip.KindInvalid, "store: decode tip", "item of type %q", t)
+	}
 	var it tipItem
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return nil, tip.E(tip.KindInternal, "store: decode tip", err)
 	}
-	if it.Type != "tip" {
-		return nil, tip.Errorf(tip.KindInvalid, "store: decode tip", "item of type %q", it.Type)
-	}
 	return it.tip(), nil
+}
+
+// itemType is an item's type attribute ("" when it has none or it is not a string).
+func itemType(item map[string]types.AttributeValue) string {
+	if v, ok := item["type"].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
 }
 
 type messageItem struct {
