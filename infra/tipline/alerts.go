@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -16,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
+	"tipline"
 	"tipline/infra/localdb"
 	"tipline/infra/seed"
 	"tipline/shared/alert"
@@ -119,10 +122,15 @@ func (m *alertsModule) start(s *stack) error {
 		streams := dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) {
 			o.BaseEndpoint = aws.String(s.endpoint)
 		})
+		consumers, err := streamConsumers(map[string]streamHandler{
+			"DispatchAlertsFunction": d.HandleTipStream, "SendAlertsFunction": d.HandleAlertStream})
+		if err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			pollStream(s.ctx, s.log, db, streams, s.table, d.HandleTipStream, d.HandleAlertStream)
+			pollStream(s.ctx, s.log, db, streams, s.table, consumers...)
 		}()
 	}
 	s.log.Info("alerts", "outbox", s.publicURL+"/local/outbox", "twilio_api", apiURL, "escalate_after", m.escalateCritical.String(),
@@ -176,10 +184,38 @@ func (m *alertsModule) sweep(ctx context.Context, log *slog.Logger, d *alert.Dis
 
 type streamHandler func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
 
+// streamConsumer is one function of the template that reads the table's
+// stream: its handler and the FilterCriteria Lambda applies before it.
+type streamConsumer struct {
+	function string
+	filter   streamFilter
+	handle   streamHandler
+}
+
+// streamConsumers pairs each handler, by the logical id of its function in
+// template.yaml, with that function's stream filter, read from the embedded
+// template so that the local stream delivers what Lambda would.
+func streamConsumers(handlers map[string]streamHandler) ([]streamConsumer, error) {
+	filters, err := streamFilters(tipline.Template)
+	if err != nil {
+		return nil, err
+	}
+	var out []streamConsumer
+	for _, fn := range slices.Sorted(maps.Keys(handlers)) {
+		f, ok := filters[fn]
+		if !ok {
+			return nil, fmt.Errorf("template.yaml has no DynamoDB stream event on %s", fn)
+		}
+		out = append(out, streamConsumer{function: fn, filter: f, handle: handlers[fn]})
+	}
+	return out, nil
+}
+
 // pollStream reads the table's stream from its oldest record and hands each
-// batch to the handlers, as Lambda's event source mappings would (DynamoDB
-// Local has none). A record a handler reports failed is left to the sweep.
-func pollStream(ctx context.Context, log *slog.Logger, db *dynamodb.Client, streams *dynamodbstreams.Client, table string, handlers ...streamHandler) {
+// batch to each consumer, keeping the records its filter passes, as Lambda's
+// event source mappings would (DynamoDB Local has none). A record a
+// consumer reports failed is left to the sweep.
+func pollStream(ctx context.Context, log *slog.Logger, db *dynamodb.Client, streams *dynamodbstreams.Client, table string, consumers ...streamConsumer) {
 	desc, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
 	if err != nil || desc.Table.LatestStreamArn == nil {
 		log.Error("stream not found: alerts rely on the sweep", "table", table)
@@ -230,10 +266,14 @@ func pollStream(ctx context.Context, log *slog.Logger, db *dynamodb.Client, stre
 			for _, r := range out.Records {
 				ev.Records = append(ev.Records, eventRecord(r, aws.ToString(arn)))
 			}
-			for _, h := range handlers {
-				resp, err := h(ctx, ev)
+			for _, c := range consumers {
+				batch := c.filter.Apply(ev)
+				if len(batch.Records) == 0 {
+					continue
+				}
+				resp, err := c.handle(ctx, batch)
 				if err != nil || len(resp.BatchItemFailures) > 0 {
-					log.Warn("stream records failed; the sweep will redo them", "failed", len(resp.BatchItemFailures))
+					log.Warn("stream records failed; the sweep will redo them", "function", c.function, "failed", len(resp.BatchItemFailures))
 				}
 			}
 		}
