@@ -103,6 +103,9 @@ func (m *alertsModule) start(s *stack) error {
 	d := alert.New(alert.Config{
 		From: m.from, StatusCallbackURL: s.publicURL + "/twilio/status", CampaignContact: m.campaignContact,
 		EscalateCritical: m.escalateCritical, EscalateHigh: m.escalateHigh, Grace: grace, Lease: 30 * time.Second,
+		// A pass ends after a second of backlog work, so the next one
+		// starts over with the newest urgent tips.
+		PassBudget: time.Second,
 	}, alert.Deps{Store: s.store, Messenger: sender, Texts: texts, Replies: book, Log: s.log})
 	s.sender, s.dispatcher = sender, d
 	s.intake.Interceptors = append(s.intake.Interceptors, d.Interceptor())

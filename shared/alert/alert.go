@@ -67,6 +67,10 @@ type Config struct {
 	Grace time.Duration
 	// Batch bounds the work one sweep takes of each kind.
 	Batch int
+	// PassBudget bounds the time one sweep spends on due alerts,
+	// escalations and the backlog, after the newest urgent tips, so the
+	// next pass starts over with what became urgent meanwhile.
+	PassBudget time.Duration
 }
 
 // Defaults.
@@ -77,6 +81,7 @@ const (
 	DefaultMaxAttempts      = 8
 	DefaultGrace            = 30 * time.Second
 	DefaultBatch            = 100
+	DefaultPassBudget       = 30 * time.Second // half the escalate function's timeout
 )
 
 func (c Config) withDefaults() Config {
@@ -97,6 +102,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Batch <= 0 {
 		c.Batch = DefaultBatch
+	}
+	if c.PassBudget <= 0 {
+		c.PassBudget = DefaultPassBudget
 	}
 	return c
 }

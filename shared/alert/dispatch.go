@@ -155,16 +155,16 @@ func (x *Dispatcher) writeAlerts(ctx context.Context, t *tip.Tip, r tip.Route, a
 		if tg.Tier > r.Tier {
 			continue
 		}
-		if err := x.writeAlert(ctx, t.ID, tg, actor); err != nil {
+		if err := x.writeAlert(ctx, t.ID, t.Urgency, tg, actor); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (x *Dispatcher) writeAlert(ctx context.Context, tipID string, tg tip.Target, actor string) error {
+func (x *Dispatcher) writeAlert(ctx context.Context, tipID string, u tip.Urgency, tg tip.Target, actor string) error {
 	a := tip.Alert{TipID: tipID, AuthorityID: tg.AuthorityID, Contact: tg.Contact, Channel: tg.Channel,
-		Address: tg.Address, Tier: tg.Tier, Actor: actor}
+		Address: tg.Address, Tier: tg.Tier, Urgency: u, Actor: actor}
 	err := x.d.Store.CreateAlert(ctx, a)
 	if errors.Is(err, store.ErrAlertExists) {
 		return nil
@@ -384,7 +384,7 @@ func (x *Dispatcher) nextContact(ctx context.Context, failed tip.Alert) error {
 	}
 	for _, tg := range r.Targets { // ordered by tier, then contact
 		if tg.AuthorityID == failed.AuthorityID && !has(tg) {
-			if err := x.writeAlert(ctx, failed.TipID, tg, "system"); err != nil {
+			if err := x.writeAlert(ctx, failed.TipID, failed.Urgency, tg, "system"); err != nil {
 				return err
 			}
 			return x.d.Store.AddAudit(ctx, tip.Audit{TipID: failed.TipID, At: x.stamp(), Actor: "system", Action: "alert.next_contact",

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -76,6 +77,8 @@ type env struct {
 	logs  *syncBuffer
 	book  *reply.Book
 	table string
+	cfg   alert.Config
+	deps  alert.Deps
 }
 
 type syncBuffer struct {
@@ -122,11 +125,41 @@ func newEnv(t *testing.T) *env {
 // newEnvWith is newEnv with the dispatcher's configuration changed by tune.
 func newEnvWith(t *testing.T, tune func(*alert.Config)) *env {
 	t.Helper()
+	return newEnvOn(t, "", tune)
+}
+
+// engines are the engines a test runs on: the embedded one always, and
+// DynamoDB Local when DYNAMODB_ENDPOINT is set (make test sets it).
+func engines() map[string]string {
+	out := map[string]string{"embedded engine": ""}
+	if ep := os.Getenv("DYNAMODB_ENDPOINT"); ep != "" {
+		out["DynamoDB Local"] = ep
+	}
+	return out
+}
+
+// newEnvOn is newEnvWith on the table of a DynamoDB endpoint ("" for the
+// embedded engine).
+func newEnvOn(t *testing.T, endpoint string, tune func(*alert.Config)) *env {
+	t.Helper()
 	ctx := context.Background()
-	name := fmt.Sprintf("alerts_%d", tables.Add(1))
-	db, err := localdb.Embedded(ctx, name)
-	if err != nil {
-		t.Fatal(err)
+	name := fmt.Sprintf("alerts_%d_%d", time.Now().UnixNano(), tables.Add(1))
+	var db store.API
+	if endpoint == "" {
+		mini, err := localdb.Embedded(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db = mini
+	} else {
+		client, _, err := localdb.Client(ctx, endpoint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := localdb.Ensure(ctx, client, name); err != nil {
+			t.Fatal(err)
+		}
+		db = client
 	}
 	c := &clock{t: time.Date(2026, 11, 20, 22, 15, 0, 0, time.UTC)}
 	s := store.New(db, name, c.Now)
@@ -163,9 +196,17 @@ func newEnvWith(t *testing.T, tune func(*alert.Config)) *env {
 	if tune != nil {
 		tune(&cfg)
 	}
-	d := alert.New(cfg,
-		alert.Deps{Store: s, Messenger: sender, Texts: texts, Replies: book, Log: edge.Logger(logs, "debug"), Now: c.Now})
-	return &env{t: t, ctx: ctx, db: db, store: s, fake: fake, clock: c, d: d, logs: logs, book: book, table: name}
+	deps := alert.Deps{Store: s, Messenger: sender, Texts: texts, Replies: book, Log: edge.Logger(logs, "debug"), Now: c.Now}
+	d := alert.New(cfg, deps)
+	return &env{t: t, ctx: ctx, db: db, store: s, fake: fake, clock: c, d: d, logs: logs, book: book, table: name, cfg: cfg, deps: deps}
+}
+
+// dispatcherWith is a second dispatcher on the same table, whose messenger
+// wrap wraps around the real one.
+func (e *env) dispatcherWith(wrap func(alert.Messenger) alert.Messenger) *alert.Dispatcher {
+	deps := e.deps
+	deps.Messenger = wrap(deps.Messenger)
+	return alert.New(e.cfg, deps)
 }
 
 var tipSeq atomic.Int64

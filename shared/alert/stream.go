@@ -74,8 +74,11 @@ func (x *Dispatcher) each(ctx context.Context, ev events.DynamoDBEvent, margin t
 		x.d.Log.Debug("stream batch", "records", len(ev.Records), "failed", len(resp.BatchItemFailures))
 	}()
 	for i, rec := range ev.Records {
-		if d, ok := ctx.Deadline(); margin > 0 && ok && time.Until(d) < margin {
-			x.d.Log.Warn("stream batch stopped before the function's deadline", "left", len(ev.Records)-i)
+		d, ok := ctx.Deadline()
+		if cancelled := ctx.Err() != nil; cancelled || (margin > 0 && ok && time.Until(d) < margin) {
+			// Cancelled (the process stops) or near the deadline: what is
+			// left is delivered again, never failed one by one.
+			x.d.Log.Warn("stream batch stopped before the function's deadline", "left", len(ev.Records)-i, "cancelled", cancelled)
 			for _, r := range ev.Records[i:] {
 				resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
 			}

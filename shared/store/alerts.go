@@ -5,9 +5,10 @@ package store
 //	route of a tip                     GetItem  TIP#<id> / ROUTE
 //	alerts of a tip                    Query    TIP#<id>, SK begins_with ALERT#
 //	one alert                          GetItem  TIP#<id> / ALERT#<authority>#<nn>
-//	alerts due (retry, stuck claim)    Query    GSI2 DUE#ALERT, <due time>#... <= now
+//	alerts due (retry, stuck claim)    Query    GSI2 DUE#ALERT#critical, then DUE#ALERT#high, then DUE#ALERT; <due time>#... <= now
 //	routes due for escalation          Query    GSI1 DUE#ESCALATION, <escalate at>#<tip id> <= now
 //	reportable tips not forwarded      Query    GSI1 QUEUE#triaged, rank < 3 (critical and high), from a cursor
+//	newest of them of one urgency      Query    GSI1 QUEUE#triaged, begins_with <rank>#, newest first
 //	the sweep's cursor in that queue   GetItem  SWEEP#TRIAGED / CURSOR
 //	consent question of a reporter     GetItem  REPORTER#<key> / CONSENT (expires)
 //	finished alerts of an authority    Query    GSI2 AUTHALERT#<authority>, <tip id>#...
@@ -36,11 +37,25 @@ import (
 	"tipline/shared/tip"
 )
 
-// Index partitions of due work.
+// Index partitions of due work. Due alerts of critical and high tips have a
+// partition each, read before the rest, so that a backlog of other alerts
+// never delays them (dueAlerts holds the others: alerts of medium or low
+// tips forwarded by hand, and alerts written before alerts had an urgency).
 const (
 	dueAlerts      = "DUE#ALERT"
 	dueEscalations = "DUE#ESCALATION"
 )
+
+// duePartitions are the due-alert partitions, most urgent first.
+var duePartitions = []string{dueAlerts + "#" + string(tip.Critical), dueAlerts + "#" + string(tip.High), dueAlerts}
+
+// duePartition is the due-alert partition of an alert of a tip of urgency u.
+func duePartition(u tip.Urgency) string {
+	if u == tip.Critical || u == tip.High {
+		return dueAlerts + "#" + string(u)
+	}
+	return dueAlerts
+}
 
 // Sentinel errors of the alert lifecycle, all of kind conflict.
 var (
@@ -154,6 +169,8 @@ type alertItem struct {
 	Channel       tip.Channel     `dynamodbav:"channel"`
 	Address       string          `dynamodbav:"address"`
 	Tier          int             `dynamodbav:"tier"`
+	Urgency       tip.Urgency     `dynamodbav:"urgency,omitempty"`
+	DuePK         string          `dynamodbav:"due_pk,omitempty"` // the GSI2PK it has while due
 	Status        tip.AlertStatus `dynamodbav:"status"`
 	Delivery      string          `dynamodbav:"delivery,omitempty"`
 	DeliveryRank  int             `dynamodbav:"delivery_rank,omitempty"`
@@ -182,7 +199,7 @@ func dueSK(at time.Time, k tip.AlertKey) string {
 
 func (it alertItem) alert() tip.Alert {
 	return tip.Alert{TipID: it.TipID, AuthorityID: it.AuthorityID, Contact: it.Contact, Channel: it.Channel,
-		Address: it.Address, Tier: it.Tier, Status: it.Status, Delivery: it.Delivery, SID: it.SID,
+		Address: it.Address, Tier: it.Tier, Urgency: it.Urgency, Status: it.Status, Delivery: it.Delivery, SID: it.SID,
 		Attempts: it.Attempts, ErrorCode: it.ErrorCode, Actor: it.Actor, NextAttemptAt: parseTime(it.NextAttemptAt),
 		ClaimUntil: parseTime(it.ClaimUntil), CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt)}
 }
@@ -215,9 +232,10 @@ func (s *Store) CreateAlert(ctx context.Context, a tip.Alert) error {
 	if a.Actor == "" {
 		a.Actor = "system"
 	}
-	it := alertItem{PK: "TIP#" + a.TipID, SK: alertSK(a.AuthorityID, a.Contact), GSI2PK: dueAlerts, GSI2SK: dueSK(a.NextAttemptAt, a.Key()),
+	due := duePartition(a.Urgency)
+	it := alertItem{PK: "TIP#" + a.TipID, SK: alertSK(a.AuthorityID, a.Contact), GSI2PK: due, GSI2SK: dueSK(a.NextAttemptAt, a.Key()),
 		Type: "alert", TipID: a.TipID, AuthorityID: a.AuthorityID, Contact: a.Contact, Channel: a.Channel, Address: a.Address,
-		Tier: a.Tier, Status: tip.AlertPending, Actor: a.Actor, NextAttemptAt: timeKey(a.NextAttemptAt),
+		Tier: a.Tier, Urgency: a.Urgency, DuePK: due, Status: tip.AlertPending, Actor: a.Actor, NextAttemptAt: timeKey(a.NextAttemptAt),
 		CreatedAt: timeKey(now), UpdatedAt: timeKey(now)}
 	e, _ := expression.NewBuilder().WithCondition(notExists).Build()
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: mustMarshal(it),
@@ -273,8 +291,9 @@ func (s *Store) ClaimAlert(ctx context.Context, k tip.AlertKey, lease time.Durat
 		Set(expression.Name("attempts"), expression.Name("attempts").Plus(expression.Value(1))).
 		Set(expression.Name("updated_at"), nowV).
 		// While claimed the alert stays in the due index at its claim's end,
-		// so a sweep finds it again if this worker never finishes.
-		Set(expression.Name("GSI2PK"), expression.Value(dueAlerts)).
+		// so a sweep finds it again if this worker never finishes; in the
+		// partition of its urgency, which the item keeps in due_pk.
+		Set(expression.Name("GSI2PK"), expression.IfNotExists(expression.Name("due_pk"), expression.Value(dueAlerts))).
 		Set(expression.Name("GSI2SK"), expression.Value(dueSK(until, k)))
 	out, err := s.update(ctx, k, upd, cond, types.ReturnValueAllNew)
 	if isCondFailed(err) {
@@ -312,6 +331,7 @@ func (s *Store) AlertRetry(ctx context.Context, k tip.AlertKey, attempts int, ne
 		Set(expression.Name("next_attempt_at"), expression.Value(timeKey(next))).
 		Set(expression.Name("error_code"), expression.Value(code)).
 		Set(expression.Name("updated_at"), expression.Value(timeKey(s.now()))).
+		Set(expression.Name("GSI2PK"), expression.IfNotExists(expression.Name("due_pk"), expression.Value(dueAlerts))).
 		Set(expression.Name("GSI2SK"), expression.Value(dueSK(next, k))).
 		Remove(expression.Name("claim_until"))
 	return s.finish(ctx, "store: alert retry "+k.String(), k, attempts, upd)
@@ -409,20 +429,32 @@ func isCondFailed(err error) bool {
 }
 
 // DueAlerts returns up to limit alerts due at now: pending alerts whose
-// next attempt has come and sending alerts whose claim expired, oldest first.
+// next attempt has come and sending alerts whose claim expired. Alerts of
+// critical tips come first, then those of high ones, then the rest; oldest
+// first within each.
+//
+// Errors: transient.
 func (s *Store) DueAlerts(ctx context.Context, now time.Time, limit int) ([]tip.AlertKey, error) {
-	var items []struct {
-		TipID       string `dynamodbav:"tip_id"`
-		AuthorityID string `dynamodbav:"authority_id"`
-		Contact     int    `dynamodbav:"contact"`
-	}
-	cond := expression.Key("GSI2PK").Equal(expression.Value(dueAlerts)).And(expression.Key("GSI2SK").LessThanEqual(expression.Value(timeKey(now) + "#~")))
-	if err := s.queryIndex(ctx, "store: due alerts", "GSI2", cond, limit, &items); err != nil {
-		return nil, err
-	}
-	out := make([]tip.AlertKey, 0, len(items))
-	for _, it := range items {
-		out = append(out, tip.AlertKey{TipID: it.TipID, AuthorityID: it.AuthorityID, Contact: it.Contact})
+	var out []tip.AlertKey
+	for _, pk := range duePartitions {
+		left := 0
+		if limit > 0 {
+			if left = limit - len(out); left <= 0 {
+				break
+			}
+		}
+		var items []struct {
+			TipID       string `dynamodbav:"tip_id"`
+			AuthorityID string `dynamodbav:"authority_id"`
+			Contact     int    `dynamodbav:"contact"`
+		}
+		cond := expression.Key("GSI2PK").Equal(expression.Value(pk)).And(expression.Key("GSI2SK").LessThanEqual(expression.Value(timeKey(now) + "#~")))
+		if err := s.queryIndex(ctx, "store: due alerts", "GSI2", cond, left, &items); err != nil {
+			return out, err
+		}
+		for _, it := range items {
+			out = append(out, tip.AlertKey{TipID: it.TipID, AuthorityID: it.AuthorityID, Contact: it.Contact})
+		}
 	}
 	return out, nil
 }
@@ -512,6 +544,38 @@ func (s *Store) ReportableTriaged(ctx context.Context, cursor string, limit int)
 	}
 	return out, next, nil
 }
+
+// NewestTriaged returns up to limit tips of urgency u still in the triaged
+// queue, newest first: the sweep dispatches them before it works the
+// backlog, so a burst of older tips never delays the latest critical one.
+//
+// Errors: transient.
+func (s *Store) NewestTriaged(ctx context.Context, u tip.Urgency, limit int) ([]*tip.Tip, error) {
+	const op = "store: newest triaged tips"
+	cond := expression.Key("GSI1PK").Equal(expression.Value("QUEUE#" + string(tip.StatusTriaged))).
+		And(expression.Key("GSI1SK").BeginsWith(fmt.Sprint(u.Rank()) + "#"))
+	e, err := expression.NewBuilder().WithKeyCondition(cond).Build()
+	if err != nil {
+		return nil, tip.E(tip.KindInternal, op, err)
+	}
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{TableName: &s.table, IndexName: aws.String("GSI1"), KeyConditionExpression: e.KeyCondition(),
+		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(), ScanIndexForward: aws.Bool(false), Limit: aws.Int32(int32(max(limit, 1)))})
+	if err != nil {
+		return nil, classify(op, err)
+	}
+	var items []tipItem
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
+		return nil, tip.E(tip.KindInternal, op, err)
+	}
+	tips := make([]*tip.Tip, 0, len(items))
+	for _, it := range items {
+		tips = append(tips, it.tip())
+	}
+	return tips, nil
+}
+
+// QueueCursor is the ReportableTriaged cursor that resumes right after t.
+func QueueCursor(t *tip.Tip) string { return queueSK(t) }
 
 // The sweep's place in the triaged queue.
 const sweepCursorPK, sweepCursorSK = "SWEEP#TRIAGED", "CURSOR"

@@ -157,6 +157,7 @@ type Alert struct {
 	Channel       Channel     `json:"channel"`
 	Address       string      `json:"-"` // the authority's number: never log it
 	Tier          int         `json:"tier"`
+	Urgency       Urgency     `json:"urgency,omitempty"` // the tip's when the alert was written: critical alerts are sent first
 	Status        AlertStatus `json:"status"`
 	Delivery      string      `json:"delivery,omitempty"` // Twilio's message status, never going back
 	SID           string      `json:"sid,omitempty"`
