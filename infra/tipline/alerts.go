@@ -98,7 +98,7 @@ func (m *alertsModule) start(s *stack) error {
 	}
 	grace := time.Duration(0) // no stream with the embedded engine: the sweep is the pipeline
 	if s.endpoint != "" {
-		grace = 3 * time.Second // leave the stream its chance, as in AWS
+		grace = time.Second // leave the stream its chance, as in AWS (where the sweep runs every minute)
 	}
 	d := alert.New(alert.Config{
 		From: m.from, StatusCallbackURL: s.publicURL + "/twilio/status", CampaignContact: m.campaignContact,

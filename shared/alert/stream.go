@@ -93,6 +93,11 @@ func (x *Dispatcher) each(ctx context.Context, ev events.DynamoDBEvent, margin t
 		if err == nil {
 			err = fn(img)
 		}
+		if err != nil && ctx.Err() != nil {
+			// Cut short by the cancellation, not failed: delivered again.
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
+			continue
+		}
 		if err != nil {
 			x.d.Log.Error("stream record failed", "sequence_number", rec.Change.SequenceNumber, "event_id", rec.EventID, "error", err.Error())
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})

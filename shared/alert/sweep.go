@@ -38,8 +38,9 @@ const freshLimit = 5
 //     and its reportable tips dispatched (a lost stream record, a consent
 //     given).
 //
-// The critical part of step 1 is bounded by count (freshLimit); the rest,
-// each by Batch and all together by PassBudget. Every step stops as soon as ctx is
+// Step 1 reads freshLimit tips of each urgency and dispatches the newest
+// critical one whatever the budget; the rest of the pass is bounded by
+// Batch for each kind and by PassBudget for all. Every step stops as soon as ctx is
 // cancelled. Tips younger than Grace are left to the stream. Every item is
 // tried even when others fail; the errors are joined.
 func (x *Dispatcher) Sweep(ctx context.Context) (SweepResult, error) {
@@ -57,7 +58,7 @@ func (x *Dispatcher) Sweep(ctx context.Context) (SweepResult, error) {
 		if u != tip.Critical && !budget() {
 			break
 		}
-		n, err := x.sweepFresh(ctx, u, &res)
+		n, err := x.sweepFresh(ctx, u, budget, &res)
 		res.Dispatched += n
 		errs = append(errs, err)
 	}
@@ -95,8 +96,9 @@ func (x *Dispatcher) Sweep(ctx context.Context) (SweepResult, error) {
 }
 
 // sweepFresh dispatches the newest tips of urgency u still in the triaged
-// queue and sends the alerts each one got, before the pass moves on.
-func (x *Dispatcher) sweepFresh(ctx context.Context, u tip.Urgency, res *SweepResult) (int, error) {
+// queue and sends the alerts each one got, before the pass moves on: the
+// newest one whatever the budget, the others while more reports budget.
+func (x *Dispatcher) sweepFresh(ctx context.Context, u tip.Urgency, more func() bool, res *SweepResult) (int, error) {
 	tips, err := x.d.Store.NewestTriaged(ctx, u, freshLimit)
 	if err != nil {
 		return 0, err
@@ -104,8 +106,8 @@ func (x *Dispatcher) sweepFresh(ctx context.Context, u tip.Urgency, res *SweepRe
 	var errs []error
 	dispatched := 0
 	now := x.d.Now()
-	for _, t := range tips {
-		if ctx.Err() != nil {
+	for i, t := range tips {
+		if ctx.Err() != nil || (i > 0 && !more()) {
 			res.Stopped = true
 			break
 		}
