@@ -7,6 +7,12 @@
 //
 // With a status callback URL and an auth token it also posts signed
 // delivery callbacks (sent, then delivered), as Twilio does.
+//
+// It has the inbound side too (inbound.go): a message "sent by a reporter"
+// (POST /local/inbound) is kept in the message log and delivered to the
+// messaging webhook once, then to the fallback URL once, as Twilio does.
+// The message log, inbound and outbound, is listed as Twilio lists it
+// (GET .../Messages.json, messagelog.go).
 package fakeapi
 
 import (
@@ -25,15 +31,19 @@ import (
 
 // Message is one message the fake API accepted.
 type Message struct {
-	SID              string    `json:"sid"`
-	To               string    `json:"to"`
-	From             string    `json:"from"`
-	Body             string    `json:"body"`
-	Status           string    `json:"status"`
-	CreatedAt        time.Time `json:"created_at"`
-	ContentSID       string    `json:"-"`
-	ContentVariables string    `json:"-"`
-	StatusCallback   string    `json:"-"`
+	SID       string    `json:"sid"`
+	To        string    `json:"to"`
+	From      string    `json:"from"`
+	Body      string    `json:"body"`
+	Status    string    `json:"status"`
+	CreatedAt time.Time `json:"created_at"`
+	// Direction is Twilio's: outbound-api for messages sent through the
+	// API, inbound for messages received (inbound.go).
+	Direction        string  `json:"direction,omitempty"`
+	Media            []Media `json:"media,omitempty"`
+	ContentSID       string  `json:"-"`
+	ContentVariables string  `json:"-"`
+	StatusCallback   string  `json:"-"`
 }
 
 // Failure is what the fake API does to the next request matching To (any
@@ -62,12 +72,19 @@ type Server struct {
 	// Now tells the time (default time.Now).
 	Now func() time.Time
 
-	mu       sync.Mutex
-	outbox   []Message
-	failures []Failure
-	requests int
-	seq      int
-	wg       sync.WaitGroup
+	// WebhookURL and FallbackURL are the number's messaging webhook and its
+	// fallback, for inbound messages (inbound.go).
+	WebhookURL, FallbackURL string
+
+	mu     sync.Mutex
+	outbox []Message
+	inbox  []Message // inbound messages, oldest first
+	// deliveries are the webhook requests made for each inbound message.
+	deliveries map[string][]Delivery
+	failures   []Failure
+	requests   int
+	seq        int
+	wg         sync.WaitGroup
 }
 
 // Fail queues a failure.
@@ -135,16 +152,14 @@ func fail(w http.ResponseWriter, status, code int, msg string) {
 		MoreInfo: fmt.Sprintf("https://www.twilio.com/docs/errors/%d", code)})
 }
 
-// ServeHTTP answers the Messages API.
+// ServeHTTP answers the Messages API: create and list messages, list a
+// message's media.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.Path, "/2010-04-01/Accounts/")
 	account, tail, _ := strings.Cut(rest, "/")
-	if !ok || tail != "Messages.json" {
+	media := strings.HasPrefix(tail, "Messages/") && strings.HasSuffix(tail, "/Media.json")
+	if !ok || (tail != "Messages.json" && !media) {
 		fail(w, http.StatusNotFound, 20404, "The requested resource was not found")
-		return
-	}
-	if r.Method != http.MethodPost {
-		fail(w, http.StatusMethodNotAllowed, 20004, "Method not allowed")
 		return
 	}
 	user, pass, ok := r.BasicAuth()
@@ -152,6 +167,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnauthorized, 20003, "Authenticate")
 		return
 	}
+	switch {
+	case r.Method == http.MethodGet && media:
+		s.listMedia(w, account, strings.TrimSuffix(strings.TrimPrefix(tail, "Messages/"), "/Media.json"))
+	case r.Method == http.MethodGet:
+		s.list(w, r, account)
+	case r.Method == http.MethodPost && !media:
+		s.create(w, r, account)
+	default:
+		fail(w, http.StatusMethodNotAllowed, 20004, "Method not allowed")
+	}
+}
+
+// create answers POST .../Messages.json: one outbound message.
+func (s *Server) create(w http.ResponseWriter, r *http.Request, account string) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
 	if err != nil {
 		fail(w, http.StatusBadRequest, 20001, "unreadable body")
@@ -162,7 +191,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, 20001, "malformed form")
 		return
 	}
-	m := Message{To: form.Get("To"), From: form.Get("From"), Body: form.Get("Body"), Status: "queued",
+	m := Message{To: form.Get("To"), From: form.Get("From"), Body: form.Get("Body"), Status: "queued", Direction: "outbound-api",
 		ContentSID: form.Get("ContentSid"), ContentVariables: form.Get("ContentVariables"),
 		StatusCallback: form.Get("StatusCallback")}
 	switch {
@@ -192,8 +221,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	accept := f == nil || f.Accept
 	if accept {
-		s.seq++
-		m.SID = fmt.Sprintf("SM%032x", s.seq)
+		m.SID = s.newSID("SM")
 		m.CreatedAt = s.now().UTC()
 		s.outbox = append(s.outbox, m)
 	}
@@ -219,12 +247,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.callbacks(m)
 		}()
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{
-		"sid": m.SID, "account_sid": account, "to": m.To, "from": m.From, "body": m.Body,
-		"status": "queued", "num_segments": "1", "direction": "outbound-api", "api_version": "2010-04-01",
-		"date_created": m.CreatedAt.Format(time.RFC1123Z), "error_code": nil, "error_message": nil,
-		"uri": "/2010-04-01/Accounts/" + account + "/Messages/" + m.SID + ".json",
-	})
+	writeJSON(w, http.StatusCreated, resource(account, m))
+}
+
+// newSID returns a new SID with prefix (SM for messages, ME for media);
+// s.mu must be held.
+func (s *Server) newSID(prefix string) string {
+	s.seq++
+	return fmt.Sprintf("%s%032x", prefix, s.seq)
 }
 
 // callbacks posts "sent" then "delivered" for m, signed like Twilio's.
