@@ -27,6 +27,8 @@ var alertCases = []Case{
 	{"reportable tips waiting in the triaged queue are listed, medium ones and forwarded ones are not", testReportableTriaged},
 	{"the triaged queue is read page by page from a cursor that survives the tip it names leaving the queue", testReportableTriagedPages},
 	{"the sweep's cursor reads back as saved and is empty at first", testSweepCursor},
+	{"a reconcile checkpoint is zero at first, per address, and only moves forward", testReconcileCheckpoint},
+	{"due alerts of critical tips are listed before high ones, and those before the rest", testDueAlertsByUrgency},
 	{"a consent question is found by its reporter until it expires, the latest one first", testConsentQuestion},
 }
 
@@ -475,5 +477,65 @@ func testConsentQuestion(t *testing.T, f Factory) {
 	}
 	if _, err := s.ConsentQuestion(ctx, "rk-other"); !tip.Is(err, tip.KindNotFound) {
 		t.Errorf("ConsentQuestion() of another reporter error = %v, want not found", err)
+	}
+}
+
+func testReconcileCheckpoint(t *testing.T, f Factory) {
+	s, _, ctx := setup(t, f)
+	got, err := s.ReconcileCheckpoint(ctx, "+51900000000")
+	if err != nil || !got.IsZero() {
+		t.Errorf("ReconcileCheckpoint() on an empty table = %v, %v; want zero", got, err)
+	}
+	t1 := start.Add(5 * time.Minute)
+	must(t, s.SaveReconcileCheckpoint(ctx, "+51900000000", t1))
+	must(t, s.SaveReconcileCheckpoint(ctx, "+51900000000", t1.Add(-time.Minute))) // a slower run ends later
+	must(t, s.SaveReconcileCheckpoint(ctx, "whatsapp:+51900000000", t1.Add(time.Hour)))
+	tests := []struct {
+		address string
+		want    time.Time
+	}{
+		{"+51900000000", t1},
+		{"whatsapp:+51900000000", t1.Add(time.Hour)},
+		{"+51911111111", time.Time{}},
+	}
+	for _, tc := range tests {
+		got, err := s.ReconcileCheckpoint(ctx, tc.address)
+		if err != nil || !got.Equal(tc.want) {
+			t.Errorf("ReconcileCheckpoint(%s) = %v, %v; want %v", tc.address, got, err, tc.want)
+		}
+	}
+}
+
+func testDueAlertsByUrgency(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	var want []string
+	for i, u := range []tip.Urgency{tip.Medium, tip.High, tip.Critical, tip.High, tip.Critical} {
+		a := tip.Alert{TipID: fmt.Sprintf("01TIPDUE%02d", i), AuthorityID: "fistrap-mdd", Channel: tip.SMS, Address: "+51900000111", Tier: 1, Urgency: u}
+		must(t, s.CreateAlert(ctx, a))
+		c.Advance(time.Second)
+	}
+	want = []string{"01TIPDUE02", "01TIPDUE04", "01TIPDUE01", "01TIPDUE03", "01TIPDUE00"}
+	keys, err := s.DueAlerts(ctx, c.Now(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, k := range keys {
+		got = append(got, k.TipID)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("DueAlerts() = %v, want %v", got, want)
+	}
+	keys, err = s.DueAlerts(ctx, c.Now(), 3)
+	if err != nil || len(keys) != 3 || keys[2].TipID != "01TIPDUE01" {
+		t.Errorf("DueAlerts(limit 3) = %v, %v; want the two critical and the first high", keys, err)
+	}
+	// A claimed and retried alert stays in its urgency's partition.
+	claimed, err := s.ClaimAlert(ctx, keys[0], time.Minute)
+	must(t, err)
+	must(t, s.AlertRetry(ctx, keys[0], claimed.Attempts, c.Now(), 0))
+	keys, err = s.DueAlerts(ctx, c.Now(), 2)
+	if err != nil || len(keys) != 2 || keys[0].TipID != "01TIPDUE04" || keys[1].TipID != "01TIPDUE02" {
+		t.Errorf("DueAlerts(limit 2) after a retry = %v, %v; want both critical alerts, the retried one now last", keys, err)
 	}
 }
