@@ -38,6 +38,7 @@ type alertsModule struct {
 	escalateCritical time.Duration
 	escalateHigh     time.Duration
 	apiURL           string
+	fallbackURL      string
 	from             string
 	campaignContact  string
 	sweepEvery       time.Duration
@@ -53,6 +54,7 @@ func (m *alertsModule) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&m.escalateCritical, "escalate-after", alert.DefaultEscalateCritical, "escalate a critical tip to the next tier when nobody acknowledged it within this time")
 	fs.DurationVar(&m.escalateHigh, "escalate-high-after", 0, "the same for high tips (default six times -escalate-after)")
 	fs.StringVar(&m.apiURL, "twilio-api-url", "", "Twilio API base URL for alerts; empty runs a built-in fake whose outbox is GET /local/outbox")
+	fs.StringVar(&m.fallbackURL, "twilio-fallback-url", "", "with the built-in fake: where it posts an inbound message when the webhook fails, once, as Twilio's fallback URL")
 	fs.StringVar(&m.from, "alert-from", envOr("ALERT_FROM", "+51900000000"), "number alerts are sent from (env ALERT_FROM)")
 	fs.StringVar(&m.campaignContact, "campaign-contact", envOr("CAMPAIGN_CONTACT", "Equipo Tipline +51900000999"), "follow-up contact printed in alerts (env CAMPAIGN_CONTACT)")
 	fs.DurationVar(&m.sweepEvery, "sweep-every", time.Second, "how often the sweeper runs (the escalate function runs every minute in AWS)")
@@ -76,13 +78,17 @@ func (m *alertsModule) start(s *stack) error {
 	}
 	apiURL := m.apiURL
 	if apiURL == "" {
-		fake := &fakeapi.Server{AccountSID: account, AuthToken: token, Callbacks: true}
+		fake := &fakeapi.Server{AccountSID: account, AuthToken: token, Callbacks: true,
+			WebhookURL: s.publicURL + "/twilio/messages", FallbackURL: m.fallbackURL}
 		u, err := m.serveFake(s, fake)
 		if err != nil {
 			return err
 		}
 		apiURL = u
 		s.mux.Handle("GET /local/outbox", fake.OutboxHandler())
+		// A reporter's message through the fake: kept in its message log,
+		// then delivered to the webhook once, as Twilio does.
+		s.mux.Handle("POST /local/inbound", fake.InboundHandler())
 	}
 	sender, err := twilio.NewSender(twilio.SenderConfig{AccountSID: account, AuthToken: token, APIURL: apiURL})
 	if err != nil {

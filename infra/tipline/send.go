@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,6 +37,7 @@ func runSend(args []string, stdout, stderr io.Writer) error {
 	lat := fs.String("lat", "", "WhatsApp shared location: latitude")
 	lon := fs.String("lon", "", "WhatsApp shared location: longitude")
 	label := fs.String("label", "", "WhatsApp shared location: label")
+	viaTwilio := fs.Bool("via-twilio", false, "send through serve's built-in fake Twilio (POST /local/inbound on -url's host): the message enters its message log and reaches the webhook once, as from a phone")
 	var media mediaFlag
 	fs.Var(&media, "media", "media URL (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -46,6 +48,9 @@ func runSend(args []string, stdout, stderr io.Writer) error {
 	}
 	if *body == "" && len(media) == 0 && *lat == "" {
 		return errors.New("send: give -body, -media or -lat/-lon")
+	}
+	if *viaTwilio {
+		return sendViaTwilio(*target, *from, *to, *body, *whatsapp, media, stdout, stderr)
 	}
 	if *sid == "" {
 		b := make([]byte, 16)
@@ -94,5 +99,49 @@ func runSend(args []string, stdout, stderr io.Writer) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("send: webhook answered %s", resp.Status)
 	}
+	return nil
+}
+
+// sendViaTwilio posts the message to the fake Twilio's inbound side, which
+// keeps it and delivers the webhook itself; it prints the new MessageSid.
+// A location or profile name cannot go this way (Twilio's log has neither).
+func sendViaTwilio(webhookURL, from, to, body string, whatsapp bool, media []string, stdout, stderr io.Writer) error {
+	u, err := url.Parse(webhookURL)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("send: -url %q is not a URL", webhookURL)
+	}
+	if len(media) > 1 {
+		return errors.New("send: -via-twilio takes at most one -media")
+	}
+	inbound := u.Scheme + "://" + u.Host + "/local/inbound"
+	form := url.Values{"From": {from}, "To": {to}, "Body": {body}}
+	if whatsapp {
+		form.Set("From", "whatsapp:"+from)
+		form.Set("To", "whatsapp:"+to)
+	}
+	if len(media) == 1 {
+		form.Set("MediaUrl0", media[0])
+		form.Set("MediaContentType0", "image/jpeg")
+	}
+	resp, err := (&http.Client{Timeout: 15 * time.Second}).PostForm(inbound, form)
+	if err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return fmt.Errorf("send: read answer: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("send: %s answered %s: %s (is serve running with the built-in fake Twilio?)", inbound, resp.Status, strings.TrimSpace(string(out)))
+	}
+	var got struct {
+		SID string `json:"sid"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil || got.SID == "" {
+		return fmt.Errorf("send: %s answered without a sid", inbound)
+	}
+	fmt.Fprintf(stderr, "accepted by the fake Twilio; it delivers the webhook once (MessageSid %s)\n", got.SID)
+	fmt.Fprintln(stdout, got.SID)
 	return nil
 }

@@ -54,7 +54,7 @@ type module interface {
 }
 
 // modules lists the capabilities serve runs, each in its own file.
-func modules() []module { return []module{&alertsModule{}, &staffModule{}} }
+func modules() []module { return []module{&alertsModule{}, &staffModule{}, &reconcileModule{}} }
 
 func parseServe(args []string, stderr io.Writer, mods []module) (serveConfig, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)

@@ -106,14 +106,14 @@ func New(c Config, d Deps) *Reconciler {
 // Result counts what one run did. Recovered is the figure to watch: each
 // one is a message whose webhook failed.
 type Result struct {
-	Addresses int // addresses whose log was read
-	Listed    int // inbound messages read from the log
-	Recovered int // messages stored by this run: their webhook had failed
-	Replied   int // recovered messages answered with the reply they never got
+	Addresses int `json:"addresses"` // addresses whose log was read
+	Listed    int `json:"listed"`    // inbound messages read from the log
+	Recovered int `json:"recovered"` // messages stored by this run: their webhook had failed
+	Replied   int `json:"replied"`   // recovered messages answered with the reply they never got
 	// Unanswered are recovered messages given no reply: outside the
 	// conversation window, from an opted-out number, or the send failed.
-	Unanswered int
-	Failed     int // messages that could not be stored; the next run tries again
+	Unanswered int `json:"unanswered"`
+	Failed     int `json:"failed"` // messages that could not be stored; the next run tries again
 }
 
 // Run reads the log of every campaign address once, stores what is
