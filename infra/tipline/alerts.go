@@ -225,12 +225,27 @@ func streamConsumers(handlers map[string]streamHandler) ([]streamConsumer, error
 // event source mappings would (DynamoDB Local has none). A record a
 // consumer reports failed is left to the sweep.
 func pollStream(ctx context.Context, log *slog.Logger, db *dynamodb.Client, streams *dynamodbstreams.Client, table string, consumers ...streamConsumer) {
-	desc, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
-	if err != nil || desc.Table.LatestStreamArn == nil {
-		log.Error("stream not found: alerts rely on the sweep", "table", table)
-		return
+	var arn *string
+	for arn == nil {
+		desc, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			// DynamoDB unreachable for now: the sweep carries on meanwhile.
+			log.Warn("stream not read yet: table not described; trying again", "table", table, "error", err.Error())
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(5 * time.Second):
+			}
+		case desc.Table.LatestStreamArn == nil:
+			log.Error("table has no stream: alerts rely on the sweep", "table", table)
+			return
+		default:
+			arn = desc.Table.LatestStreamArn
+		}
 	}
-	arn := desc.Table.LatestStreamArn
 	iterators := map[string]*string{}
 	seen := map[string]bool{}
 	var lastDescribe time.Time

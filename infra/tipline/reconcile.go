@@ -63,18 +63,25 @@ func (m *reconcileModule) start(s *stack) error {
 	return nil
 }
 
-// loop runs the reconciler every m.every until ctx ends.
+// loop runs the reconciler every m.every until ctx ends. After a failed
+// run (DynamoDB or Twilio unreachable) the next comes sooner, as Lambda's
+// retries of a failed scheduled invocation do, so that messages are
+// recovered soon after the outage ends.
 func (m *reconcileModule) loop(ctx context.Context, s *stack, r *reconcile.Reconciler) {
-	t := time.NewTicker(m.every)
-	defer t.Stop()
+	wait := m.every
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-time.After(wait):
 		}
+		wait = m.every
 		if _, err := r.Run(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("reconcile failed; the next run goes on from the checkpoints", "error", err.Error())
+			wait = min(m.every, retryAfterFailure)
+			s.log.Error("reconcile failed; the next run goes on from the checkpoints", "error", err.Error(), "next_in", wait.String())
 		}
 	}
 }
+
+// retryAfterFailure is how soon a failed reconcile run is tried again.
+const retryAfterFailure = 10 * time.Second

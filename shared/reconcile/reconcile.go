@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"tipline/shared/intake"
@@ -179,22 +180,67 @@ func (r *Reconciler) address(ctx context.Context, address string, res *Result) e
 		return err
 	}
 	res.Addresses++
-	slices.SortStableFunc(msgs, func(a, b twilio.Logged) int { return a.DateSent.Compare(b.DateSent) }) // oldest first
-	var errs []error
+	// Each sender's messages in the order they were sent, so follow-ups
+	// join the tip their first message opens; senders side by side.
+	slices.SortStableFunc(msgs, func(a, b twilio.Logged) int { return a.DateSent.Compare(b.DateSent) })
+	var senders [][]twilio.Logged
+	index := map[string]int{}
 	for _, m := range msgs {
 		if m.DateSent.After(until) {
 			continue // the webhook's; the next run reads it if it failed
 		}
 		res.Listed++
-		if err := r.message(ctx, m, now, res); err != nil {
-			res.Failed++
-			errs = append(errs, err)
+		i, ok := index[m.From]
+		if !ok {
+			i = len(senders)
+			index[m.From] = i
+			senders = append(senders, nil)
 		}
+		senders[i] = append(senders[i], m)
 	}
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+		next = make(chan []twilio.Logged)
+	)
+	for w := 0; w < min(workers, len(senders)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ms := range next {
+				for _, m := range ms {
+					var one Result
+					err := r.message(ctx, m, now, &one)
+					mu.Lock()
+					res.add(one)
+					if err != nil {
+						res.Failed++
+						errs = append(errs, err)
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, ms := range senders {
+		next <- ms
+	}
+	close(next)
+	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return err // the checkpoint stays: the next run reads these again
 	}
 	return r.d.Store.SaveReconcileCheckpoint(ctx, address, until)
+}
+
+// workers bounds the senders whose messages are taken at once.
+const workers = 4
+
+func (r *Result) add(o Result) {
+	r.Recovered += o.Recovered
+	r.Replied += o.Replied
+	r.Unanswered += o.Unanswered
 }
 
 // message stores one logged message if it is missing and answers it.

@@ -334,3 +334,28 @@ func TestConfigFromEnv(t *testing.T) {
 		})
 	}
 }
+
+func TestARecoveredFollowUpJoinsTheTipItsFirstMessageOpened(t *testing.T) {
+	w := newWorld(t)
+	client.EmulateFailure(w.db, client.FailureConditionInternalServerError)
+	from := "+51987650500"
+	w.send(from, "en el km 108 tienen encerradas a dos chicas")
+	w.clock.Advance(time.Second)
+	w.send(from, "son menores, de 14 y 15 años")
+	for i := 0; i < 6; i++ { // other reporters, taken side by side
+		w.send(fmt.Sprintf("+519876506%02d", i), "hola, en la pampa hay chicas menores en un bar")
+	}
+	client.EmulateFailure(w.db, client.FailureConditionNone)
+	w.clock.Advance(2 * time.Minute)
+	res := w.run()
+	if res.Recovered != 8 {
+		t.Fatalf("Run() = %+v, want 8 recovered", res)
+	}
+	tp, ok := w.tipOf(from)
+	if !ok || tp.MessageCount != 2 || !strings.HasPrefix(tp.Text, "en el km 108") {
+		t.Fatalf("tip = %+v, want one tip of both messages in the order sent", tp)
+	}
+	if n := w.repliesTo(from); n != 2 {
+		t.Errorf("reporter got %d replies, want 2 (the first reply and the follow-up's)", n)
+	}
+}
