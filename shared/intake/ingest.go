@@ -9,10 +9,11 @@ import (
 
 // Ingested is what Ingest did with one message.
 type Ingested struct {
-	// Stored: this call stored the message as a new tip or a follow-up; it
-	// was not stored before.
+	// Stored: this call stored or handled the message (a new tip, a
+	// follow-up, a keyword, an authority's acknowledgement); it was not
+	// before.
 	Stored bool
-	// TipID is the tip the message belongs to, when stored.
+	// TipID is the tip the message belongs to, when it became part of one.
 	TipID string
 	// Reply is the text of the reply the webhook would have answered, one
 	// entry per message ("" entries never), when stored.
@@ -24,10 +25,10 @@ type Ingested struct {
 // Ingest takes a message that reached Twilio but whose webhook failed, read
 // from Twilio's message log, through the webhook's own path: the same
 // dedupe on MessageSid, conversation, triage and interceptors. A message
-// stored before changes nothing and is reported not stored. Messages that
-// never become tips (opt-out and help keywords, authority acknowledgements,
-// consent answers) are handled as the webhook handles them, idempotently,
-// and reported not stored.
+// stored or handled before changes nothing and is reported not stored:
+// messages that never become tips (opt-out and help keywords, authority
+// acknowledgements, consent answers) are recorded by MessageSid too, so an
+// opt-out read again never undoes a later opt-in.
 //
 // The reply is returned, not sent: the caller decides whether it is still
 // worth sending. A webhook delivery of the same message racing this call

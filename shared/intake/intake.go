@@ -125,11 +125,19 @@ func (h *Handler) receive(ctx context.Context, log *slog.Logger, in twilio.Inbou
 			return "", err
 		}
 		if handled {
-			return twilio.Reply(text)
+			out, err := twilio.Reply(text)
+			if err != nil {
+				return "", err
+			}
+			return h.markHandled(ctx, log, in, out), nil
 		}
 	}
 	if kw, lang := h.d.Replies.Keyword(in.Body); kw != reply.NoKeyword && len(in.Media) == 0 {
-		return h.command(ctx, log, reporter, kw, lang)
+		out, err := h.command(ctx, log, reporter, kw, lang)
+		if err != nil {
+			return "", err
+		}
+		return h.markHandled(ctx, log, in, out), nil
 	}
 	for attempt := 0; attempt < 5; attempt++ {
 		if attempt > 0 {
@@ -352,4 +360,15 @@ func MaskSender(text, from string) string {
 		}
 		return run
 	})
+}
+
+// markHandled records that a message that is not a tip was handled, so
+// that a replay of it does nothing again, and returns its reply. The
+// message was handled whatever happens to the record: a failure is logged,
+// and the worst a replay then does is apply the same command again.
+func (h *Handler) markHandled(ctx context.Context, log *slog.Logger, in twilio.Inbound, out string) string {
+	if err := h.d.Store.MarkHandled(ctx, in.MessageSID, out); err != nil && !errors.Is(err, store.ErrDuplicate) {
+		log.Warn("handled message not recorded; a replay may handle it again", "error", err.Error())
+	}
+	return out
 }

@@ -359,3 +359,22 @@ func TestARecoveredFollowUpJoinsTheTipItsFirstMessageOpened(t *testing.T) {
 		t.Errorf("reporter got %d replies, want 2 (the first reply and the follow-up's)", n)
 	}
 }
+
+func TestAnOptOutReadAgainNeverUndoesALaterOptIn(t *testing.T) {
+	w := newWorld(t)
+	from := "+51987650700"
+	w.send(from, "BAJA")
+	w.clock.Advance(30 * time.Second)
+	w.send(from, "ALTA") // both through the webhook
+	w.clock.Advance(40 * time.Second)
+	// The opt-out is older than the settle time, the opt-in is not: a run
+	// reads the first alone.
+	res := w.run()
+	if res.Listed != 1 || res.Recovered != 0 {
+		t.Errorf("Run() = %+v, want the opt-out listed and nothing recovered", res)
+	}
+	out, err := w.store.OptedOut(w.ctx, w.keeper.Key(from))
+	if err != nil || out {
+		t.Errorf("OptedOut() = %v, %v after the run; want false, as the reporter's last word was ALTA", out, err)
+	}
+}

@@ -64,3 +64,24 @@ func (s *Store) SaveReconcileCheckpoint(ctx context.Context, address string, unt
 	}
 	return classify(op, err)
 }
+
+// MarkHandled records that the message sid was handled without becoming
+// a tip (an opt-out or help keyword, an authority's acknowledgement, a
+// consent answer) with the reply it got, as CreateTip records a tip's: a
+// replay of it (a Twilio retry, a reconcile run) then finds it handled and
+// does nothing again. A later opt-in must never be undone by a replayed
+// opt-out.
+//
+// Errors: ErrDuplicate (kind conflict) when sid was recorded before, transient.
+func (s *Store) MarkHandled(ctx context.Context, sid, reply string) error {
+	const op = "store: mark message handled"
+	now := s.now()
+	put := condPut(s.table, dedupeItem{PK: "MSGSID#" + sid, SK: "MSGSID", Type: "dedupe", Reply: reply,
+		CreatedAt: timeKey(now), ExpiresAt: now.Add(dedupeTTL).Unix()}, &notExists).Put
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
+		ExpressionAttributeNames: put.ExpressionAttributeNames, ExpressionAttributeValues: put.ExpressionAttributeValues})
+	if isCondFailed(err) {
+		return tip.E(tip.KindConflict, op, ErrDuplicate)
+	}
+	return classify(op, err)
+}

@@ -28,6 +28,7 @@ var alertCases = []Case{
 	{"the triaged queue is read page by page from a cursor that survives the tip it names leaving the queue", testReportableTriagedPages},
 	{"the sweep's cursor reads back as saved and is empty at first", testSweepCursor},
 	{"a reconcile checkpoint is zero at first, per address, and only moves forward", testReconcileCheckpoint},
+	{"a message handled without becoming a tip is found as a replay, and recorded once", testMarkHandled},
 	{"due alerts of critical tips are listed before high ones, and those before the rest", testDueAlertsByUrgency},
 	{"a consent question is found by its reporter until it expires, the latest one first", testConsentQuestion},
 }
@@ -537,5 +538,18 @@ func testDueAlertsByUrgency(t *testing.T, f Factory) {
 	keys, err = s.DueAlerts(ctx, c.Now(), 2)
 	if err != nil || len(keys) != 2 || keys[0].TipID != "01TIPDUE04" || keys[1].TipID != "01TIPDUE02" {
 		t.Errorf("DueAlerts(limit 2) after a retry = %v, %v; want both critical alerts, the retried one now last", keys, err)
+	}
+}
+
+func testMarkHandled(t *testing.T, f Factory) {
+	s, _, ctx := setup(t, f)
+	const sid = "SM000000000000000000000000000000aa"
+	must(t, s.MarkHandled(ctx, sid, "<Response><Message>Listo</Message></Response>"))
+	l, err := s.Lookup(ctx, sid, "rk-handled", "")
+	if err != nil || !l.Replayed || l.Reply != "<Response><Message>Listo</Message></Response>" {
+		t.Errorf("Lookup() = %+v, %v; want the handled message replayed with its reply", l, err)
+	}
+	if err := s.MarkHandled(ctx, sid, "<Response/>"); !errors.Is(err, store.ErrDuplicate) || !tip.Is(err, tip.KindConflict) {
+		t.Errorf("second MarkHandled() error = %v, want ErrDuplicate of kind conflict", err)
 	}
 }
