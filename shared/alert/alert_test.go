@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"tipline/shared/alert"
+	"tipline/shared/consent"
 	"tipline/shared/store"
 	"tipline/shared/tip"
 	"tipline/shared/twilio"
@@ -520,8 +521,8 @@ func TestConsent(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			tp := e.newTip(selfText, adult)
-			if !alert.NeedsConsent(tp.Triage, tp.Text) {
-				t.Fatal("NeedsConsent() = false for an adult victim's report")
+			if !consent.Needed(tp.Triage, tp.Text) {
+				t.Fatal("consent.Needed() = false for an adult victim's report")
 			}
 			if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
 				t.Fatal(err)
@@ -590,12 +591,12 @@ func TestConsent(t *testing.T) {
 	}
 	t.Run("a minor or danger now is forwarded without asking", func(t *testing.T) {
 		for _, tr := range []tip.Triage{{Urgency: tip.High, Minor: true, Reportable: true}, {Urgency: tip.Critical, ImmediateDanger: true, Reportable: true}} {
-			if alert.NeedsConsent(tr, selfText) {
-				t.Errorf("NeedsConsent(%+v) = true, want false", tr)
+			if consent.Needed(tr, selfText) {
+				t.Errorf("consent.Needed(%+v) = true, want false", tr)
 			}
 		}
-		if alert.NeedsConsent(tip.Triage{Urgency: tip.High, Reportable: true}, "vi a unas chicas en un bar de Mazuko") {
-			t.Error("NeedsConsent() = true for a witness's report, want false")
+		if consent.Needed(tip.Triage{Urgency: tip.High, Reportable: true}, "vi a unas chicas en un bar de Mazuko") {
+			t.Error("consent.Needed() = true for a witness's report, want false")
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"tipline/shared/consent"
 	"tipline/shared/store"
 	"tipline/shared/tip"
 )
@@ -85,7 +86,7 @@ func (x *Dispatcher) dispatch(ctx context.Context, tipID string) error {
 	if !t.Reportable || t.Status != tip.StatusTriaged {
 		return nil
 	}
-	if r.Consent != "yes" && NeedsConsent(t.Triage, t.Text) {
+	if r.Consent != "yes" && consent.Needed(t.Triage, t.Text) {
 		if r.State == tip.RouteAwaitingConsent {
 			return nil
 		}
