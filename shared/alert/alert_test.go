@@ -17,6 +17,7 @@ import (
 
 	"tipline/shared/alert"
 	"tipline/shared/consent"
+	"tipline/shared/edge"
 	"tipline/shared/store"
 	"tipline/shared/tip"
 	"tipline/shared/twilio"
@@ -505,6 +506,11 @@ func TestAuthorityMessagesNeverBecomeTips(t *testing.T) {
 	}
 }
 
+// answers is the webhook's interceptor of consent answers, on the env's table.
+func (e *env) answers() func(context.Context, twilio.Inbound, string, store.Lookup) (string, bool, error) {
+	return consent.NewQuestions(e.store, e.book, edge.Logger(e.logs, "debug"), e.clock.Now).Interceptor()
+}
+
 func TestConsent(t *testing.T) {
 	adult := tip.Triage{Urgency: tip.High, Category: tip.CategoryLabor, Region: "PE-MDD", Place: "Mazuko", Language: tip.LangSpanish}
 	tests := []struct {
@@ -533,11 +539,11 @@ func TestConsent(t *testing.T) {
 				t.Fatalf("sent %d alerts before consent, want none", n)
 			}
 			in := twilio.Inbound{MessageSID: "SMconsent", From: reporterNum, Body: tc.answer}
-			text, handled, err := e.d.Interceptor()(e.ctx, in, tp.ReporterKey, store.Lookup{})
+			text, handled, err := e.answers()(e.ctx, in, tp.ReporterKey, store.Lookup{})
 			if err != nil || !handled || !strings.Contains(text, tp.Ref) {
 				t.Fatalf("consent answer = %q, %v, %v; want handled with the reference", text, handled, err)
 			}
-			again, _, _ := e.d.Interceptor()(e.ctx, in, tp.ReporterKey, store.Lookup{})
+			again, _, _ := e.answers()(e.ctx, in, tp.ReporterKey, store.Lookup{})
 			if again != text {
 				t.Errorf("a replayed answer got %q, want %q", again, text)
 			}
@@ -575,7 +581,7 @@ func TestConsent(t *testing.T) {
 			}
 			e.clock.Advance(tc.after)
 			in := twilio.Inbound{MessageSID: "SMlate", From: reporterNum, Body: tc.answer}
-			text, handled, err := e.d.Interceptor()(e.ctx, in, tp.ReporterKey, store.Lookup{})
+			text, handled, err := e.answers()(e.ctx, in, tp.ReporterKey, store.Lookup{})
 			if err != nil || handled != tc.handled || handled && !strings.Contains(text, tp.Ref) {
 				t.Fatalf("consent answer = %q, %v, %v; want handled %v, with the reference when handled", text, handled, err, tc.handled)
 			}

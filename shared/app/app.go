@@ -113,9 +113,10 @@ func (a *App) Store() *store.Store { return a.store }
 // Log is the handlers' logger.
 func (a *App) Log() *slog.Logger { return a.c.Log }
 
-// Webhook is receive-message: POST /twilio/messages. Authorities'
-// acknowledgements and consent answers are taken before a message can
-// become a tip, and the consent question is asked where consent.Needed says.
+// Webhook is receive-message: POST /twilio/messages. Authorities' messages
+// (alert's interceptor) and then reporters' consent answers (consent's) are
+// taken before a message can become a tip, and the reply asks the consent
+// question where consent.Needed says, as the dispatcher waits for it there.
 func (a *App) Webhook() (*intake.Handler, error) {
 	d, err := a.intakeDeps()
 	if err != nil {
@@ -125,7 +126,8 @@ func (a *App) Webhook() (*intake.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Interceptors = []intake.Interceptor{x.Interceptor()}
+	q := consent.NewQuestions(a.store, d.Replies, a.c.Log, a.c.Now)
+	d.Interceptors = []intake.Interceptor{x.Interceptor(), q.Interceptor()}
 	d.AskConsent = consent.Needed
 	return intake.New(d), nil
 }
