@@ -25,13 +25,6 @@ import (
 	"tipline/shared/tip"
 )
 
-// serveNeeds is what serve validates: alerts go through the built-in fake's
-// account when TWILIO_ACCOUNT_SID is empty, so it is not required.
-const serveNeeds = config.Inbound | config.Reporters
-
-// serveRuns is what serve runs: every part, alerts sent.
-const serveRuns = serveNeeds | config.Callbacks | config.Sending | config.Staff
-
 // parseServe reads serve's flags, defined by the configuration table with
 // the environment as their defaults, checking every value's form.
 func parseServe(args []string, stderr io.Writer) (config.Config, error) {
@@ -117,7 +110,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 // Lambda functions do, and starts the background work of the local stack:
 // the seed, the fake Twilio API, the sweeper and the stream reader.
 func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync.WaitGroup) (http.Handler, error) {
-	if err := c.Validate(serveNeeds); err != nil {
+	if err := c.Validate(config.Serve); err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
 	db, err := openDB(ctx, c.Local.DynamoDBEndpoint, c.Table)
@@ -133,7 +126,7 @@ func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync
 	if err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
-	a := app.New(c, serveRuns, app.Clients{DB: db, Twilio: tw, MediaAccount: localAccountSID, Log: log,
+	a := app.New(c, config.All, app.Clients{DB: db, Twilio: tw, MediaAccount: localAccountSID, Log: log,
 		StaffAuth: staff.LocalTokens{Key: key, Issuer: staff.LocalIssuer, Audience: staff.LocalAudience}})
 	if !c.Local.NoSeed {
 		n, r, err := seed.Load(ctx, a.Store())

@@ -36,7 +36,12 @@ const (
 	SendAlerts     = Sending
 	Escalate       = Sending
 	StaffAPI       = Staff | Reporters
-	Serve          = Inbound | Reporters | Callbacks | Sending
+	// Serve is what `tipline serve` requires: it sends through its fake
+	// Twilio's account when TWILIO_ACCOUNT_SID is empty, and takes local
+	// tokens instead of JWT_ISSUER's.
+	Serve = Inbound | Reporters
+	// All is every part: serve runs them all in one process.
+	All = Inbound | Reporters | Callbacks | Sending | Staff
 )
 
 // Defaults of the functions.

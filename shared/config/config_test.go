@@ -82,7 +82,7 @@ func TestFromEnvNamesEveryProblemAtOnce(t *testing.T) {
 
 func TestFromEnvReadsEveryValue(t *testing.T) {
 	c, err := config.FromEnv(config.Getenv(with(map[string]string{"ESCALATE_CRITICAL": "5m", "ESCALATE_HIGH": "30m",
-		"ALERT_MAX_ATTEMPTS": "3", "MEDIA_HOSTS": " api.twilio.com, media.example.org ", "CONVERSATION_WINDOW": "90m"})), config.Serve|config.Staff)
+		"ALERT_MAX_ATTEMPTS": "3", "MEDIA_HOSTS": " api.twilio.com, media.example.org ", "CONVERSATION_WINDOW": "90m"})), config.All)
 	if err != nil {
 		t.Fatal(err)
 	}
