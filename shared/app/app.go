@@ -3,8 +3,8 @@
 // (DynamoDB, Twilio, clock, logger) into every handler the system has. The
 // Lambda functions, `tipline serve` and the end-to-end tests all build
 // through it, so no wiring can leave a part out: the alert interceptor
-// (acknowledgements, consent answers) and the consent question are wired
-// into the webhook here and nowhere else.
+// (authorities' messages), consent's interceptor (reporters' SI/NO) and the
+// consent question are wired into the webhook here and nowhere else.
 package app
 
 import (
