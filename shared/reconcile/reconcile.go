@@ -15,7 +15,6 @@ package reconcile
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -299,34 +298,4 @@ func (r *Reconciler) message(ctx context.Context, m twilio.Logged, now time.Time
 		log.Warn("audit of a recovered message not written", "tip_id", got.TipID, "error", err.Error())
 	}
 	return nil
-}
-
-// ConfigFromEnv reads the reconciler's own settings, all optional:
-//
-//	RECONCILE_NUMBERS   comma-separated numbers read besides the campaigns'
-//	RECONCILE_MARGIN    how far before the checkpoint each run reads again (10m)
-//	RECONCILE_SETTLE    how young a message is left to the webhook (1m)
-//
-// Every malformed variable is reported at once.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	var c Config
-	for _, n := range strings.Split(getenv("RECONCILE_NUMBERS"), ",") {
-		if n = strings.TrimSpace(n); n != "" {
-			c.Numbers = append(c.Numbers, n)
-		}
-	}
-	var errs []error
-	for name, dst := range map[string]*time.Duration{"RECONCILE_MARGIN": &c.Margin, "RECONCILE_SETTLE": &c.Settle} {
-		if v := getenv(name); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil || d <= 0 {
-				errs = append(errs, fmt.Errorf("%s %q is not a positive duration such as 10m", name, v))
-			}
-			*dst = d
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return c, fmt.Errorf("configuration: %w", err)
-	}
-	return c, nil
 }

@@ -307,34 +307,6 @@ func TestReconcilerLogsNoBodiesOrNumbers(t *testing.T) {
 	}
 }
 
-func TestConfigFromEnv(t *testing.T) {
-	tests := []struct {
-		name    string
-		env     map[string]string
-		want    reconcile.Config
-		wantErr string
-	}{
-		{"nothing set takes the defaults later", nil, reconcile.Config{}, ""},
-		{"numbers and durations are read", map[string]string{"RECONCILE_NUMBERS": "+51900000000, +51911111111", "RECONCILE_MARGIN": "15m", "RECONCILE_SETTLE": "30s"},
-			reconcile.Config{Numbers: []string{"+51900000000", "+51911111111"}, Margin: 15 * time.Minute, Settle: 30 * time.Second}, ""},
-		{"every malformed duration is reported at once", map[string]string{"RECONCILE_MARGIN": "ten", "RECONCILE_SETTLE": "-1s"}, reconcile.Config{}, "RECONCILE_MARGIN"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := reconcile.ConfigFromEnv(func(k string) string { return tc.env[k] })
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "RECONCILE_SETTLE") {
-					t.Errorf("ConfigFromEnv() error = %v, want both variables named", err)
-				}
-				return
-			}
-			if err != nil || fmt.Sprint(got) != fmt.Sprint(tc.want) {
-				t.Errorf("ConfigFromEnv() = %+v, %v; want %+v", got, err, tc.want)
-			}
-		})
-	}
-}
-
 func TestARecoveredFollowUpJoinsTheTipItsFirstMessageOpened(t *testing.T) {
 	w := newWorld(t)
 	client.EmulateFailure(w.db, client.FailureConditionInternalServerError)
