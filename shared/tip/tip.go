@@ -115,6 +115,19 @@ type Triage struct {
 	Language        string   `json:"language" dynamodbav:"language"`
 	Indicators      []string `json:"indicators" dynamodbav:"indicators"`
 	Reasons         []string `json:"reasons" dynamodbav:"reasons"`
+	// Emergency is danger now to anyone, trafficking or not (family
+	// violence under way, a child hit now, people hurt): the reply gives
+	// the emergency numbers first, whatever the urgency.
+	Emergency bool `json:"emergency" dynamodbav:"emergency,omitempty"`
+	// FamilyViolence says the text is violence by a partner or a relative:
+	// the reply adds the family-violence line (Línea 100).
+	FamilyViolence bool `json:"family_violence" dynamodbav:"family_violence,omitempty"`
+	// Confidence is how sure the engine is of its urgency, 0 to 1.
+	Confidence float64 `json:"confidence" dynamodbav:"confidence,omitempty"`
+	// Review asks staff to read the tip before anything else of its
+	// urgency: nothing explained the text, or a reportable decision was
+	// taken with low confidence (it is forwarded all the same).
+	Review bool `json:"review" dynamodbav:"review,omitempty"`
 }
 
 // Tip is one report: a conversation of one or more inbound messages from one

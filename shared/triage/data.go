@@ -353,7 +353,7 @@ func (e *Engine) load(fsys fs.FS) error {
 		all = append(all, p.elems)
 	}
 	e.placeIx = newFirstIndex(all)
-	return nil
+	return e.loadDecision(fsys)
 }
 
 var validLang = map[string]bool{"es": true, "en": true, "qu": true, "ay": true}
