@@ -3,6 +3,7 @@ package triage
 import (
 	"fmt"
 	"io/fs"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -42,7 +43,12 @@ func (e *Engine) loadDecision(fsys fs.FS) error {
 	if err != nil {
 		return err
 	}
+	names := make([]string, 0, len(fields))
 	for name := range fields {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
 		if !set[name] {
 			return fmt.Errorf("data/decision.txt: threshold %s is missing", name)
 		}
