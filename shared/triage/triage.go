@@ -69,10 +69,10 @@ func New() (*Engine, error) {
 // thresholds are the settings of the rules (data/decision.txt): how much
 // evidence each level needs.
 type thresholds struct {
-	minEvidence, minDanger, minExploitHigh, minExploitKid  float64
-	minCategory, minCategoryAlone                          float64
-	minorNowDanger, escapeDanger, nowDanger, intentFactor  float64
-	hedgePenalty, emergencyDanger, lowConfidence           float64
+	minEvidence, minDanger, minExploitHigh, minExploitKid float64
+	minCategory, minCategoryAlone                         float64
+	minorNowDanger, escapeDanger, nowDanger, intentFactor float64
+	hedgePenalty, emergencyDanger, lowConfidence          float64
 }
 
 // fields names each threshold as decision.txt spells it.
