@@ -43,6 +43,7 @@ type evidence struct {
 	noiseSeen               bool // a noise signal was found, whatever its weight
 	missing                 bool
 	danger                  float64
+	personal                float64 // danger to a person where she is: not being moved
 	dangerWords             []string
 	category                map[string]float64
 	past, present           bool

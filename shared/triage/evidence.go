@@ -164,6 +164,9 @@ func (s *state) sum() {
 			ev.violence = true
 		}
 		ev.danger += s.bestDanger[sg]
+		if sg.role != roleMove && sg.indicator != indTransport {
+			ev.personal += s.bestDanger[sg] // danger to a person where she is
+		}
 		if s.bestDanger[sg] > 0 {
 			ev.dangerWords = append(ev.dangerWords, s.quoted[sg]...)
 		}

@@ -8,7 +8,7 @@ const ruleMinorName = "menor"
 func (e *Engine) ruleMinor(s *state) {
 	a := s.a
 	for _, h := range a.hits {
-		if h.sig.role == roleMinor && !a.adultAgeAfter(h) {
+		if h.sig.role == roleMinor && !a.adultAgeAfter(h) && !a.petNear(h) {
 			s.minor = true
 			s.minorWords = append(s.minorWords, a.quote(h.start, h.end))
 		}
@@ -22,4 +22,17 @@ func (e *Engine) ruleMinor(s *state) {
 	if s.minor {
 		s.fire(ruleMinorName, "menor de edad: "+joinWords(s.minorWords))
 	}
+}
+
+// sigPet names a pet: its diminutives ("mi perrito chiquito") are no child.
+const sigPet = "pet"
+
+// petNear reports whether a pet word is in the clause of h.
+func (a *analysis) petNear(h hit) bool {
+	for _, o := range a.clauseHits(h.clause) {
+		if o.sig.name == sigPet {
+			return true
+		}
+	}
+	return false
 }

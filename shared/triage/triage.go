@@ -104,6 +104,31 @@ type analysis struct {
 	ages  []ageHit
 	place *placeHit
 	lang  string
+	// clauses[c] is the range of a.hits in clause c: hits are sorted by
+	// start, and clauses follow the text, so a clause's hits are together.
+	clauses map[int][2]int
+}
+
+// clauseHits returns the hits of clause c.
+func (a *analysis) clauseHits(c int) []hit {
+	r, ok := a.clauses[c]
+	if !ok {
+		return nil
+	}
+	return a.hits[r[0]:r[1]]
+}
+
+// indexClauses fills a.clauses.
+func (a *analysis) indexClauses() {
+	a.clauses = map[int][2]int{}
+	for i, h := range a.hits {
+		r, ok := a.clauses[h.clause]
+		if !ok {
+			r[0] = i
+		}
+		r[1] = i + 1
+		a.clauses[h.clause] = r
+	}
 }
 
 func (e *Engine) scan(toks []token) []hit {
@@ -269,6 +294,7 @@ func (e *Engine) analyse(text string) *analysis {
 	toks := e.lx.tokens(text)
 	a := &analysis{toks: toks, text: text}
 	a.hits = e.scan(toks)
+	a.indexClauses()
 	a.ages = e.findAges(a)
 	a.place = e.findPlace(a)
 	a.lang = e.language(toks)
