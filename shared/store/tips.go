@@ -367,6 +367,7 @@ func triageValues(t tip.Triage) map[string]any {
 		"urgency": t.Urgency, "category": t.Category, "minor": t.Minor,
 		"immediate_danger": t.ImmediateDanger, "region": t.Region, "place": t.Place,
 		"reportable": t.Reportable, "language": t.Language,
+		"emergency": t.Emergency, "family_violence": t.FamilyViolence, "confidence": t.Confidence, "review": t.Review,
 	}
 	// Empty lists are stored as NULL by the marshaller; keep them as lists.
 	m["indicators"] = nonNil(t.Indicators)

@@ -755,6 +755,9 @@ func Merge(prev, next tip.Triage) tip.Triage {
 	}
 	out.Minor = prev.Minor || next.Minor
 	out.ImmediateDanger = prev.ImmediateDanger || next.ImmediateDanger
+	out.Emergency = prev.Emergency || next.Emergency
+	out.FamilyViolence = prev.FamilyViolence || next.FamilyViolence
+	out.Review = prev.Review || next.Review
 	if out.Region == "" {
 		out.Region, out.Place = prev.Region, prev.Place
 	}
