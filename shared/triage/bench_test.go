@@ -1,7 +1,9 @@
 package triage
 
 import (
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -32,4 +34,51 @@ func BenchmarkDecide(b *testing.B) {
 		n++
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "decisions/s")
+}
+
+// benchText is size bytes of development-set messages, one after another,
+// as a long conversation would be.
+func benchText(b *testing.B, size int) string {
+	f, err := os.Open("testdata/external1.jsonl")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ls, err := ReadLabelled(f)
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var s []byte
+	for i := 0; len(s) < size; i++ {
+		s = append(s, ls[i%len(ls)].Text...)
+		s = append(s, '\n')
+	}
+	return string(s[:size])
+}
+
+// BenchmarkDecideSize measures one decision over 1, 4, 16 and 64 KiB of
+// conversation, and over 64 KiB of one signal word repeated: time must
+// grow linearly with the text.
+//
+//	go test ./shared/triage -run '^$' -bench DecideSize
+func BenchmarkDecideSize(b *testing.B) {
+	e := mustEngine(b)
+	for _, kib := range []int{1, 4, 16, 64} {
+		text := benchText(b, kib<<10)
+		b.Run(fmt.Sprintf("%dKiB", kib), func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for i := 0; i < b.N; i++ {
+				e.Decide(text)
+			}
+		})
+	}
+	for _, word := range []string{"bar ", "ayuda ", "no "} {
+		text := strings.Repeat(word, (64<<10)/len(word))
+		b.Run(fmt.Sprintf("64KiB-of-%q", strings.TrimSpace(word)), func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for i := 0; i < b.N; i++ {
+				e.Decide(text)
+			}
+		})
+	}
 }

@@ -27,7 +27,14 @@ type token struct {
 var quechuaCases = []string{"manta", "kama", "man", "pi"}
 
 // fold strips accents and lower-cases.
-func fold(s string) string { return strings.ToLower(tip.StripAccents(s)) }
+func fold(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return strings.ToLower(tip.StripAccents(s))
+		}
+	}
+	return strings.ToLower(s) // plain ASCII has no accents to strip
+}
 
 // collapseRuns shortens runs of three or more identical letters to one
 // ("ayudaaaa" → "ayuda", "noooo" → "no"); doubled letters stay (they are

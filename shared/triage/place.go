@@ -57,8 +57,16 @@ func (e *Engine) findPlace(a *analysis) *placeHit {
 	// A weak alias (a common word) also counts when written with a capital
 	// inside a sentence, or when a plain mention of the same region is in
 	// the text right beside it ("quitó" is not Quito; "Comas, Lima" is Comas).
+	byStart := map[int][]placeHit{}
+	for _, o := range cands {
+		byStart[o.start] = append(byStart[o.start], o)
+	}
 	nearStrong := func(c placeHit) bool {
-		for _, o := range cands {
+		var near []placeHit
+		for i := c.start - maxSpan - 2; i <= c.end+2; i++ {
+			near = append(near, byStart[i]...)
+		}
+		for _, o := range near {
 			if !o.a.weak && o.a.code == c.a.code && o.a.kind != "abroad" &&
 				((o.start >= c.end && o.start <= c.end+2) || (o.end <= c.start && o.end >= c.start-2)) {
 				return true
@@ -159,13 +167,9 @@ func (e *Engine) findPlace(a *analysis) *placeHit {
 func (e *Engine) placeRole(a *analysis, c placeHit, after int) string {
 	role, bestEnd, bestLen := "", -1, 0
 	strong := false
-	intent := false
 	clause := a.toks[c.start].clause
-	for _, h := range a.hits {
-		if h.clause != clause || h.end > c.start {
-			continue
-		}
-		if h.start < after && h.sig.role != roleIntent {
+	for _, h := range a.startingIn(c.start-1-a.f.maxLen, c.start) {
+		if h.clause != clause || h.end > c.start || h.start < after {
 			continue
 		}
 		switch h.sig.role {
@@ -182,11 +186,10 @@ func (e *Engine) placeRole(a *analysis, c placeHit, after int) string {
 				role, bestEnd, bestLen = h.sig.role, h.end, l
 				strong = h.sig.danger > 0 // an explicit "here" ("somos de", "cerca a") beats an offer
 			}
-		case roleIntent:
-			intent = true
 		}
 	}
-	if intent && role != roleFrom && !strong {
+	end, intent := a.f.intentEnd[clause]
+	if intent && end <= c.start && role != roleFrom && !strong {
 		return roleTo
 	}
 	return role
@@ -217,7 +220,7 @@ func (e *Engine) kmHits(a *analysis, taken []bool) []placeHit {
 // before token i: a weak alias (a place name that is also a common word,
 // "Comas", "Belén") counts only then.
 func (e *Engine) cueRightBefore(a *analysis, i int) bool {
-	for _, h := range a.hits {
+	for _, h := range a.startingIn(i-a.f.maxLen, i) {
 		if h.end == i && (h.sig.role == roleHere || h.sig.role == roleTo || h.sig.role == roleFrom) {
 			return true
 		}

@@ -28,11 +28,4 @@ func (e *Engine) ruleMinor(s *state) {
 const sigPet = "pet"
 
 // petNear reports whether a pet word is in the clause of h.
-func (a *analysis) petNear(h hit) bool {
-	for _, o := range a.clauseHits(h.clause) {
-		if o.sig.name == sigPet {
-			return true
-		}
-	}
-	return false
-}
+func (a *analysis) petNear(h hit) bool { return a.f.petClause[h.clause] }

@@ -104,6 +104,7 @@ type analysis struct {
 	ages  []ageHit
 	place *placeHit
 	lang  string
+	f     facts
 	// clauses[c] is the range of a.hits in clause c: hits are sorted by
 	// start, and clauses follow the text, so a clause's hits are together.
 	clauses map[int][2]int
@@ -145,65 +146,8 @@ func (e *Engine) scan(toks []token) []hit {
 			}
 		}
 	}
-	sort.SliceStable(hits, func(a, b int) bool {
-		if hits[a].start != hits[b].start {
-			return hits[a].start < hits[b].start
-		}
-		if hits[a].end != hits[b].end {
-			return hits[a].end > hits[b].end
-		}
-		return hits[a].order < hits[b].order
-	})
-	// One hit per signal per region of text: drop hits of a signal inside a
-	// longer hit of the same signal, or, for exploitation evidence, of
-	// another signal of the same indicator with as much danger ("no me deja
-	// usar" inside "no me deja usar el celular" is one sign of isolation,
-	// not two).
-	out := hits[:0]
-	for _, h := range hits {
-		dup := false
-		for _, o := range out {
-			same := o.sig == h.sig || (h.sig.role == roleExploit && o.sig.role == roleExploit &&
-				o.sig.indicator != "" && o.sig.indicator == h.sig.indicator && h.sig.danger <= o.sig.danger)
-			if same && h.start >= o.start && h.end <= o.end {
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			out = append(out, h)
-		}
-	}
-	hits = dropProperNames(toks, out)
-
-	byRole := func(role string) []hit {
-		var r []hit
-		for _, h := range hits {
-			if h.sig.role == role {
-				r = append(r, h)
-			}
-		}
-		return r
-	}
-	negs, intents := byRole(roleNegation), byRole(roleIntent)
-	for i := range hits {
-		h := &hits[i]
-		switch h.sig.role {
-		case roleNegation, roleMinor, rolePerson, roleAgeCue, roleAgeUnit, roleNotAge, roleHedge, roleNoise:
-			continue
-		}
-		// Negated: a negation word ends at most two words before the hit,
-		// in the same clause, and the pattern does not start with it.
-		for _, n := range negs {
-			if n.clause == h.clause && n.end <= h.start && n.end >= h.start-2 {
-				h.negated = true
-			}
-		}
-		if intentReaches(hits, intents, h) {
-			h.intent = true
-		}
-	}
-	return hits
+	sortHits(hits)
+	return dropProperNames(toks, dedupHits(hits))
 }
 
 // dropProperNames drops the keyword hits that begin or end on the proper
@@ -266,28 +210,30 @@ const intentSpan = 8
 // ("le ofreció trabajo, ahora la tienen limpiando"). A threat is never a
 // plan: it is control now, whatever tense it is told in ("le van a cobrar
 // una multa si se va").
-func intentReaches(hits, intents []hit, h *hit) bool {
+func (a *analysis) intentReaches(h *hit) bool {
 	if h.sig.indicator == indThreat {
 		return false
 	}
-	for _, it := range intents {
-		if it.clause != h.clause || it.end > h.start || h.start-it.end > intentSpan {
-			continue
-		}
-		cut := false
-		for _, o := range hits {
-			switch o.sig.role {
-			case roleNow, rolePresent, rolePast:
-				if o.clause == h.clause && o.start >= it.end && o.end <= h.start {
-					cut = true
-				}
-			}
-		}
-		if !cut {
-			return true
+	// The intent ending last before h decides: a time word between an
+	// earlier one and h is also between it and h, or after it.
+	last := -1 // end of the intent word ending last before h
+	for _, o := range a.startingIn(h.start-intentSpan-a.f.maxLen, h.start+1) {
+		if o.sig.role == roleIntent && o.clause == h.clause && o.end <= h.start && h.start-o.end <= intentSpan {
+			last = max(last, o.end)
 		}
 	}
-	return false
+	if last < 0 {
+		return false
+	}
+	for _, o := range a.startingIn(last, h.start) {
+		switch o.sig.role {
+		case roleNow, rolePresent, rolePast:
+			if o.clause == h.clause && o.end <= h.start {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (e *Engine) analyse(text string) *analysis {
@@ -295,6 +241,9 @@ func (e *Engine) analyse(text string) *analysis {
 	a := &analysis{toks: toks, text: text}
 	a.hits = e.scan(toks)
 	a.indexClauses()
+	a.f.maxLen = maxLen(a.hits)
+	a.markNegationAndIntent()
+	a.gatherFacts()
 	a.ages = e.findAges(a)
 	a.place = e.findPlace(a)
 	a.lang = e.language(toks)
@@ -565,8 +514,8 @@ func (a *analysis) progressiveWork(pastClause map[int]bool) bool {
 // plannedOrOffered reports whether an offer, plan or fear word starts
 // before h in its clause ("quiere llevarse", "le ofrece llevarla").
 func plannedOrOffered(a *analysis, h hit) bool {
-	for _, o := range a.hits {
-		if o.sig.role == roleIntent && o.clause == h.clause && o.start < h.start && h.start-o.end <= intentSpan {
+	for _, o := range a.startingIn(h.start-intentSpan-a.f.maxLen, h.start) {
+		if o.sig.role == roleIntent && o.clause == h.clause && h.start-o.end <= intentSpan {
 			return true
 		}
 	}
@@ -627,8 +576,9 @@ func (a *analysis) sexual() bool {
 // adultAgeAfter reports whether a minor word is qualified by an adult age
 // right after it ("que sea menor de 25"): then it is not a child.
 func (a *analysis) adultAgeAfter(h hit) bool {
-	for _, ag := range a.ages {
-		if ag.start >= h.start && ag.start <= h.end && ag.age > 18 { // "menores de 18" are children
+	k := sort.Search(len(a.ages), func(k int) bool { return a.ages[k].start >= h.start })
+	for ; k < len(a.ages) && a.ages[k].start <= h.end; k++ {
+		if a.ages[k].age > 18 { // "menores de 18" are children
 			return true
 		}
 	}
@@ -638,13 +588,7 @@ func (a *analysis) adultAgeAfter(h hit) bool {
 // soonNear reports whether a "now" or "soon" word is in the clause of h or
 // a neighbouring one, outside the description of a habit.
 func (a *analysis) soonNear(h hit) bool {
-	for _, o := range a.hits {
-		strong := o.sig.role == roleSoon || (o.sig.role == roleNow && o.sig.danger > 0)
-		if strong && o.clause >= h.clause-1 && o.clause <= h.clause+1 && !a.insideHabit(o) {
-			return true
-		}
-	}
-	return false
+	return a.f.soonClause[h.clause-1] || a.f.soonClause[h.clause] || a.f.soonClause[h.clause+1]
 }
 
 // sigNightOutings describes a habit: going out at night and coming back at
@@ -655,11 +599,10 @@ const sigNightOutings = "night_outings"
 // insideHabit reports whether the hit h lies inside a description of a
 // habit (a habitual or night_outings hit).
 func (a *analysis) insideHabit(h hit) bool {
-	daypart := h.sig.name == sigSoonDaypart // "de madrugada": a habit anywhere makes it one
-	for _, o := range a.hits {
-		if daypart && (o.sig.name == sigHabitual || o.sig.name == sigNightOutings) && !o.negated {
-			return true
-		}
+	if h.sig.name == sigSoonDaypart && a.f.habit {
+		return true // "de madrugada": a habit anywhere makes it one
+	}
+	for _, o := range a.startingIn(h.start-a.f.maxLen, h.start+1) {
 		if (o.sig.name == sigHabitual || o.sig.name == sigNightOutings) && o.start <= h.start && h.end <= o.end && o != h {
 			return true
 		}
@@ -705,7 +648,7 @@ func (a *analysis) escapeNow() (escaped, safe bool) {
 // insideEscape reports whether h lies inside an escape ("me escapé del bar
 // donde me tenían encerrada"): the holding is over.
 func (a *analysis) insideEscape(h hit) bool {
-	for _, o := range a.hits {
+	for _, o := range a.startingIn(h.start-a.f.maxLen-4, h.start+1) {
 		if o.sig.name == sigEscape && !o.negated && o.start <= h.start && h.end <= o.end+4 && o.clause == h.clause {
 			return true
 		}
