@@ -248,7 +248,9 @@ func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbo
 		}
 		text += add
 	}
-	decision := triage.Merge(t.Triage, h.d.Triage.Decide(text))
+	// A re-triage reads the first message and the most recent messages;
+	// Merge keeps what the stored decision saw in between.
+	decision := triage.Merge(t.Triage, h.d.Triage.Decide(h.d.Triage.Window(text)))
 	if len(t.Corrected) > 0 {
 		decision = keepCorrections(t, decision, h.d.Triage.Decide(messageText(in)).ImmediateDanger)
 	}

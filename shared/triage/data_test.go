@@ -90,8 +90,8 @@ func TestBrokenFilesAreReported(t *testing.T) {
 		{"a gazetteer row with three fields", "data/gazetteer.txt", "PE-MDD | region | Madre de Dios\n", "gazetteer.txt:1"},
 		{"a number that is not a number", "data/normalize.txt", "[numbers]\nquince = fifteen\n", "normalize.txt:2"},
 		{"an unknown language", "data/languages.txt", "fr: le la\n", "languages.txt:1"},
-		{"an unknown threshold", "data/decision.txt", minimalDecision + "threshold min_courage 1\n", "decision.txt:14"},
-		{"a benign name that is no noise signal", "data/decision.txt", minimalDecision + "benign help\n", "decision.txt:14"},
+		{"an unknown threshold", "data/decision.txt", minimalDecision + "threshold min_courage 1\n", "decision.txt:16"},
+		{"a benign name that is no noise signal", "data/decision.txt", minimalDecision + "benign help\n", "decision.txt:16"},
 		{"a missing threshold", "data/decision.txt", "threshold min_danger 2.5\n", "threshold emergency_danger is missing"},
 	}
 	for _, tt := range tests {
@@ -123,4 +123,6 @@ threshold intent_factor 0.75
 threshold hedge_penalty 0.25
 threshold emergency_danger 2
 threshold low_confidence 0.5
+threshold window_head_kib 8
+threshold window_tail_kib 16
 `

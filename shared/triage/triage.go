@@ -73,6 +73,7 @@ type thresholds struct {
 	minCategory, minCategoryAlone                         float64
 	minorNowDanger, escapeDanger, nowDanger, intentFactor float64
 	hedgePenalty, emergencyDanger, lowConfidence          float64
+	windowHeadKiB, windowTailKiB                          float64
 }
 
 // fields names each threshold as decision.txt spells it.
@@ -82,7 +83,7 @@ func (t *thresholds) fields() map[string]*float64 {
 		"min_exploit_kid": &t.minExploitKid, "min_category": &t.minCategory, "min_category_alone": &t.minCategoryAlone,
 		"minor_now_danger": &t.minorNowDanger, "escape_danger": &t.escapeDanger, "now_danger": &t.nowDanger,
 		"intent_factor": &t.intentFactor, "hedge_penalty": &t.hedgePenalty, "emergency_danger": &t.emergencyDanger,
-		"low_confidence": &t.lowConfidence,
+		"low_confidence": &t.lowConfidence, "window_head_kib": &t.windowHeadKiB, "window_tail_kib": &t.windowTailKiB,
 	}
 }
 
