@@ -127,7 +127,7 @@ func Score(labels []Labelled, preds []Prediction) Scores {
 // tally counts what the figures are ratios of.
 type tally struct {
 	crit, critOK, rep, repOK, predRep, predRepOK, low, lowFwd, ch, chUnder int
-	rows, urgOK, reg, regOK, catOK, tp, fp, fn, repLow, em, emOK            int
+	rows, urgOK, reg, regOK, catOK, tp, fp, fn, repLow, em, emOK           int
 }
 
 func (t *tally) add(L Labels, p Prediction) {
