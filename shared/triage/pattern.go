@@ -155,27 +155,11 @@ func (lx *lexer) compilePattern(text string, fuzzyMin int) ([]elem, error) {
 	var elems []elem
 	for _, f := range fs {
 		if strings.HasPrefix(f, "...") || strings.HasPrefix(f, "~") {
-			near := strings.HasPrefix(f, "~")
-			op, num := f[:1], f[1:]
-			if !near {
-				op, num = "...", f[3:]
+			el, err := compileOperator(text, f, elems)
+			if err != nil {
+				return nil, err
 			}
-			n := maxGap
-			if num != "" || near {
-				v, err := strconv.Atoi(num)
-				if err != nil || v < 0 || v > maxSpan || (!near && v == 0) {
-					return nil, fmt.Errorf("pattern %q: %q wants a number of words from %d to %d after %s", text, f, map[bool]int{true: 0, false: 1}[near], maxSpan, op)
-				}
-				n = v
-			}
-			if len(elems) == 0 || elems[len(elems)-1].gap > 0 || elems[len(elems)-1].near > 0 {
-				return nil, fmt.Errorf("pattern %q: %s needs words before it", text, f)
-			}
-			if near {
-				elems = append(elems, elem{near: n + 1})
-			} else {
-				elems = append(elems, elem{gap: n})
-			}
+			elems = append(elems, el)
 			continue
 		}
 		optional := false
@@ -220,8 +204,41 @@ func (lx *lexer) compilePattern(text string, fuzzyMin int) ([]elem, error) {
 	if last := elems[len(elems)-1]; last.gap > 0 || last.near > 0 {
 		return nil, fmt.Errorf("pattern %q ends with an operator", text)
 	}
-	// Each part (the words between "~N" operators) needs a word that is
-	// not optional, and a gap neither starts nor ends a part.
+	if err := checkParts(text, elems); err != nil {
+		return nil, err
+	}
+	return elems, nil
+}
+
+// compileOperator reads a "...N" gap or a "~N" proximity operator after
+// the elements compiled so far.
+func compileOperator(text, f string, elems []elem) (elem, error) {
+	near := strings.HasPrefix(f, "~")
+	op, num := f[:1], f[1:]
+	if !near {
+		op, num = "...", f[3:]
+	}
+	n := maxGap
+	if num != "" || near {
+		v, err := strconv.Atoi(num)
+		if err != nil || v < 0 || v > maxSpan || (!near && v == 0) {
+			return elem{}, fmt.Errorf("pattern %q: %q wants a number of words from %d to %d after %s", text, f, map[bool]int{true: 0, false: 1}[near], maxSpan, op)
+		}
+		n = v
+	}
+	if len(elems) == 0 || elems[len(elems)-1].gap > 0 || elems[len(elems)-1].near > 0 {
+		return elem{}, fmt.Errorf("pattern %q: %s needs words before it", text, f)
+	}
+	if near {
+		return elem{near: n + 1}, nil
+	}
+	return elem{gap: n}, nil
+}
+
+// checkParts checks that each part (the words between "~N" operators) has
+// a word that is not optional, and that a gap neither starts nor ends a
+// part.
+func checkParts(text string, elems []elem) error {
 	first, rest := splitNear(elems)
 	parts := [][]elem{first}
 	for _, r := range rest {
@@ -235,13 +252,13 @@ func (lx *lexer) compilePattern(text string, fuzzyMin int) ([]elem, error) {
 			}
 		}
 		if allOptional {
-			return nil, fmt.Errorf("pattern %q: every word of a part is optional", text)
+			return fmt.Errorf("pattern %q: every word of a part is optional", text)
 		}
 		if part[0].gap > 0 || part[len(part)-1].gap > 0 {
-			return nil, fmt.Errorf("pattern %q: ... beside ~", text)
+			return fmt.Errorf("pattern %q: ... beside ~", text)
 		}
 	}
-	return elems, nil
+	return nil
 }
 
 // compileWord compiles one word of a pattern; abbreviations may expand it

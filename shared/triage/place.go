@@ -26,6 +26,17 @@ var roleScore = map[string]float64{roleHere: 3, "": 2, roleTo: 1, roleFrom: 1}
 // specific) names the place. A foreign place can win, and then the
 // region is "" (the contract counts only places in Peru).
 func (e *Engine) findPlace(a *analysis) *placeHit {
+	hits := e.keepPlaces(a, e.placeCandidates(a))
+	hits = append(hits, e.kmHits(a, placeTaken(a, hits))...)
+	if len(hits) == 0 {
+		return nil
+	}
+	hits = e.placeRoles(a, hits)
+	return bestPlace(hits)
+}
+
+// placeCandidates are every mention of a gazetteer alias, longest first.
+func (e *Engine) placeCandidates(a *analysis) []placeHit {
 	toks := a.toks
 	var cands []placeHit
 	seen := make([]bool, len(e.places))
@@ -54,6 +65,14 @@ func (e *Engine) findPlace(a *analysis) *placeHit {
 		}
 		return cands[x].order < cands[y].order
 	})
+	return cands
+}
+
+// keepPlaces drops mentions inside a longer one, street names after a
+// street word, and weak aliases (common words) without a cue, a capital
+// or a strong mention of the same region beside them.
+func (e *Engine) keepPlaces(a *analysis, cands []placeHit) []placeHit {
+	toks := a.toks
 	// A weak alias (a common word) also counts when written with a capital
 	// inside a sentence, or when a plain mention of the same region is in
 	// the text right beside it ("quitó" is not Quito; "Comas, Lima" is Comas).
@@ -97,10 +116,24 @@ func (e *Engine) findPlace(a *analysis) *placeHit {
 		}
 		hits = append(hits, c)
 	}
-	hits = append(hits, e.kmHits(a, taken)...)
-	if len(hits) == 0 {
-		return nil
+	return hits
+}
+
+// placeTaken marks the tokens of the places kept.
+func placeTaken(a *analysis, hits []placeHit) []bool {
+	taken := make([]bool, len(a.toks))
+	for _, h := range hits {
+		for i := h.start; i < h.end; i++ {
+			taken[i] = true
+		}
 	}
+	return taken
+}
+
+// placeRoles orders the places, drops a street followed by its town and
+// gives each its role (here, to, from) and score.
+func (e *Engine) placeRoles(a *analysis, hits []placeHit) []placeHit {
+	toks := a.toks
 	sort.SliceStable(hits, func(x, y int) bool { return hits[x].start < hits[y].start })
 	// A street name shared by many towns ("av. Grau") followed by the town
 	// ("av. Grau de Piura") is a street of that town.
@@ -124,6 +157,12 @@ func (e *Engine) findPlace(a *analysis) *placeHit {
 		prevEnd = hits[i].end
 	}
 
+	return hits
+}
+
+// bestPlace is the most specific place of the region with most score,
+// where it happens before where they go or come from.
+func bestPlace(hits []placeHit) *placeHit {
 	total := map[string]float64{}
 	first := map[string]int{}
 	var codes []string

@@ -291,7 +291,54 @@ func (e *Engine) minorExploitation(a *analysis, minor bool, pastClause, nowClaus
 			young = true
 		}
 	}
-	var settings, located, acts, works, signs []hit
+	c := childHits(a, past, young)
+	var out []string
+	if minor {
+		for _, h := range c.located {
+			out = append(out, a.quote(h.start, h.end))
+		}
+		// A child working or serving beside a sign of exploitation, with
+		// no other keyword ("la chiquita cocina y lava todo el día").
+		if len(c.works) > 0 && len(c.signs) > 0 {
+			for _, h := range c.works {
+				out = append(out, a.quote(h.start, h.end))
+			}
+			for _, h := range c.signs {
+				out = append(out, a.quote(h.start, h.end))
+			}
+		}
+	}
+	if len(c.settings) == 0 {
+		return out
+	}
+	group := false // a group of girls or young women is named ("4 chicas")
+	for _, h := range a.hits {
+		if h.sig.name == sigGroup && !h.negated {
+			group = true
+		}
+	}
+	for _, h := range c.acts {
+		if minor || h.sig.name == sigMoveGroup || group && pluralObject(a, h) {
+			out = append(out, a.quote(h.start, h.end))
+			for _, s := range c.settings {
+				out = append(out, a.quote(s.start, s.end))
+			}
+		}
+	}
+	return out
+}
+
+// childScene are the hits that place a child in exploitation: settings
+// (a venue, a workplace, a zone), those of them that are exploitation by
+// themselves, acts of moving or handing over, work verbs and signs of
+// exploitation of a child's work.
+type childScene struct {
+	settings, located, acts, works, signs []hit
+}
+
+// childHits sorts the hits that are not negated nor past into a childScene.
+func childHits(a *analysis, past func(hit) bool, young bool) childScene {
+	var c childScene
 	for _, h := range a.hits {
 		if h.negated || past(h) {
 			continue
@@ -303,65 +350,32 @@ func (e *Engine) minorExploitation(a *analysis, minor bool, pastClause, nowClaus
 		// young child.
 		if !planned && h.sig.weight > 0 && (h.sig.role == roleExploit ||
 			h.sig.role == rolePurpose && (h.sig.category != tip.CategoryLabor || young)) {
-			signs = append(signs, h)
+			c.signs = append(c.signs, h)
 		}
 		if strings.Contains(h.sig.indicator, "violence") {
-			signs = append(signs, h)
+			c.signs = append(c.signs, h)
 		}
 		if h.sig.role == roleWork && !planned {
-			works = append(works, h)
+			c.works = append(c.works, h)
 		}
 		switch {
 		case h.sig.name == sigHotspot:
-			settings = append(settings, h) // a zone of exploitation as a destination (La Pampa)
+			c.settings = append(c.settings, h) // a zone of exploitation as a destination (La Pampa)
 		case h.sig.role == rolePurpose || (h.sig.role == roleExploit && h.sig.category != ""):
-			settings = append(settings, h)
+			c.settings = append(c.settings, h)
 			// A workplace alone (a farm, a restaurant) is not exploitation
 			// of a child; a venue, begging, servitude or an exploitation
 			// indicator with a purpose is.
 			if !planned && h.sig.weight > 0 && (h.sig.role == roleExploit || h.sig.category != tip.CategoryLabor) {
-				located = append(located, h)
+				c.located = append(c.located, h)
 			}
 		case h.sig.indicator == indTransport || h.sig.indicator == indTransfer:
 			if !planned || a.soonNear(h) {
-				acts = append(acts, h)
+				c.acts = append(c.acts, h)
 			}
 		}
 	}
-	var out []string
-	if minor {
-		for _, h := range located {
-			out = append(out, a.quote(h.start, h.end))
-		}
-		// A child working or serving beside a sign of exploitation, with
-		// no other keyword ("la chiquita cocina y lava todo el día").
-		if len(works) > 0 && len(signs) > 0 {
-			for _, h := range works {
-				out = append(out, a.quote(h.start, h.end))
-			}
-			for _, h := range signs {
-				out = append(out, a.quote(h.start, h.end))
-			}
-		}
-	}
-	if len(settings) == 0 {
-		return out
-	}
-	group := false // a group of girls or young women is named ("4 chicas")
-	for _, h := range a.hits {
-		if h.sig.name == sigGroup && !h.negated {
-			group = true
-		}
-	}
-	for _, h := range acts {
-		if minor || h.sig.name == sigMoveGroup || group && pluralObject(a, h) {
-			out = append(out, a.quote(h.start, h.end))
-			for _, s := range settings {
-				out = append(out, a.quote(s.start, s.end))
-			}
-		}
-	}
-	return out
+	return c
 }
 
 // sigMinorAtRisk is the derived signal of the safety floor; sigChild the
