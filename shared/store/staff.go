@@ -293,9 +293,10 @@ type merger struct {
 	queries int
 }
 
-// order is an item's place in the queue: most urgent, then oldest, then id.
+// order is an item's place in the queue: most urgent, to review first,
+// then oldest, then id.
 func (it tipItem) order() string {
-	return fmt.Sprintf("%d#%s#%s", it.Urgency.Rank(), it.CreatedAt, it.ID)
+	return it.QueuePrefix() + it.CreatedAt + "#" + it.ID
 }
 
 // ready makes sure source i has a buffered item unless it is exhausted.

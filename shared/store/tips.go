@@ -53,9 +53,10 @@ const NoRegion = "NONE"
 
 func tipKey(id string) map[string]types.AttributeValue { return key("TIP#"+id, "TIP") }
 
-// queueSK orders a work queue: most urgent first, then oldest first.
+// queueSK orders a work queue: most urgent first, tips to review first
+// within an urgency, then oldest first.
 func queueSK(t *tip.Tip) string {
-	return fmt.Sprintf("%d#%s#%s", t.Urgency.Rank(), timeKey(t.CreatedAt), t.ID)
+	return t.QueuePrefix() + timeKey(t.CreatedAt) + "#" + t.ID
 }
 
 func toTipItem(t *tip.Tip) tipItem {

@@ -70,6 +70,18 @@ func (u Urgency) Rank() int {
 	return 5
 }
 
+// QueuePrefix is the start of a tip's place in a staff queue: its urgency
+// rank, then "!" for a tip staff must review first (nothing explained its
+// text, or a reportable decision taken with low confidence), which sorts
+// before the dates of the other tips of that urgency. It keeps the
+// "<rank>#" prefix that urgency filters read.
+func (t Triage) QueuePrefix() string {
+	if t.Review {
+		return fmt.Sprintf("%d#!", t.Urgency.Rank())
+	}
+	return fmt.Sprintf("%d#", t.Urgency.Rank())
+}
+
 // Valid reports whether u is a known urgency.
 func (u Urgency) Valid() bool { return u.Rank() < 5 }
 
