@@ -52,6 +52,9 @@ func runTriage(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return fmt.Errorf("triage: unexpected argument %q", fs.Arg(0))
 	}
 	engine, err := triage.New()
+	if err == nil {
+		err = engine.Ready()
+	}
 	if err != nil {
 		return err
 	}

@@ -97,6 +97,9 @@ func (s *state) fire(name, reason string) {
 // Decide triages the whole text of a tip (all its inbound messages, joined
 // by newlines). It never fails.
 func (e *Engine) Decide(text string) tip.Triage {
+	if err := e.Ready(); err != nil {
+		return unavailable()
+	}
 	s := e.gather(e.analyse(text))
 	for _, r := range pipeline {
 		r.apply(e, s)
@@ -130,3 +133,10 @@ func (s *state) minorFlag() bool {
 
 // joinWords lists quoted words once each.
 func joinWords(ws []string) string { return strings.Join(uniq(ws), ", ") }
+
+// unavailable is the decision when the knowledge files could not be read:
+// medium, for staff to review first, never low.
+func unavailable() tip.Triage {
+	return tip.Triage{Urgency: tip.Medium, Category: tip.CategoryUnknown, Language: tip.LangSpanish, Review: true,
+		Indicators: []string{}, Reasons: []string{"motor de triage no disponible: revisión humana"}}
+}

@@ -28,6 +28,9 @@ func readCorpus(t testing.TB) []Labelled {
 func mustEngine(t testing.TB) *Engine {
 	t.Helper()
 	e, err := New()
+	if err == nil {
+		err = e.Ready()
+	}
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -42,28 +42,38 @@ type Engine struct {
 	placeIx      *firstIndex
 	th           thresholds
 	benign       map[string]bool // noise signals that explain a minor away
+	once         sync.Once       // parses the knowledge files (Ready)
+	loadErr      error
 }
 
 var (
 	defaultOnce   sync.Once
 	defaultEngine *Engine
-	defaultErr    error
 )
 
-// New parses the embedded knowledge files. The files are parsed once per
-// process; the error (a malformed file, naming file and line) can only
-// happen if a broken file was built into the binary, which the package
-// tests prevent.
+// New returns the engine of the embedded knowledge files at once; the
+// files are parsed on first use (the first decision, or Ready), once per
+// process, so that a function starts without paying for them: a Lambda
+// that never triages never parses, and one that does pays it on its first
+// message, not in its init (where a background parse would only compete
+// for the fraction of a core a small Lambda has). The error is always
+// nil; Ready reports a malformed file (naming file and line), which can
+// only happen if a broken file was built into the binary, and which the
+// package tests prevent.
 func New() (*Engine, error) {
-	defaultOnce.Do(func() {
-		e := &Engine{}
+	defaultOnce.Do(func() { defaultEngine = &Engine{} })
+	return defaultEngine, nil
+}
+
+// Ready waits for the knowledge files to be parsed and reports whether
+// they were.
+func (e *Engine) Ready() error {
+	e.once.Do(func() {
 		if err := e.load(dataFS); err != nil {
-			defaultErr = fmt.Errorf("triage: knowledge files: %w", err)
-			return
+			e.loadErr = fmt.Errorf("triage: knowledge files: %w", err)
 		}
-		defaultEngine = e
 	})
-	return defaultEngine, defaultErr
+	return e.loadErr
 }
 
 // thresholds are the settings of the rules (data/decision.txt): how much

@@ -12,6 +12,9 @@ import (
 // lost: Merge keeps the stored decision's strongest evidence (urgency
 // never goes down; minor, danger now and emergency stay once seen).
 func (e *Engine) Window(text string) string {
+	if e.Ready() != nil {
+		return text
+	}
 	head, tail := int(e.th.windowHeadKiB*1024), int(e.th.windowTailKiB*1024)
 	if len(text) <= head+tail {
 		return text
