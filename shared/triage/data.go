@@ -120,12 +120,13 @@ func readLines(fsys fs.FS, name string, each func(line string, n int) error) err
 
 // load parses every knowledge file of fsys into e.
 func (e *Engine) load(fsys fs.FS) error {
-	e.lx = &lexer{expand: map[string][]string{}, numbers: map[string]int{}, noBreak: map[string]bool{}}
-	e.m = &matcher{known: map[string]bool{}}
+	mo := &morphology{}
+	e.lx = &lexer{expand: map[string][]string{}, numbers: map[string]int{}, noBreak: map[string]bool{}, morph: mo}
+	e.m = &matcher{known: map[string]bool{}, morph: mo}
 	e.signals = map[string]*signal{}
 	e.langWords = map[string]map[string]bool{}
 	e.langSuffixes = map[string][]string{}
-	for _, step := range []func(fs.FS) error{e.loadNormalize, e.loadSignals, e.loadLexicons, e.loadGazetteer, e.loadLanguages, e.loadDecision} {
+	for _, step := range []func(fs.FS) error{e.loadMorphology, e.loadNormalize, e.loadSignals, e.loadLexicons, e.loadGazetteer, e.loadLanguages, e.loadDecision} {
 		if err := step(fsys); err != nil {
 			return err
 		}

@@ -74,6 +74,7 @@ func TestBrokenFilesAreReported(t *testing.T) {
 		"data/gazetteer.txt":  {Data: []byte("PE-MDD | region | Madre de Dios |\n")},
 		"data/languages.txt":  {Data: []byte("es: de la que\n")},
 		"data/decision.txt":   {Data: []byte(minimalDecision)},
+		"data/morphology.txt": {Data: []byte("enclitic es la\ncase qu pi\ngerund es ando\n")},
 	}
 	if err := (&Engine{}).load(good); err != nil {
 		t.Fatalf("minimal files: got %v, want no error", err)
@@ -90,6 +91,8 @@ func TestBrokenFilesAreReported(t *testing.T) {
 		{"a gazetteer row with three fields", "data/gazetteer.txt", "PE-MDD | region | Madre de Dios\n", "gazetteer.txt:1"},
 		{"a number that is not a number", "data/normalize.txt", "[numbers]\nquince = fifteen\n", "normalize.txt:2"},
 		{"an unknown language", "data/languages.txt", "fr: le la\n", "languages.txt:1"},
+		{"an unknown kind of ending", "data/morphology.txt", "enclitic es la\ncase qu pi\ngerund es ando\nsuffix es ito\n", "morphology.txt:4"},
+		{"a kind of ending missing", "data/morphology.txt", "enclitic es la\ncase qu pi\n", "no gerund endings"},
 		{"an unknown threshold", "data/decision.txt", minimalDecision + "threshold min_courage 1\n", "decision.txt:16"},
 		{"a benign name that is no noise signal", "data/decision.txt", minimalDecision + "benign help\n", "decision.txt:16"},
 		{"a missing threshold", "data/decision.txt", "threshold min_danger 2.5\n", "threshold emergency_danger is missing"},

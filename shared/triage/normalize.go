@@ -22,9 +22,6 @@ type token struct {
 	stem   string // key without a Quechua case ending (-pi, -man, -manta, -kama), or ""
 }
 
-// quechuaCases are case endings glued to names in Quechua ("Cuscopi" = in
-// Cusco, "Limaman" = to Lima).
-var quechuaCases = []string{"manta", "kama", "man", "pi"}
 
 // fold strips accents and lower-cases.
 func fold(s string) string {
@@ -147,6 +144,7 @@ type lexer struct {
 	expand  map[string][]string // folded word → replacement words
 	numbers map[string]int      // folded number word → value
 	noBreak map[string]bool     // abbreviations after which "." does not end a clause
+	morph   *morphology         // endings read from data/morphology.txt
 }
 
 type rawWord struct {
@@ -248,7 +246,7 @@ func (lx *lexer) tokens(text string) []token {
 			}
 			t.key = phoneticKey(t.norm)
 			if t.num < 0 {
-				for _, c := range quechuaCases {
+				for _, c := range lx.morph.cases {
 					if len(t.norm) >= len(c)+4 && strings.HasSuffix(t.norm, c) {
 						t.stem = phoneticKey(t.norm[:len(t.norm)-len(c)])
 						break

@@ -54,14 +54,10 @@ type alt struct {
 	clitic bool // altPrefix: the word must end in an object pronoun (llevarla)
 }
 
-// enclitics are the object pronouns Spanish glues to an infinitive, a
-// gerund or an imperative ("llevarla", "sáquenme", "llévensela").
-var enclitics = []string{"la", "las", "lo", "los", "le", "les", "me", "nos", "se"}
-
 // hasEnclitic reports whether the folded word w ends in an object pronoun
-// after at least rest letters of verb ending.
-func hasEnclitic(w string, stem int) bool {
-	for _, c := range enclitics {
+// (an enclitic of data/morphology.txt) after at least stem letters.
+func (mo *morphology) hasEnclitic(w string, stem int) bool {
+	for _, c := range mo.enclitics {
 		if len(w) >= stem+1+len(c) && strings.HasSuffix(w, c) {
 			return true
 		}
@@ -310,6 +306,7 @@ func (lx *lexer) compileWord(text, a string, fuzzyMin int) ([]alt, error) {
 type matcher struct {
 	known    map[string]bool
 	prefixes []string // prefix entries: a word they match is not a typo either
+	morph    *morphology
 }
 
 func (m *matcher) isKnown(k string) bool {
@@ -331,7 +328,7 @@ func (m *matcher) altMatches(a alt, t *token) bool {
 	case altYear:
 		return t.num >= 1950 && t.num <= 2099
 	case altPrefix:
-		return strings.HasPrefix(t.key, a.key) && (!a.clitic || hasEnclitic(t.norm, len(a.key)))
+		return strings.HasPrefix(t.key, a.key) && (!a.clitic || m.morph.hasEnclitic(t.norm, len(a.key)))
 	}
 	k := t.key
 	if k == a.key {

@@ -116,6 +116,7 @@ type analysis struct {
 	place *placeHit
 	lang  string
 	f     facts
+	morph *morphology
 	// clauses[c] is the range of a.hits in clause c: hits are sorted by
 	// start, and clauses follow the text, so a clause's hits are together.
 	clauses map[int][2]int
@@ -249,7 +250,7 @@ func (a *analysis) intentReaches(h *hit) bool {
 
 func (e *Engine) analyse(text string) *analysis {
 	toks := e.lx.tokens(text)
-	a := &analysis{toks: toks, text: text}
+	a := &analysis{toks: toks, text: text, morph: e.lx.morph}
 	a.hits = e.scan(toks)
 	a.indexClauses()
 	a.f.maxLen = maxLen(a.hits)
@@ -507,7 +508,7 @@ func personObject(a *analysis, h hit) bool {
 		case "la", "las", "lo", "los", "me", "nos", "te", "le", "les":
 			return true
 		}
-		if len(w) > 5 && hasEnclitic(w, 3) && !strings.HasSuffix(w, "se") {
+		if len(w) > 5 && a.morph.hasEnclitic(w, 3) && !strings.HasSuffix(w, "se") {
 			return true
 		}
 	}
@@ -529,8 +530,10 @@ func (a *analysis) progressiveWork(pastClause map[int]bool) bool {
 			continue
 		}
 		w := a.toks[h.start].norm
-		if strings.HasSuffix(w, "ando") || strings.HasSuffix(w, "endo") || strings.HasSuffix(w, "ing") {
-			return true
+		for _, g := range a.morph.gerunds {
+			if strings.HasSuffix(w, g) {
+				return true
+			}
 		}
 	}
 	return false
