@@ -126,7 +126,7 @@ func (e *Engine) load(fsys fs.FS) error {
 	e.signals = map[string]*signal{}
 	e.langWords = map[string]map[string]bool{}
 	e.langSuffixes = map[string][]string{}
-	for _, step := range []func(fs.FS) error{e.loadMorphology, e.loadNormalize, e.loadSignals, e.loadLexicons, e.loadGazetteer, e.loadLanguages, e.loadDecision} {
+	for _, step := range []func(fs.FS) error{e.loadMorphology, e.loadNormalize, e.loadSignals, e.loadLexicons, e.loadGazetteer, e.loadLanguages, e.loadDecision, e.loadReasons} {
 		if err := step(fsys); err != nil {
 			return err
 		}

@@ -75,6 +75,7 @@ func TestBrokenFilesAreReported(t *testing.T) {
 		"data/languages.txt":  {Data: []byte("es: de la que\n")},
 		"data/decision.txt":   {Data: []byte(minimalDecision)},
 		"data/morphology.txt": {Data: []byte("enclitic es la\ncase qu pi\ngerund es ando\n")},
+		"data/reasons.txt":    {Data: minimalReasons()},
 	}
 	if err := (&Engine{}).load(good); err != nil {
 		t.Fatalf("minimal files: got %v, want no error", err)
@@ -93,6 +94,7 @@ func TestBrokenFilesAreReported(t *testing.T) {
 		{"an unknown language", "data/languages.txt", "fr: le la\n", "languages.txt:1"},
 		{"an unknown kind of ending", "data/morphology.txt", "enclitic es la\ncase qu pi\ngerund es ando\nsuffix es ito\n", "morphology.txt:4"},
 		{"a kind of ending missing", "data/morphology.txt", "enclitic es la\ncase qu pi\n", "no gerund endings"},
+		{"an unknown reason", "data/reasons.txt", string(minimalReasons()) + "praise = muy bien\n", "reasons.txt:29"},
 		{"an unknown threshold", "data/decision.txt", minimalDecision + "threshold min_courage 1\n", "decision.txt:16"},
 		{"a benign name that is no noise signal", "data/decision.txt", minimalDecision + "benign help\n", "decision.txt:16"},
 		{"a missing threshold", "data/decision.txt", "threshold min_danger 2.5\n", "threshold emergency_danger is missing"},
@@ -129,3 +131,12 @@ threshold low_confidence 0.5
 threshold window_head_kib 8
 threshold window_tail_kib 16
 `
+
+// minimalReasons gives every reason template once.
+func minimalReasons() []byte {
+	var b strings.Builder
+	for _, k := range reasonKeys {
+		b.WriteString(k + " = " + k + " {}\n")
+	}
+	return []byte(b.String())
+}

@@ -57,6 +57,7 @@ type evidence struct {
 // state is the decision under way: the analysis, the evidence and what
 // the rules have decided so far.
 type state struct {
+	e  *Engine
 	a  *analysis
 	ev evidence
 
@@ -91,7 +92,7 @@ type state struct {
 
 // fire records that a rule decided something, with its reason.
 func (s *state) fire(name, reason string) {
-	s.fired = append(s.fired, reason+" [regla "+name+"]")
+	s.fired = append(s.fired, s.e.say("rule", reason, name))
 }
 
 // Decide triages the whole text of a tip (all its inbound messages, joined

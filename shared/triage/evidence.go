@@ -5,7 +5,7 @@ import "strings"
 // gather weighs the hits of an analysis into evidence: each signal once,
 // with its highest weight, danger words of past clauses dropped.
 func (e *Engine) gather(a *analysis) *state {
-	s := &state{a: a, ev: evidence{category: map[string]float64{}},
+	s := &state{e: e, a: a, ev: evidence{category: map[string]float64{}},
 		best: map[*signal]float64{}, bestDanger: map[*signal]float64{}, quoted: map[*signal][]string{}}
 	s.clauseTimes()
 	seen := map[*signal]bool{}

@@ -50,6 +50,10 @@ func TestEveryNameTheCodeReadsIsInTheData(t *testing.T) {
 					if !indicators[ref.name] {
 						t.Errorf("%s: indicator %q is read by the code but no signal of signals.txt has it", pos, ref.name)
 					}
+				case "reason":
+					if e.texts[ref.name] == "" {
+						t.Errorf("%s: reason %q is said by the code but not in reasons.txt", pos, ref.name)
+					}
 				case "role":
 					if !roles[ref.name] {
 						t.Errorf("%s: role %q is not a known role", pos, ref.name)
@@ -94,6 +98,15 @@ func namesIn(node ast.Node) []nameRef {
 					out = append(out, nameRef{kind, v, lit.Pos()})
 				}
 			}
+		}
+	case *ast.CallExpr:
+		sel, ok := x.Fun.(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != "say" || len(x.Args) == 0 {
+			break
+		}
+		if lit, ok := x.Args[0].(*ast.BasicLit); ok && lit.Kind == gotoken.STRING {
+			v, _ := strconv.Unquote(lit.Value)
+			out = append(out, nameRef{"reason", v, lit.Pos()})
 		}
 	case *ast.BinaryExpr:
 		if x.Op != gotoken.EQL && x.Op != gotoken.NEQ {

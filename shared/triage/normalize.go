@@ -22,7 +22,6 @@ type token struct {
 	stem   string // key without a Quechua case ending (-pi, -man, -manta, -kama), or ""
 }
 
-
 // fold strips accents and lower-cases.
 func fold(s string) string {
 	for i := 0; i < len(s); i++ {

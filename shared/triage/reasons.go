@@ -1,10 +1,6 @@
 package triage
 
-import (
-	"fmt"
-
-	"tipline/shared/tip"
-)
+import "tipline/shared/tip"
 
 // reasons lists, Spanish first, the rules that fired, then the words
 // behind the decision, and the indicators they point to.
@@ -39,12 +35,12 @@ func (e *Engine) reasons(s *state, t tip.Triage) ([]string, []string) {
 	if t.Urgency != tip.Low {
 		for _, h := range a.hits {
 			if h.negated && h.sig.weight > 0 {
-				out = append(out, "negación (cuenta menos): "+a.quote(h.start, h.end))
+				out = append(out, e.say("negation", a.quote(h.start, h.end)))
 			}
 		}
 	}
 	if p := a.place; p != nil {
-		out = append(out, fmt.Sprintf("región %s (%s): %s", t.Region, p.a.name, a.quote(p.start, p.end)))
+		out = append(out, e.say("region", t.Region, p.a.name, a.quote(p.start, p.end)))
 	}
 	return out, inds
 }

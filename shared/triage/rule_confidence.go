@@ -47,7 +47,7 @@ func (e *Engine) ruleConfidence(s *state) {
 	s.confidence = math.Round(math.Max(0.05, math.Min(1, c))*100) / 100
 	if s.urgency.Reportable() && s.confidence < th.lowConfidence {
 		s.review = true
-		s.fire(ruleConfidenceName, "confianza baja: reenviado y también a revisión humana")
+		s.fire(ruleConfidenceName, e.say("low_confidence"))
 	}
-	s.fire(ruleConfidenceName, fmt.Sprintf("confianza %.2f", s.confidence))
+	s.fire(ruleConfidenceName, e.say("confidence", fmt.Sprintf("%.2f", s.confidence)))
 }

@@ -15,9 +15,9 @@ func (e *Engine) ruleEmergency(s *state) {
 		s.emergency = true
 	case !s.pastOnly && s.ev.personal >= e.th.emergencyDanger:
 		s.emergency = true
-		s.fire(ruleEmergencyName, "peligro ahora ("+joinWords(s.ev.dangerWords)+"): llamar al 105")
+		s.fire(ruleEmergencyName, e.say("emergency", joinWords(s.ev.dangerWords)))
 	}
 	if s.emergency && s.family {
-		s.fire(ruleEmergencyName, "violencia familiar en curso: 105 y Línea 100")
+		s.fire(ruleEmergencyName, e.say("emergency_family"))
 	}
 }

@@ -11,8 +11,8 @@ func (e *Engine) ruleEscape(s *state) {
 	if s.escaped && !s.safe {
 		if sg := e.signals[sigEscape]; sg != nil {
 			s.ev.danger += e.th.escapeDanger
-			s.ev.dangerWords = append(s.ev.dangerWords, sg.description+" y la buscan o tiene miedo")
-			s.fire(ruleEscapeName, "fuga con peligro: la buscan, se esconde o tiene miedo")
+			s.ev.dangerWords = append(s.ev.dangerWords, e.say("escape_danger", sg.description))
+			s.fire(ruleEscapeName, e.say("escape"))
 		}
 	}
 	s.pastOnly = (s.ev.past || s.escaped && s.safe) && !s.ev.present && !s.ev.now

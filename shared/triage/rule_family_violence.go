@@ -15,5 +15,5 @@ func (e *Engine) ruleFamilyViolence(s *state) {
 		return
 	}
 	s.urgency = tip.Low
-	s.fire(ruleFamilyViolenceName, "urgencia baja: violencia familiar o de pareja sin indicios de trata (Línea 100)")
+	s.fire(ruleFamilyViolenceName, e.say("family"))
 }

@@ -27,20 +27,20 @@ func (e *Engine) ruleLevel(s *state) {
 		s.urgency = tip.Low
 	case ev.danger >= th.minDanger:
 		s.urgency = tip.Critical
-		s.fire(ruleLevelName, "urgencia crítica: peligro inmediato ("+joinWords(ev.dangerWords)+")")
+		s.fire(ruleLevelName, e.say("critical", joinWords(ev.dangerWords)))
 	case !s.pastOnly && ev.exploit >= th.minExploitHigh && s.actionable && !(ev.missing && ev.exploit < th.minExploitHigh+0.5):
 		s.urgency = tip.High
-		s.fire(ruleLevelName, "urgencia alta: explotación en curso con datos para actuar")
+		s.fire(ruleLevelName, e.say("high", e.say("high_actionable")))
 	case !s.pastOnly && kidHigh:
 		s.urgency = tip.High
-		why := "explotación en curso con datos para actuar"
+		why := e.say("high_actionable")
 		if !s.actionable {
-			why = "menor en explotación en curso"
+			why = e.say("high_minor")
 		}
-		s.fire(ruleLevelName, "urgencia alta: "+why)
+		s.fire(ruleLevelName, e.say("high", why))
 	default:
 		s.urgency = tip.Medium
-		s.fire(ruleLevelName, "urgencia media: "+s.mediumWhy())
+		s.fire(ruleLevelName, e.say("medium", s.mediumWhy()))
 	}
 }
 
@@ -48,11 +48,11 @@ func (e *Engine) ruleLevel(s *state) {
 func (s *state) mediumWhy() string {
 	switch {
 	case s.pastOnly:
-		return "situación pasada"
+		return s.e.say("medium_past")
 	case s.ev.missing:
-		return "persona desaparecida con indicios de trata"
+		return s.e.say("medium_missing")
 	case s.ev.exploit == 0:
-		return "oferta, captación o sospecha; sin explotación en curso"
+		return s.e.say("medium_offer")
 	}
-	return "indicios de trata sin datos para actuar"
+	return s.e.say("medium_indicators")
 }

@@ -20,7 +20,7 @@ func (e *Engine) ruleMinor(s *state) {
 		}
 	}
 	if s.minor {
-		s.fire(ruleMinorName, "menor de edad: "+joinWords(s.minorWords))
+		s.fire(ruleMinorName, e.say("minor", joinWords(s.minorWords)))
 	}
 }
 

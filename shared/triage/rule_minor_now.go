@@ -12,12 +12,12 @@ func (e *Engine) ruleMinorNow(s *state) {
 		switch {
 		case ev.now && a.sexualOrHeld():
 			ev.danger += e.th.minorNowDanger
-			ev.dangerWords = append(ev.dangerWords, "menor explotado o retenido en este momento")
-			s.fire(ruleMinorNowName, "menor explotado o retenido en este momento")
+			ev.dangerWords = append(ev.dangerWords, e.say("minor_now"))
+			s.fire(ruleMinorNowName, e.say("minor_now"))
 		case a.progressiveWork(s.pastClause) && a.sexual():
 			ev.danger += e.th.minorNowDanger + e.th.nowDanger // the gerund is the "now"
-			ev.dangerWords = append(ev.dangerWords, "menor explotado sexualmente en este momento")
-			s.fire(ruleMinorNowName, "menor explotado sexualmente en este momento")
+			ev.dangerWords = append(ev.dangerWords, e.say("minor_now_sexual"))
+			s.fire(ruleMinorNowName, e.say("minor_now_sexual"))
 		}
 	}
 	if (ev.now || ev.soon) && ev.danger > 0 {

@@ -18,14 +18,14 @@ func (e *Engine) ruleNoise(s *state) {
 	}
 	if !s.positiveNoise() && s.aboutPeople() {
 		s.urgency, s.unexplained, s.review = tip.Medium, true, true
-		s.fire(ruleNoiseName, "urgencia media: no reconocido: revisión humana")
+		s.fire(ruleNoiseName, e.say("unexplained"))
 		return
 	}
-	why := "sin indicios de trata"
+	why := e.say("low")
 	if s.ev.noise < 0 {
-		why = "sin indicios de trata; mensaje de otro tipo"
+		why = e.say("low_other")
 	}
-	s.fire(ruleNoiseName, "urgencia baja: "+why)
+	s.fire(ruleNoiseName, why)
 }
 
 // positiveNoise reports whether the text shows what it is, if not a tip:

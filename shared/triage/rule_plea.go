@@ -12,8 +12,8 @@ func (e *Engine) rulePlea(s *state) {
 	for _, h := range a.hits {
 		if h.sig.name == sigHelp && !h.negated && !s.pastClause[h.clause] {
 			ev.danger = e.th.minDanger
-			ev.dangerWords = append(ev.dangerWords, "pide ayuda en plena explotación: "+a.quote(h.start, h.end))
-			s.fire(rulePleaName, "pide ayuda en plena explotación")
+			ev.dangerWords = append(ev.dangerWords, e.say("plea_words", a.quote(h.start, h.end)))
+			s.fire(rulePleaName, e.say("plea"))
 			return
 		}
 	}

@@ -22,5 +22,5 @@ func (e *Engine) ruleSafetyFloor(s *state) {
 	if sg := e.signals[sigMinorAtRisk]; sg != nil {
 		s.derived = append(s.derived, sg.description+": "+strings.Join(uniq(words), ", "))
 	}
-	s.fire(ruleSafetyFloorName, "urgencia media: menor junto a trabajo, local, traslado o control; revisión obligatoria")
+	s.fire(ruleSafetyFloorName, e.say("safety_floor"))
 }

@@ -41,8 +41,9 @@ type Engine struct {
 	patternIx    *firstIndex
 	placeIx      *firstIndex
 	th           thresholds
-	benign       map[string]bool // noise signals that explain a minor away
-	once         sync.Once       // parses the knowledge files (Ready)
+	benign       map[string]bool   // noise signals that explain a minor away
+	texts        map[string]string // reason templates (data/reasons.txt)
+	once         sync.Once         // parses the knowledge files (Ready)
 	loadErr      error
 }
 
