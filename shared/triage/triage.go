@@ -330,7 +330,7 @@ func (e *Engine) minorExploitation(a *analysis, minor bool, pastClause, nowClaus
 		}
 	}
 	for _, h := range c.acts {
-		if minor || h.sig.name == sigMoveGroup || group && pluralObject(a, h) {
+		if minor || h.sig.name == sigMoveGroup || group && (pluralObject(a, h) || personObject(a, h)) {
 			out = append(out, a.quote(h.start, h.end))
 			for _, s := range c.settings {
 				out = append(out, a.quote(s.start, s.end))
