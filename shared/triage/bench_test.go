@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // BenchmarkDecide measures decisions per second over the development set
@@ -28,12 +30,27 @@ func BenchmarkDecide(b *testing.B) {
 	}
 	e := mustEngine(b)
 	b.ResetTimer()
+	cpu := cpuTime()
 	n := 0
 	for i := 0; i < b.N; i++ {
 		e.Decide(ls[i%len(ls)].Text)
 		n++
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "decisions/s")
+	// On a machine shared with other work the wall clock measures the
+	// others too; the process's CPU time is what one core gives.
+	if used := (cpuTime() - cpu).Seconds(); used > 0 {
+		b.ReportMetric(float64(n)/used, "decisions/cpu-s")
+	}
+}
+
+// cpuTime is the CPU time the process has used (user and system).
+func cpuTime() time.Duration {
+	var r syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &r); err != nil {
+		return 0
+	}
+	return time.Duration(r.Utime.Nano() + r.Stime.Nano())
 }
 
 // benchText is size bytes of development-set messages, one after another,

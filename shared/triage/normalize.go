@@ -20,6 +20,7 @@ type token struct {
 	num    int    // value of a number token, -1 otherwise
 	clause int    // index of the clause (sentence or line) the token is in
 	stem   string // key without a Quechua case ending (-pi, -man, -manta, -kama), or ""
+	fuzzy  []string // index keys of the typo-tolerant entries it may match (firstIndex)
 }
 
 // fold strips accents and lower-cases.
@@ -244,6 +245,7 @@ func (lx *lexer) tokens(text string) []token {
 				}
 			}
 			t.key = phoneticKey(t.norm)
+			t.fuzzy = fuzzyKeys(t.key)
 			if t.num < 0 {
 				for _, c := range lx.morph.cases {
 					if len(t.norm) >= len(c)+4 && strings.HasSuffix(t.norm, c) {

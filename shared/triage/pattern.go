@@ -70,6 +70,52 @@ type elem struct {
 	gap      int     // > 0: "..." skips up to gap words
 	near     int     // > 0: "~N", N+1: the next part within N words, either side
 	optional bool
+	// words are the alternatives that are one exact word, looked up at
+	// once; others are the rest, tried in turn (compileWords fills both).
+	words  map[string]bool
+	others [][]alt
+}
+
+// compileWords splits the alternatives of every element into one-word
+// exact alternatives, found by one map lookup, and the others, so that a
+// group of forty words costs a lookup, not forty comparisons.
+func compileWords(elems []elem) {
+	for i := range elems {
+		e := &elems[i]
+		if len(e.seqs) < 4 {
+			continue
+		}
+		words := map[string]bool{}
+		var others [][]alt
+		for _, seq := range e.seqs {
+			if len(seq) == 1 && seq[0].kind == altWord && !seq[0].fuzzy {
+				words[seq[0].key] = true
+			} else {
+				others = append(others, seq)
+			}
+		}
+		e.words, e.others = words, others
+	}
+}
+
+// wordIn reports whether token t matches one of the exact one-word
+// alternatives: the same key, a Quechua stem, or a plural in -s or -es
+// (the rules of altMatches for words).
+func wordIn(words map[string]bool, t *token) bool {
+	k := t.key
+	if words[k] || t.stem != "" && words[t.stem] {
+		return true
+	}
+	if t.num >= 0 {
+		return false
+	}
+	if n := len(k); n >= 4 && k[n-1] == 's' && words[k[:n-1]] {
+		return true
+	}
+	if n := len(k); n >= 5 && k[n-2:] == "es" && words[k[:n-2]] {
+		return true
+	}
+	return false
 }
 
 // nearPart is a part of a pattern after "~N": it must match within dist
@@ -381,7 +427,16 @@ func (m *matcher) match(elems []elem, toks []token, i, clause int) int {
 		}
 		return -1
 	}
-	for _, seq := range e.seqs {
+	seqs := e.seqs
+	if e.words != nil {
+		if i < len(toks) && toks[i].clause == clause && wordIn(e.words, &toks[i]) {
+			if end := m.match(elems[1:], toks, i+1, clause); end >= 0 {
+				return end
+			}
+		}
+		seqs = e.others
+	}
+	for _, seq := range seqs {
 		if j := m.seqMatches(seq, toks, i, clause); j >= 0 {
 			if end := m.match(elems[1:], toks, j, clause); end >= 0 {
 				return end
