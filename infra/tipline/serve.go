@@ -31,6 +31,7 @@ type serveConfig struct {
 // stack is what serve hands each module of the local stack.
 type stack struct {
 	ctx       context.Context // cancelled on shutdown: stop background work
+	stdout    io.Writer       // the terminal: what a person reads, never secrets in logs
 	log       *slog.Logger
 	db        store.API
 	store     *store.Store
@@ -131,7 +132,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	// Whatever ends serve, background work (sweeper, stream reader, fake
 	// Twilio) stops before it returns.
 	defer func() { stop(); wg.Wait() }()
-	st := &stack{ctx: ctx, log: log, db: db, store: deps.Store, table: c.intake.Table, endpoint: c.endpoint,
+	st := &stack{ctx: ctx, stdout: stdout, log: log, db: db, store: deps.Store, table: c.intake.Table, endpoint: c.endpoint,
 		publicURL: c.publicURL, mux: mux, intake: &deps, wg: &wg}
 	for _, m := range mods {
 		if err := m.start(st); err != nil {

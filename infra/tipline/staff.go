@@ -4,6 +4,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
+	"time"
+
+	"tipline/shared/console"
 
 	"tipline/shared/staff"
 )
@@ -46,6 +50,37 @@ func (m *staffModule) start(s *stack) error {
 		MediaKey:  staff.MediaKey(key),
 	})
 	s.mux.Handle("/api/", h)
+	tokens := staff.LocalTokens{Key: key, Issuer: staff.LocalIssuer, Audience: staff.LocalAudience}
+	con, err := console.New(console.Config{PublicBaseURL: s.publicURL, LocalSignin: localSignin(tokens)})
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	s.mux.Handle("/console/", con)
+	s.mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
+	admin, err := tokens.Issue("local-admin", staff.RoleAdmin, nil, 8*time.Hour)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	s.log.Info("staff API", "url", s.publicURL+"/api/tips", "token", "go run ./infra/tipline token -role admin")
+	// The sign-in link holds a token: it goes to the terminal, never to the log.
+	fmt.Fprintf(s.stdout, "\nStaff console (admin, valid 8 h): %s/console/#token=%s\nOther roles and regions: %s/console/local-signin\n\n",
+		s.publicURL, admin, s.publicURL)
 	return nil
+}
+
+// localSignin issues tokens for /console/local-signin, which the console
+// offers to loopback clients only.
+func localSignin(tokens staff.LocalTokens) func(string, []string) (string, error) {
+	return func(role string, regions []string) (string, error) {
+		r := staff.ParseRole(role)
+		if r == staff.RoleNone {
+			return "", errors.New("el rol debe ser staff, supervisor o admin")
+		}
+		for _, c := range regions {
+			if !staff.ValidRegion(c) {
+				return "", fmt.Errorf("la región %q no es un código ISO 3166-2:PE como PE-MDD", c)
+			}
+		}
+		return tokens.Issue("local-"+r.String(), r, regions, 8*time.Hour)
+	}
 }
