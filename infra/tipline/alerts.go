@@ -19,7 +19,9 @@ import (
 	"tipline/infra/localdb"
 	"tipline/infra/seed"
 	"tipline/shared/alert"
+	"tipline/shared/caselink"
 	"tipline/shared/reply"
+	"tipline/shared/tip"
 	"tipline/shared/twilio"
 	"tipline/shared/twilio/fakeapi"
 )
@@ -39,6 +41,7 @@ type alertsModule struct {
 	campaignContact  string
 	sweepEvery       time.Duration
 	noSeed           bool
+	caseLinkTTL      time.Duration
 }
 
 // localAccountSID is the fake API's account: letters and digits, as
@@ -53,6 +56,7 @@ func (m *alertsModule) flags(fs *flag.FlagSet) {
 	fs.StringVar(&m.from, "alert-from", envOr("ALERT_FROM", "+51900000000"), "number alerts are sent from (env ALERT_FROM)")
 	fs.StringVar(&m.campaignContact, "campaign-contact", envOr("CAMPAIGN_CONTACT", "Equipo Tipline +51900000999"), "follow-up contact printed in alerts (env CAMPAIGN_CONTACT)")
 	fs.DurationVar(&m.sweepEvery, "sweep-every", time.Second, "how often the sweeper runs (the escalate function runs every minute in AWS)")
+	fs.DurationVar(&m.caseLinkTTL, "case-link-ttl", caselink.DefaultTTL, "how long the case link an alert SMS carries works (0: alerts carry no link)")
 	fs.BoolVar(&m.noSeed, "no-seed", false, "do not load the seed authorities and routing rules (infra/seed) on start")
 }
 
@@ -97,8 +101,14 @@ func (m *alertsModule) start(s *stack) error {
 	if s.endpoint != "" {
 		grace = 3 * time.Second // leave the stream its chance, as in AWS
 	}
+	var links func(tip.Alert) string
+	if m.caseLinkTTL > 0 {
+		s.caseLinks = caselink.Signer{Key: caselink.Key([]byte(flagValue(m.fs, "reporter-key-secret"))), TTL: m.caseLinkTTL}
+		links = caseLinkFunc(s.caseLinks, s.publicURL)
+	}
 	d := alert.New(alert.Config{
-		From: m.from, StatusCallbackURL: s.publicURL + "/twilio/status", CampaignContact: m.campaignContact,
+		CaseLink: links,
+		From:     m.from, StatusCallbackURL: s.publicURL + "/twilio/status", CampaignContact: m.campaignContact,
 		EscalateCritical: m.escalateCritical, EscalateHigh: m.escalateHigh, Grace: grace, Lease: 30 * time.Second,
 	}, alert.Deps{Store: s.store, Messenger: sender, Texts: texts, Replies: book, Log: s.log})
 	s.sender, s.dispatcher = sender, d
@@ -299,4 +309,16 @@ func attr(v streamtypes.AttributeValue) events.DynamoDBAttributeValue {
 		return events.NewMapAttribute(image(v.Value))
 	}
 	return events.NewNullAttribute()
+}
+
+// caseLinkFunc returns the case link of an alert: publicURL/case/<token>,
+// issued now and bound to the alert's contact.
+func caseLinkFunc(signer caselink.Signer, publicURL string) func(tip.Alert) string {
+	return func(a tip.Alert) string {
+		tok, err := signer.Token(caselink.Claim{TipID: a.TipID, AuthorityID: a.AuthorityID, Contact: a.Contact, Issued: time.Now()})
+		if err != nil {
+			return ""
+		}
+		return publicURL + "/case/" + tok
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 	"tipline/shared/alert"
+	"tipline/shared/caselink"
 	"tipline/shared/twilio"
 
 	"tipline/infra/localdb"
@@ -45,6 +46,7 @@ type stack struct {
 	// (the built-in fake unless -twilio-api-url) and the alert dispatcher.
 	sender     *twilio.Sender
 	dispatcher *alert.Dispatcher
+	caseLinks  caselink.Signer // signs the case links alerts carry
 }
 
 // module is one capability of the local stack beyond the webhook: it adds

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"tipline/shared/caselink"
 	"tipline/shared/console"
 
 	"tipline/shared/staff"
@@ -56,6 +57,12 @@ func (m *staffModule) start(s *stack) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	s.mux.Handle("/console/", con)
+	if s.caseLinks.Key != nil {
+		page := &caselink.Page{Signer: s.caseLinks, Store: s.store, Ack: s.dispatcher, Log: s.log, MediaLink: h.MediaLink,
+			CSS: con.AssetURL("style.css"), CSP: caselink.CSP}
+		s.mux.Handle("GET /case/{token}", page)
+		s.mux.Handle("POST /case/{token}/ack", page)
+	}
 	s.mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
 	admin, err := tokens.Issue("local-admin", staff.RoleAdmin, nil, 8*time.Hour)
 	if err != nil {

@@ -33,7 +33,7 @@ func (h *Handler) localSignin(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	data := struct{ CSS, Error string }{CSS: h.assetURL("style.css")}
+	data := struct{ CSS, Error string }{CSS: h.AssetURL("style.css")}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 	case http.MethodPost:
@@ -80,4 +80,5 @@ func loopback(r *http.Request) bool {
 	return name == "localhost" || net.ParseIP(name) != nil && net.ParseIP(name).IsLoopback()
 }
 
-func (h *Handler) assetURL(name string) string { return h.names[name] }
+// AssetURL is the hashed URL of an embedded asset (style.css for the case page).
+func (h *Handler) AssetURL(name string) string { return h.names[name] }
