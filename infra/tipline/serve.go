@@ -97,6 +97,12 @@ func parseServe(args []string, stderr io.Writer, mods []module) (serveConfig, er
 }
 
 func runServe(args []string, stdout, stderr io.Writer) error {
+	return serveUntil(context.Background(), args, stdout, stderr)
+}
+
+// serveUntil runs the local stack until parent ends or a signal comes
+// (tests start it in-process and end it through parent).
+func serveUntil(parent context.Context, args []string, stdout, stderr io.Writer) error {
 	mods := modules()
 	c, err := parseServe(args, stderr, mods)
 	if err != nil {
@@ -106,7 +112,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := edge.Logger(stdout, c.intake.LogLevel)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
 	ln, err := net.Listen("tcp", c.addr)

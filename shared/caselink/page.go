@@ -248,12 +248,19 @@ func (p *Page) render(w http.ResponseWriter, status int, d pageData) {
 	}
 }
 
-// sameOrigin reports whether a form post came from this site: browsers
-// send Origin on POST; one that names another host is refused.
+// sameOrigin reports whether a form post came from this site. Browsers
+// say where a request comes from in Sec-Fetch-Site; with the page's
+// no-referrer policy their Origin is "null", so an Origin is only checked
+// when it names a host.
 func sameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return false
+	}
 	o := r.Header.Get("Origin")
 	if o == "" || o == "null" {
-		return o == ""
+		return true
 	}
 	u, err := url.Parse(o)
 	return err == nil && u.Host == r.Host

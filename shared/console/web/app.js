@@ -232,7 +232,7 @@ function refusal(err) {
 // Form submission with the API's refusal shown in the form.
 function actionForm(attrs, controls, submitLabel, run) {
   const out = el('div', { class: 'outcome', 'aria-live': 'polite' });
-  const f = el('form', { ...attrs, class: 'action' }, ...controls, el('button', { type: 'submit', text: submitLabel }), out);
+  const f = el('form', { ...attrs, class: 'action ' + (attrs.class || '') }, ...controls, el('button', { type: 'submit', text: submitLabel }), out);
   f.addEventListener('submit', async (e) => {
     e.preventDefault();
     const btn = f.querySelector('button[type=submit]');
@@ -366,7 +366,7 @@ async function queueView(my) {
   cursor = first.next_cursor;
   show();
   const paging = () => {
-    more.replaceChildren(cursor ? el('button', { type: 'button', onclick: async (e) => {
+    more.replaceChildren(...(cursor ? [el('button', { type: 'button', onclick: async (e) => {
       e.target.disabled = true;
       try {
         const next = await page(cursor);
@@ -377,7 +377,7 @@ async function queueView(my) {
         show();
         paging();
       } catch (err) { more.append(refusal(err)); e.target.disabled = false; }
-    }, text: t('queue.more') }) : null);
+    }, text: t('queue.more') })] : []));
   };
   paging();
   updated.textContent = t('queue.updated', { time: limaTime(new Date().toISOString()) });
@@ -444,9 +444,9 @@ function dl(pairs) {
 const yes = (b) => (b ? t('yes') : t('no'));
 
 function thread(tp, words) {
-  return el('ol', { class: 'thread' }, tp.messages.map((m) => el('li', { class: 'msg ' + m.direction },
+  return el('ol', { class: 'thread' }, tp.messages.map((m) => el('li', { class: 'msg ' + (m.direction === 'in' ? 'inbound' : 'outbound') },
     el('p', { class: 'meta' }, el('span', { text: t('dir.' + m.direction) }), ' · ', el('time', { datetime: m.created_at, text: limaTime(m.created_at) })),
-    m.body ? el('p', { class: 'body' }, m.direction === 'inbound' ? highlight(m.body, words) : m.body) : null,
+    m.body ? el('p', { class: 'body' }, m.direction === 'in' ? highlight(m.body, words) : m.body) : null,
     m.media.length ? el('ul', { class: 'media' }, m.media.map((md, i) => el('li', {},
       md.content_type.startsWith('image/')
         ? el('a', { href: md.url, target: '_blank', rel: 'noopener' }, el('img', { src: md.url, alt: t('media.image', { n: i + 1 }), loading: 'lazy', width: 120, height: 120 }))
@@ -458,7 +458,7 @@ function thread(tp, words) {
         target: '_blank', rel: 'noopener noreferrer', text: t('location.open') })) : null)));
 }
 
-function alertsTimeline(alerts, audit) {
+function alertsTimeline(tipID, alerts, audit) {
   if (!alerts.length) return el('p', { text: t('alerts.none') });
   const byContact = new Map();
   for (const a of alerts) {
@@ -483,7 +483,11 @@ function alertsTimeline(alerts, audit) {
     steps.sort((a, b) => (a[0] < b[0] ? -1 : 1));
     return el('div', { class: 'timeline', 'data-contact': k },
       el('h3', { text: t('alert.contact', { authority, contact: list[0].contact + 1, channel: list[0].channel }) }),
-      el('ol', {}, steps.map(([at, label, cls]) => el('li', { class: cls || '' }, el('time', { datetime: at, text: limaTime(at) }), ' ', el('span', { class: 'step', text: label })))));
+      el('ol', {}, steps.map(([at, label, cls]) => el('li', { class: cls || '' }, el('time', { datetime: at, text: limaTime(at) }), ' ', el('span', { class: 'step', text: label })))),
+      actionForm({ 'aria-label': t('case.revoke') + ' ' + k, 'data-action': 'revoke', 'data-contact': k, class: 'inline' }, [], t('case.revoke'), async () => {
+        await api('POST', '/api/tips/' + encodeURIComponent(tipID) + '/case-links/revoke', { authority_id: authority, contact: list[0].contact });
+        return t('case.revoked');
+      }));
   }));
 }
 
@@ -517,7 +521,7 @@ async function tipView(id, my) {
     return t('saved');
   };
   const note = el('textarea', { name: 'note', rows: 2, maxlength: 2000, 'data-draft': 'note.' + tp.id });
-  const correct = actionForm({ 'aria-label': t('act.correct') }, [
+  const correct = actionForm({ 'aria-label': t('act.correct'), 'data-action': 'correct' }, [
     field(t('col.urgency'), select('urgency', URGENCIES.map((s) => [s, t('urgency.' + s)]), tp.urgency)),
     field(t('col.category'), select('category', CATEGORIES.map((s) => [s, t('category.' + s)]), tp.category)),
     field(t('col.region'), select('region', (u.role >= 2 || u.regions === null ? REGIONS : u.regions).map((r) => [r, r]), tp.region, t('noregion'))),
@@ -529,22 +533,22 @@ async function tipView(id, my) {
     if (fd.get('note').trim()) body.note = fd.get('note');
     return patch(body);
   });
-  const status = actionForm({ 'aria-label': t('act.status') }, [
+  const status = actionForm({ 'aria-label': t('act.status'), 'data-action': 'status' }, [
     field(t('col.status'), select('status', STATUSES.map((s) => [s, t('status.' + s)]), tp.status)),
   ], t('act.status'), (fd) => patch({ status: fd.get('status') }));
-  const assign = actionForm({ 'aria-label': t('act.assign') }, [el('p', { text: tp.assignee ? t('assigned', { who: tp.assignee }) : t('unassigned') })],
+  const assign = actionForm({ 'aria-label': t('act.assign'), 'data-action': 'assign' }, [el('p', { text: tp.assignee ? t('assigned', { who: tp.assignee }) : t('unassigned') })],
     t('act.assign'), () => patch({ assignee: u.name }));
-  const noteForm = actionForm({ 'aria-label': t('act.note') }, [field(t('note'), el('textarea', { name: 'note', rows: 3, maxlength: 2000, 'data-draft': 'addnote.' + tp.id }))],
+  const noteForm = actionForm({ 'aria-label': t('act.note'), 'data-action': 'note' }, [field(t('note'), el('textarea', { name: 'note', rows: 3, maxlength: 2000, 'data-draft': 'addnote.' + tp.id }))],
     t('act.note'), (fd) => patch({ note: fd.get('note') }));
 
   const authSel = el('select', { name: 'authority_id', required: true }, el('option', { value: '', text: t('forward.pick') }));
-  const forward = actionForm({ 'aria-label': t('act.forward') }, [field(t('forward.authority'), authSel)], t('act.forward'), async (fd) => {
+  const forward = actionForm({ 'aria-label': t('act.forward'), 'data-action': 'forward' }, [field(t('forward.authority'), authSel)], t('act.forward'), async (fd) => {
     await api('POST', '/api/tips/' + encodeURIComponent(tp.id) + '/forward', { authority_id: fd.get('authority_id') });
     setTimeout(reload, 1500);
     return t('forward.done');
   });
   loadAuthorities(authSel, tp.region);
-  const reply = actionForm({ 'aria-label': t('act.reply') }, [field(t('reply.body'), el('textarea', { name: 'body', rows: 3, maxlength: 1600, required: true, 'data-draft': 'reply.' + tp.id }), t('reply.hint'))],
+  const reply = actionForm({ 'aria-label': t('act.reply'), 'data-action': 'reply' }, [field(t('reply.body'), el('textarea', { name: 'body', rows: 3, maxlength: 1600, required: true, 'data-draft': 'reply.' + tp.id }), t('reply.hint'))],
     t('act.reply'), async (fd, f) => {
       await api('POST', '/api/tips/' + encodeURIComponent(tp.id) + '/reply', { body: fd.get('body') });
       f.reset();
@@ -555,7 +559,7 @@ async function tipView(id, my) {
   render(t('tip.title', { ref: tp.ref }), head,
     el('div', { class: 'grid' },
       el('div', {}, section(t('conversation'), thread(tp, words)), triage,
-        section(t('alerts'), alertsTimeline(tp.alerts, tp.audit))),
+        section(t('alerts'), alertsTimeline(tp.id, tp.alerts, tp.audit))),
       el('div', { class: 'actions' }, section(t('act.correct'), correct), section(t('act.status'), status, assign),
         section(t('act.note'), noteForm), section(t('act.forward'), forward), section(t('act.reply'), reply))),
     section(t('audit'), auditTrail(tp.audit)));
@@ -583,7 +587,7 @@ async function campaignsView(my) {
   if (my !== view) return;
   const list = data.campaigns || [];
   const today = new Date().toISOString().slice(0, 10);
-  const create = actionForm({ 'aria-label': t('campaign.create') }, [
+  const create = actionForm({ 'aria-label': t('campaign.create'), 'data-action': 'campaign-create' }, [
     field(t('campaign.name'), el('input', { name: 'name', required: true, 'data-draft': 'campaign.name' })),
     field(t('campaign.regions'), el('input', { name: 'regions', 'data-draft': 'campaign.regions', autocomplete: 'off' }), t('campaign.regions.hint')),
     field(t('campaign.numbers'), el('input', { name: 'numbers', required: true, 'data-draft': 'campaign.numbers', inputmode: 'tel' }), t('campaign.numbers.hint')),
@@ -639,7 +643,7 @@ async function campaignView(id, my) {
     figures = (await api('GET', '/api/stats?campaign=' + encodeURIComponent(id))).data.campaign_figures;
   } catch (err) { if (err instanceof SigninNeeded) throw err; }
   if (my !== view) return;
-  const edit = actionForm({ 'aria-label': t('campaign.edit') }, [
+  const edit = actionForm({ 'aria-label': t('campaign.edit'), 'data-action': 'campaign-edit' }, [
     field(t('campaign.name'), el('input', { name: 'name', value: c.name || '', required: true })),
     field(t('campaign.regions'), el('input', { name: 'regions', value: (c.regions || []).join(','), autocomplete: 'off' }), t('campaign.regions.hint')),
     field(t('campaign.numbers'), el('input', { name: 'numbers', value: (c.numbers || []).join(','), inputmode: 'tel' })),
@@ -650,7 +654,7 @@ async function campaignView(id, my) {
     c.version = r.data.version;
     return t('saved');
   });
-  const addMat = actionForm({ 'aria-label': t('material.add') }, [
+  const addMat = actionForm({ 'aria-label': t('material.add'), 'data-action': 'material-add' }, [
     field(t('material.kind'), select('kind', ['poster', 'flyer', 'radio', 'social', 'other'].map((k) => [k, t('kind.' + k)]), 'poster')),
     field(t('material.label'), el('input', { name: 'label', 'data-draft': 'material.label.' + id })),
     field(t('material.place'), el('input', { name: 'place', 'data-draft': 'material.place.' + id })),
