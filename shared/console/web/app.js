@@ -307,22 +307,19 @@ function marks(tp) {
 }
 function badge(urgency) { return el('span', { class: 'badge u-' + urgency, text: t('urgency.' + urgency) }); }
 
+const COLS = ['col.ref', 'col.urgency', 'col.status', 'col.category', 'col.region', 'col.campaign', 'col.created', 'col.marks'];
 function queueRow(tp) {
+  const cells = [
+    el('a', { href: '/console/tips/' + encodeURIComponent(tp.id), 'data-nav': true, class: 'ref', text: tp.ref }),
+    badge(tp.urgency), t('status.' + tp.status), t('category.' + tp.category),
+    [tp.region, tp.place].filter(Boolean).join(' · ') || t('noregion'), tp.campaign_id || '', limaTime(tp.created_at), marks(tp)];
   return el('tr', { 'data-tip': tp.id, 'data-ref': tp.ref, class: tp.urgency === 'critical' && active(tp) ? 'hot' : '' },
-    el('td', {}, el('a', { href: '/console/tips/' + encodeURIComponent(tp.id), 'data-nav': true, class: 'ref', text: tp.ref })),
-    el('td', {}, badge(tp.urgency)),
-    el('td', { text: t('status.' + tp.status) }),
-    el('td', { text: t('category.' + tp.category) }),
-    el('td', { text: [tp.region, tp.place].filter(Boolean).join(' · ') || t('noregion') }),
-    el('td', { text: tp.campaign_id || '' }),
-    el('td', { text: limaTime(tp.created_at) }),
-    el('td', {}, marks(tp)));
+    cells.map((c, i) => el('td', { 'data-label': t(COLS[i]) }, c)));
 }
 
 export function queueTable(tips) {
   const body = el('tbody', {}, tips.map(queueRow));
-  const head = el('thead', {}, el('tr', {}, ['col.ref', 'col.urgency', 'col.status', 'col.category', 'col.region', 'col.campaign', 'col.created', 'col.marks']
-    .map((k) => el('th', { scope: 'col', text: t(k) }))));
+  const head = el('thead', {}, el('tr', {}, COLS.map((k) => el('th', { scope: 'col', text: t(k) }))));
   return el('div', { class: 'scroll' }, el('table', { class: 'queue' }, el('caption', { class: 'sr', text: t('queue.caption') }), head, body));
 }
 
@@ -467,8 +464,11 @@ function alertsTimeline(tipID, alerts, audit) {
     byContact.get(k).push(a);
   }
   const acks = audit.filter((e) => e.action === 'acknowledged');
-  const escal = audit.filter((e) => e.action.startsWith('escalat'));
-  return el('div', { class: 'timelines' }, [...byContact.entries()].map(([k, list]) => {
+  const escal = audit.filter((e) => e.action === 'escalate');
+  const route = escal.map((e) => el('li', {}, el('time', { datetime: e.at, text: limaTime(e.at) }), ' ', el('span', { class: 'step', text: t('alert.escalated', { tier: e.detail?.tier || '' }) })));
+  const stopped = audit.filter((e) => e.action === 'escalation.stopped').map((e) => el('li', { class: 'ok' }, el('time', { datetime: e.at, text: limaTime(e.at) }), ' ',
+    el('span', { class: 'step', text: e.detail?.authority ? t('alert.stopped', { authority: e.detail.authority }) : t('alert.stopped.other') })));
+  return el('div', { class: 'timelines' }, route.length + stopped.length ? el('ol', { class: 'route' }, route, stopped) : null, [...byContact.entries()].map(([k, list]) => {
     const steps = [];
     for (const a of list) {
       steps.push([a.created_at, t('alert.queued', { tier: a.tier })]);
@@ -479,12 +479,11 @@ function alertsTimeline(tipID, alerts, audit) {
     }
     const authority = list[0].authority_id;
     for (const e of acks) if (e.detail?.authority === authority) steps.push([e.at, t('alert.acknowledged'), 'ok']);
-    for (const e of escal) if (!e.detail?.authority || e.detail.authority === authority) steps.push([e.at, t('alert.escalated', { tier: e.detail?.tier || '' })]);
     steps.sort((a, b) => (a[0] < b[0] ? -1 : 1));
     return el('div', { class: 'timeline', 'data-contact': k },
       el('h3', { text: t('alert.contact', { authority, contact: list[0].contact + 1, channel: list[0].channel }) }),
       el('ol', {}, steps.map(([at, label, cls]) => el('li', { class: cls || '' }, el('time', { datetime: at, text: limaTime(at) }), ' ', el('span', { class: 'step', text: label })))),
-      actionForm({ 'aria-label': t('case.revoke') + ' ' + k, 'data-action': 'revoke', 'data-contact': k, class: 'inline' }, [], t('case.revoke'), async () => {
+      actionForm({ 'aria-label': t('case.revoke') + ' ' + k, 'data-action': 'revoke', 'data-contact': k, class: 'inline secondary' }, [], t('case.revoke'), async () => {
         await api('POST', '/api/tips/' + encodeURIComponent(tipID) + '/case-links/revoke', { authority_id: authority, contact: list[0].contact });
         return t('case.revoked');
       }));
@@ -609,7 +608,7 @@ async function campaignsView(my) {
 export function barChart(title, rows, key, label) {
   const w = 560, h = 160, pad = 28;
   const max = Math.max(1, ...rows.map((r) => r[key] || 0));
-  const bw = rows.length ? (w - pad) / rows.length : 0;
+  const bw = rows.length ? Math.min(48, (w - pad) / rows.length) : 0;
   return sv('svg', { viewBox: `0 0 ${w} ${h + 30}`, role: 'img', 'aria-label': title, class: 'chart' },
     sv('title', {}, title),
     sv('line', { x1: pad, y1: h, x2: w, y2: h, class: 'axis' }),
