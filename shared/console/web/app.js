@@ -48,9 +48,11 @@ async function loadMessages(l) {
   try { localStorage.setItem('tipline.lang', l); } catch { /* private mode */ }
 }
 
-const limaFmt = () => new Intl.DateTimeFormat(lang === 'es' ? 'es-PE' : 'en-GB', {
+const formats = {};
+// limaFmt is the date format of the language, made once (making one is slow).
+const limaFmt = () => formats[lang] || (formats[lang] = new Intl.DateTimeFormat(lang === 'es' ? 'es-PE' : 'en-GB', {
   timeZone: 'America/Lima', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
-});
+}));
 function limaTime(iso) {
   if (!iso || iso.startsWith('0001')) return '';
   return limaFmt().format(new Date(iso)) + ' ' + t('lima');
