@@ -30,6 +30,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"tipline/shared/caselink"
+	"tipline/shared/config"
 )
 
 // chromiumPath finds chromium, or skips (fails in CI) without it.
@@ -428,7 +429,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 
 	t.Run("an expired case link shows a clear refusal", func(t *testing.T) {
-		signer := caselink.Signer{Key: caselink.Key([]byte(localReporterSecret))}
+		signer := caselink.Signer{Key: caselink.Key([]byte(config.LocalReporterSecret))}
 		tok, err := signer.Token(caselink.Claim{TipID: idA, AuthorityID: "pnp-trata-mdd", Contact: 0, Issued: time.Now().Add(-73 * time.Hour)})
 		if err != nil {
 			t.Fatal(err)
