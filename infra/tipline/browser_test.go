@@ -31,6 +31,7 @@ import (
 
 	"tipline/shared/caselink"
 	"tipline/shared/config"
+	"tipline/shared/staff"
 )
 
 // chromiumPath finds chromium, or skips (fails in CI) without it.
@@ -492,6 +493,45 @@ func TestConsoleInBrowser(t *testing.T) {
 		do(t, ctx, 20*time.Second, chromedp.Click(chromedp.CSS(`.list li a`)), chromedp.WaitVisible(chromedp.CSS(".sheet .code")))
 		waitJS(t, ctx, 10*time.Second, `document.querySelector('.sheet img.qr').naturalWidth > 0`)
 		screenshot(t, ctx, "10-material-sheet")
+	})
+
+	t.Run("when the session expires the console asks to sign in again and keeps what was typed", func(t *testing.T) {
+		key, err := os.ReadFile(filepath.Join(sys.keyDir, "staff-token.key"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens := staff.LocalTokens{Key: key, Issuer: staff.LocalIssuer, Audience: staff.LocalAudience}
+		short, err := tokens.Issue("local-admin", staff.RoleAdmin, nil, 3*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh, err := tokens.Issue("local-admin", staff.RoleAdmin, nil, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		user := tab(t, ctx)
+		const draft = "Hola, ¿puede decirnos en qué calle está el bar?"
+		do(t, user, 20*time.Second, chromedp.Navigate(sys.base+"/console/tips/"+idA+"#token="+short),
+			chromedp.WaitVisible(chromedp.CSS(`form[data-action=reply] textarea[name=body]`)),
+			chromedp.SendKeys(chromedp.CSS(`form[data-action=reply] textarea[name=body]`), draft))
+		time.Sleep(4 * time.Second) // the token expires
+		do(t, user, 10*time.Second, chromedp.Click(chromedp.CSS(`form[data-action=reply] button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#session input[type=password]`)))
+		screenshot(t, user, "13-session-expired")
+		do(t, user, 10*time.Second, chromedp.SendKeys(chromedp.CSS(`#session input[type=password]`), fresh),
+			chromedp.Click(chromedp.CSS(`#session form button[type=submit]`)))
+		waitJS(t, user, 10*time.Second, `document.querySelector('#session').hidden && document.querySelector('form[data-action=reply] textarea').value === `+jsString(draft))
+		do(t, user, 10*time.Second, chromedp.Click(chromedp.CSS(`form[data-action=reply] button[type=submit]`)))
+		sys.waitOutbox(t, "the reply typed before the session expired", func(m sentMessage) bool { return m.Body == draft && m.To == reporterA })
+	})
+
+	t.Run("every control of the tip page has a label", func(t *testing.T) {
+		do(t, ctx, 20*time.Second, chromedp.Navigate(sys.base+"/console/tips/"+idA), chromedp.WaitVisible(chromedp.CSS(`form[data-action=reply]`)))
+		unlabelled := eval[[]string](t, ctx, `[...document.querySelectorAll('input, select, textarea, button')].filter(c =>
+			!(c.labels && c.labels.length) && !c.getAttribute('aria-label') && !c.textContent.trim()).map(c => c.outerHTML)`)
+		if len(unlabelled) > 0 {
+			t.Errorf("controls without a label: %v", unlabelled)
+		}
 	})
 
 	t.Run("an admin sees the authorities directory and the page switches to English", func(t *testing.T) {
