@@ -121,15 +121,22 @@ var refPattern = regexp.MustCompile(`(?:código es|code is) ([A-Z0-9]{6})`)
 // webhook sends a reporter's message as Twilio would and returns its reference.
 func (s *system) webhook(tb testing.TB, from, body string) string {
 	tb.Helper()
+	out := s.post(tb, from, body)
+	m := refPattern.FindStringSubmatch(out)
+	if m == nil {
+		tb.Fatalf("the webhook's answer names no reference: %s", out)
+	}
+	return m[1]
+}
+
+// post sends a reporter's message and returns the webhook's answer.
+func (s *system) post(tb testing.TB, from, body string) string {
+	tb.Helper()
 	var out, errb bytes.Buffer
 	if err := runSend([]string{"-url", s.base + "/twilio/messages", "-from", from, "-body", body}, &out, &errb); err != nil {
 		tb.Fatalf("send: %v\n%s%s", err, out.String(), errb.String())
 	}
-	m := refPattern.FindStringSubmatch(out.String())
-	if m == nil {
-		tb.Fatalf("the webhook's answer names no reference: %s", out.String())
-	}
-	return m[1]
+	return out.String()
 }
 
 type sentMessage struct {
@@ -518,11 +525,38 @@ func TestConsoleInBrowser(t *testing.T) {
 		do(t, user, 10*time.Second, chromedp.Click(chromedp.CSS(`form[data-action=reply] button[type=submit]`)),
 			chromedp.WaitVisible(chromedp.CSS(`#session input[type=password]`)))
 		screenshot(t, user, "13-session-expired")
+		// The page is drawn again after signing in: wait for the new form.
+		eval[bool](t, user, `document.querySelector('form[data-action=reply]').dataset.before = 'yes'; true`)
 		do(t, user, 10*time.Second, chromedp.SendKeys(chromedp.CSS(`#session input[type=password]`), fresh),
 			chromedp.Click(chromedp.CSS(`#session form button[type=submit]`)))
-		waitJS(t, user, 10*time.Second, `document.querySelector('#session').hidden && document.querySelector('form[data-action=reply] textarea').value === `+jsString(draft))
+		waitJS(t, user, 10*time.Second, `document.querySelector('#session').hidden && !document.querySelector('form[data-action=reply]').dataset.before &&
+			document.querySelector('form[data-action=reply] textarea').value === `+jsString(draft))
 		do(t, user, 10*time.Second, chromedp.Click(chromedp.CSS(`form[data-action=reply] button[type=submit]`)))
 		sys.waitOutbox(t, "the reply typed before the session expired", func(m sentMessage) bool { return m.Body == draft && m.To == reporterA })
+	})
+
+	t.Run("a reporter who opted out cannot be answered, and the tip page says why before anyone types", func(t *testing.T) {
+		const reporterD = "+51987650006"
+		refD := sys.webhook(t, reporterD, "En Puerto Maldonado un señor ofrece trabajo a chicas en un bar, creo que son menores")
+		if out := sys.post(t, reporterD, "BAJA"); !strings.Contains(out, "no te enviaremos") {
+			t.Fatalf("the opt-out was not confirmed: %s", out)
+		}
+		do(t, ctx, 20*time.Second, chromedp.Navigate(sys.base+"/console/"), chromedp.WaitVisible(chromedp.CSS(`tr[data-ref="`+refD+`"] a`)),
+			chromedp.Click(chromedp.CSS(`tr[data-ref="`+refD+`"] a`)), chromedp.WaitVisible(chromedp.CSS(`form[data-action=reply]`)))
+		if got := text(t, ctx, "#reply-refusal"); !strings.Contains(got, "pidió no recibir mensajes") {
+			t.Errorf("the reply form says %q, want that the reporter opted out", got)
+		}
+		if !eval[bool](t, ctx, `document.querySelector('form[data-action=reply] textarea').disabled`) {
+			t.Error("the reply field takes text for a reporter who opted out")
+		}
+		if !eval[bool](t, ctx, `document.querySelector('form[data-action=reply] button[type=submit]').disabled`) {
+			t.Error("the reply form can be sent for a reporter who opted out")
+		}
+		for _, m := range sys.outbox(t) {
+			if m.To == reporterD {
+				t.Errorf("message %s went to the reporter who opted out", m.SID)
+			}
+		}
 	})
 
 	t.Run("every control of the tip page has a label", func(t *testing.T) {

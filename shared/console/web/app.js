@@ -234,7 +234,7 @@ function refusal(err) {
 // Form submission with the API's refusal shown in the form.
 function actionForm(attrs, controls, submitLabel, run) {
   const out = el('div', { class: 'outcome', 'aria-live': 'polite' });
-  const f = el('form', { ...attrs, class: 'action ' + (attrs.class || '') }, ...controls, el('button', { type: 'submit', text: submitLabel }), out);
+  const f = el('form', { ...attrs, class: 'action ' + (attrs.class || '') }, ...controls.filter(Boolean), el('button', { type: 'submit', text: submitLabel }), out);
   f.addEventListener('submit', async (e) => {
     e.preventDefault();
     const btn = f.querySelector('button[type=submit]');
@@ -549,13 +549,17 @@ async function tipView(id, my) {
     return t('forward.done');
   });
   loadAuthorities(authSel, tp.region);
-  const reply = actionForm({ 'aria-label': t('act.reply'), 'data-action': 'reply' }, [field(t('reply.body'), el('textarea', { name: 'body', rows: 3, maxlength: 1600, required: true, 'data-draft': 'reply.' + tp.id }), t('reply.hint'))],
+  const blocked = tp.reply && !tp.reply.allowed;
+  const reply = actionForm({ 'aria-label': t('act.reply'), 'data-action': 'reply' }, [
+    blocked ? el('p', { class: 'refusal', id: 'reply-refusal', text: (M['refusal.' + tp.reply.code] ? t('refusal.' + tp.reply.code) : '') + ' (' + tp.reply.message + ')' }) : null,
+    field(t('reply.body'), el('textarea', { name: 'body', rows: 3, maxlength: 1600, required: true, disabled: blocked, 'data-draft': 'reply.' + tp.id }), t('reply.hint'))],
     t('act.reply'), async (fd, f) => {
       await api('POST', '/api/tips/' + encodeURIComponent(tp.id) + '/reply', { body: fd.get('body') });
       f.reset();
       setTimeout(reload, 600);
       return t('reply.done');
     });
+  if (blocked) reply.querySelector('button[type=submit]').disabled = true;
 
   render(t('tip.title', { ref: tp.ref }), head,
     el('div', { class: 'grid' },
