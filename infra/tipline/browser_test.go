@@ -119,9 +119,9 @@ func startSystem(tb testing.TB, extra ...string) *system {
 var refPattern = regexp.MustCompile(`(?:código es|code is) ([A-Z0-9]{6})`)
 
 // webhook sends a reporter's message as Twilio would and returns its reference.
-func (s *system) webhook(tb testing.TB, from, body string) string {
+func (s *system) webhook(tb testing.TB, from, body string, extra ...string) string {
 	tb.Helper()
-	out := s.post(tb, from, body)
+	out := s.post(tb, from, body, extra...)
 	m := refPattern.FindStringSubmatch(out)
 	if m == nil {
 		tb.Fatalf("the webhook's answer names no reference: %s", out)
@@ -130,10 +130,10 @@ func (s *system) webhook(tb testing.TB, from, body string) string {
 }
 
 // post sends a reporter's message and returns the webhook's answer.
-func (s *system) post(tb testing.TB, from, body string) string {
+func (s *system) post(tb testing.TB, from, body string, extra ...string) string {
 	tb.Helper()
 	var out, errb bytes.Buffer
-	if err := runSend([]string{"-url", s.base + "/twilio/messages", "-from", from, "-body", body}, &out, &errb); err != nil {
+	if err := runSend(append([]string{"-url", s.base + "/twilio/messages", "-from", from, "-body", body}, extra...), &out, &errb); err != nil {
 		tb.Fatalf("send: %v\n%s%s", err, out.String(), errb.String())
 	}
 	return out.String()
@@ -556,6 +556,24 @@ func TestConsoleInBrowser(t *testing.T) {
 			if m.To == reporterD {
 				t.Errorf("message %s went to the reporter who opted out", m.SID)
 			}
+		}
+	})
+
+	t.Run("a shared location shows as coordinates with a map link, and the page loads nothing from elsewhere", func(t *testing.T) {
+		refW := sys.webhook(t, "+51987650007", "Aquí tienen encerradas a dos chicas menores de edad, vengan rápido", "-whatsapp",
+			"-lat", "-12.5931", "-lon", "-69.1891", "-label", "Bar La Noche")
+		do(t, ctx, 20*time.Second, chromedp.Navigate(sys.base+"/console/"), chromedp.WaitVisible(chromedp.CSS(`tr[data-ref="`+refW+`"] a`)),
+			chromedp.Click(chromedp.CSS(`tr[data-ref="`+refW+`"] a`)), chromedp.WaitVisible(chromedp.CSS(`.thread .coords`)))
+		if got := text(t, ctx, ".thread .coords"); got != "-12.59310, -69.18910" {
+			t.Errorf("the coordinates read %q", got)
+		}
+		href := get(t, ctx, 5*time.Second, chromedp.AttributeValue(chromedp.CSS(`.thread .loc a`), "href")).Value
+		if !strings.HasPrefix(href, "https://www.openstreetmap.org/?mlat=-12.5931&mlon=-69.1891") {
+			t.Errorf("the map link is %q", href)
+		}
+		elsewhere := eval[[]string](t, ctx, `performance.getEntriesByType('resource').map(e => e.name).filter(u => new URL(u).origin !== location.origin)`)
+		if len(elsewhere) > 0 {
+			t.Errorf("the page loaded from other origins: %v", elsewhere)
 		}
 	})
 
