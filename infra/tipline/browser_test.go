@@ -161,7 +161,7 @@ func (s *system) outbox(tb testing.TB) []sentMessage {
 // waitOutbox waits until a message matches.
 func (s *system) waitOutbox(tb testing.TB, what string, match func(sentMessage) bool) sentMessage {
 	tb.Helper()
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(40 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		for _, m := range s.outbox(tb) {
 			if match(m) {
 				return m
@@ -266,7 +266,7 @@ const (
 
 func TestConsoleInBrowser(t *testing.T) {
 	chromiumPath(t)
-	sys := startSystem(t, "-escalate-after", "12s")
+	sys := startSystem(t, "-escalate-after", "20s") // time enough to acknowledge on a loaded machine
 	ctx := browser(t)
 	var refA, idA string
 
@@ -398,7 +398,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		sys.waitOutbox(t, "tip C escalated to DIRCTPTIM", func(m sentMessage) bool {
 			return m.To == "+51900000911" && strings.Contains(m.Body, refC)
 		})
-		time.Sleep(time.Until(sent.Add(15 * time.Second)))
+		time.Sleep(time.Until(sent.Add(23 * time.Second)))
 		for _, m := range sys.outbox(t) {
 			if strings.Contains(m.Body, refB) && (m.To == "+51900000911" || m.To == "+51900000912") {
 				t.Errorf("tip B escalated to %s after its acknowledgement", m.To)
