@@ -369,6 +369,14 @@ func TestConsoleInBrowser(t *testing.T) {
 		screenshot(t, ctx, "03-tip-after-actions")
 	})
 
+	t.Run("assigning the tip to oneself and closing it show in the audit trail", func(t *testing.T) {
+		do(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`form[data-action=assign] button[type=submit]`)))
+		waitJS(t, ctx, 15*time.Second, `[...document.querySelectorAll('.audit li')].some(li => li.textContent.includes('assignee:  -> local-admin'))`)
+		do(t, ctx, 10*time.Second, chromedp.SetValue(chromedp.CSS(`form[data-action=status] select[name=status]`), "closed"),
+			chromedp.Click(chromedp.CSS(`form[data-action=status] button[type=submit]`)))
+		waitJS(t, ctx, 15*time.Second, `[...document.querySelectorAll('.audit li')].some(li => li.textContent.includes('status: forwarded -> closed'))`)
+	})
+
 	var refB, refC string
 	var linkB sentMessage
 	t.Run("an authority acknowledges on the case page and escalation stops", func(t *testing.T) {
@@ -497,6 +505,13 @@ func TestConsoleInBrowser(t *testing.T) {
 			time.Sleep(time.Second)
 		}
 		screenshot(t, ctx, "09-campaign")
+		do(t, ctx, 10*time.Second, chromedp.SetValue(chromedp.CSS(`form[data-action=campaign-edit] input[name=name]`), "Rutas seguras Madre de Dios 2027"),
+			chromedp.Click(chromedp.CSS(`form[data-action=campaign-edit] button[type=submit]`)))
+		waitJS(t, ctx, 10*time.Second, `!!document.querySelector('form[data-action=campaign-edit] .ok')`)
+		do(t, ctx, 10*time.Second, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`form[data-action=campaign-edit]`)))
+		if got := text(t, ctx, "h1"); got != "Campaña Rutas seguras Madre de Dios 2027" {
+			t.Errorf("after the edit the campaign is %q", got)
+		}
 		do(t, ctx, 20*time.Second, chromedp.Click(chromedp.CSS(`.list li a`)), chromedp.WaitVisible(chromedp.CSS(".sheet .code")))
 		waitJS(t, ctx, 10*time.Second, `document.querySelector('.sheet img.qr').naturalWidth > 0`)
 		screenshot(t, ctx, "10-material-sheet")
