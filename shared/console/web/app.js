@@ -388,7 +388,7 @@ async function queueView(my) {
       if (my !== view) return;
       const ids = new Set(fresh.tips.map((x) => x.id));
       const rest = shown.slice(first.tips.length).filter((x) => !ids.has(x.id));
-      if (!cursor) cursor = fresh.next_cursor;
+      if (!cursor && fresh.next_cursor) { cursor = fresh.next_cursor; paging(); }
       shown = fresh.tips.concat(rest);
       first.tips = fresh.tips;
       show();
