@@ -15,11 +15,11 @@ type token struct {
 	raw    string // the word as written, for reasons
 	start  int    // byte offset of raw in the text
 	end    int
-	norm   string // folded, de-abbreviated form ("kiero" stays, "q" → "que")
-	key    string // phonetic key used for matching ("quiero" and "kiero" → "kiero")
-	num    int    // value of a number token, -1 otherwise
-	clause int    // index of the clause (sentence or line) the token is in
-	stem   string // key without a Quechua case ending (-pi, -man, -manta, -kama), or ""
+	norm   string   // folded, de-abbreviated form ("kiero" stays, "q" → "que")
+	key    string   // phonetic key used for matching ("quiero" and "kiero" → "kiero")
+	num    int      // value of a number token, -1 otherwise
+	clause int      // index of the clause (sentence or line) the token is in
+	stem   string   // key without a Quechua case ending (-pi, -man, -manta, -kama), or ""
 	fuzzy  []string // index keys of the typo-tolerant entries it may match (firstIndex)
 }
 
