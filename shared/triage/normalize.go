@@ -27,10 +27,38 @@ type token struct {
 func fold(s string) string {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
+			if f, ok := foldSpanish(s); ok {
+				return f
+			}
 			return strings.ToLower(tip.StripAccents(s))
 		}
 	}
 	return strings.ToLower(s) // plain ASCII has no accents to strip
+}
+
+// spanishLetters fold the accented letters of Spanish, Quechua and Aymara
+// writing the way StripAccents does, without building a transformer.
+var spanishLetters = map[rune]rune{
+	'á': 'a', 'é': 'e', 'í': 'i', 'ó': 'o', 'ú': 'u', 'ü': 'u', 'ñ': 'n', 'à': 'a', 'è': 'e', 'ì': 'i', 'ò': 'o', 'ù': 'u',
+	'Á': 'a', 'É': 'e', 'Í': 'i', 'Ó': 'o', 'Ú': 'u', 'Ü': 'u', 'Ñ': 'n', 'À': 'a', 'È': 'e', 'Ì': 'i', 'Ò': 'o', 'Ù': 'u',
+}
+
+// foldSpanish folds s when its only letters beyond ASCII are those of
+// spanishLetters; ok is false otherwise (emoji, other scripts).
+func foldSpanish(s string) (string, bool) {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r < 0x80:
+			b.WriteRune(unicode.ToLower(r))
+		case spanishLetters[r] != 0:
+			b.WriteRune(spanishLetters[r])
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
 }
 
 // collapseRuns shortens runs of three or more identical letters to one
@@ -229,7 +257,11 @@ func (lx *lexer) tokens(text string) []token {
 	raws := lx.split(text)
 	toks := make([]token, 0, len(raws)+4)
 	for _, w := range raws {
-		f := collapseRuns(fold(apostrophes.Replace(w.text)))
+		text := w.text
+		if strings.ContainsAny(text, "'’") {
+			text = apostrophes.Replace(text)
+		}
+		f := collapseRuns(fold(text))
 		parts := []string{f}
 		if rep, ok := lx.expand[f]; ok {
 			parts = rep
