@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 	"tipline/shared/campaign"
@@ -108,9 +107,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // first message costs two round trips: that read and one transaction.
 func (h *Handler) receive(ctx context.Context, log *slog.Logger, in twilio.Inbound) (string, error) {
 	reporter := h.d.Contacts.Key(in.From)
-	// Reporters often type their own number ("llámame al 987…"); it must not
-	// reach staff or authorities through the text.
-	in.Body = MaskSender(in.Body, in.From)
+	in = maskInbound(in)
 	l, err := h.d.Store.Lookup(ctx, in.MessageSID, reporter, in.From)
 	if err != nil {
 		return "", err
@@ -321,35 +318,16 @@ func keepCorrections(t *tip.Tip, next tip.Triage, dangerNow bool) tip.Triage {
 	return next
 }
 
-// SenderMask replaces the sender's own number in a message.
-const SenderMask = "[número del remitente]"
-
-// digitRun is a run of digits that may be split by spaces, dots or dashes,
-// with an optional leading +: how people write phone numbers.
-var digitRun = regexp.MustCompile(`\+?\d[\d .\-]{5,}\d`)
-
-// MaskSender replaces, in text, every way of writing the E.164 number from
-// (with or without country code, spaced or not) by SenderMask. Other
-// numbers, such as a trafficker's, are kept: they are what police need.
-func MaskSender(text, from string) string {
-	full := strings.TrimPrefix(from, "+")
-	if len(full) < 8 {
-		return text
+// maskInbound masks the sender's number in every text of in that can be
+// stored: reporters often type their own number ("llámame al 987…") or share
+// a location labelled with it, and it must not reach staff or authorities.
+func maskInbound(in twilio.Inbound) twilio.Inbound {
+	in.Body = MaskSender(in.Body, in.From)
+	if in.Location != nil {
+		loc := *in.Location
+		loc.Label = MaskSender(loc.Label, in.From)
+		loc.Address = MaskSender(loc.Address, in.From)
+		in.Location = &loc
 	}
-	national := full
-	if strings.HasPrefix(full, "51") {
-		national = full[2:] // Peru: country code 51, nine-digit mobiles
-	}
-	return digitRun.ReplaceAllStringFunc(text, func(run string) string {
-		d := strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return r
-			}
-			return -1
-		}, run)
-		if d == full || d == national || d == "00"+full {
-			return SenderMask
-		}
-		return run
-	})
+	return in
 }
