@@ -295,6 +295,9 @@ func (hs *harness) tokenWithClaims(claims jwt.MapClaims) string {
 	hs.t.Helper()
 	now := hs.clock.Now()
 	claims["iss"], claims["aud"], claims["iat"], claims["exp"] = hs.tokens.Issuer, hs.tokens.Audience, now.Unix(), now.Add(72*time.Hour).Unix()
+	if _, ok := claims["token_use"]; !ok {
+		claims["token_use"] = "id"
+	}
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(hs.tokens.Key)
 	if err != nil {
 		hs.t.Fatal(err)
