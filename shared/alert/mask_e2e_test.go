@@ -77,7 +77,7 @@ func TestSenderNumberNeverLeavesTheTip(t *testing.T) {
 					seen = append(seen, "stored location: "+m.Location.Label+" / "+m.Location.Address)
 				}
 			}
-			api := e.staffAPI()
+			api := e.staffAPI(staff.RoleSupervisor)
 			seen = append(seen, "detail: "+api.get(t, "/api/tips/"+id), "CSV: "+api.get(t, "/api/tips.csv"))
 			seen = append(seen, "logs: "+e.logs.String())
 			all := strings.Join(seen, "\n")
@@ -93,16 +93,18 @@ func TestSenderNumberNeverLeavesTheTip(t *testing.T) {
 	}
 }
 
-// staffClient reads the staff API as a supervisor.
+// staffClient calls the staff API as a user of one role.
 type staffClient struct {
 	h     http.Handler
 	token string
 }
 
-func (e *env) staffAPI() staffClient {
+// staffAPI is the staff API on the env's store, for a user of role in
+// regions.
+func (e *env) staffAPI(role staff.Role, regions ...string) staffClient {
 	e.t.Helper()
 	tokens := staff.LocalTokens{Key: []byte("mask-test-signing-key-0123456789"), Issuer: staff.LocalIssuer, Audience: staff.LocalAudience, Now: e.clock.Now}
-	tok, err := tokens.Issue("sup-1", staff.RoleSupervisor, nil, time.Hour)
+	tok, err := tokens.Issue("user-"+role.String(), role, regions, time.Hour)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -112,13 +114,21 @@ func (e *env) staffAPI() staffClient {
 
 func (c staffClient) get(t *testing.T, path string) string {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, path, nil)
+	code, body := c.do(http.MethodGet, path, "")
+	if code != http.StatusOK {
+		t.Fatalf("GET %s answered %d: %s", path, code, body)
+	}
+	return body
+}
+
+func (c staffClient) do(method, path, body string) (int, string) {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+c.token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	w := httptest.NewRecorder()
 	c.h.ServeHTTP(w, req)
-	body, _ := io.ReadAll(w.Result().Body)
-	if w.Code != http.StatusOK {
-		t.Fatalf("GET %s answered %d: %s", path, w.Code, body)
-	}
-	return string(body)
+	out, _ := io.ReadAll(w.Result().Body)
+	return w.Code, string(out)
 }
