@@ -195,7 +195,7 @@ func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inboun
 	if err != nil {
 		return "", tip.E(tip.KindInternal, "intake: seal contact", err)
 	}
-	text := messageText(in)
+	text := store.BoundText(messageText(in))
 	var credit campaign.Attribution
 	if h.d.Attributor != nil {
 		if credit, err = h.d.Attributor.Attribute(ctx, in.To, text); err != nil {
@@ -245,6 +245,9 @@ func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbo
 		}
 		text += add
 	}
+	// The tip keeps a bounded text (the whole conversation is in its
+	// messages), and triage reads what the tip keeps.
+	text = store.BoundText(text)
 	decision := triage.Merge(t.Triage, h.d.Triage.Decide(text))
 	if len(t.Corrected) > 0 {
 		decision = keepCorrections(t, decision, h.d.Triage.Decide(messageText(in)).ImmediateDanger)
@@ -262,8 +265,15 @@ func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbo
 	if err != nil {
 		return "", tip.E(tip.KindInternal, "intake: reply", err)
 	}
-	err = h.d.Store.AppendMessage(ctx, store.FollowUp{Tip: t, Text: text, Triage: decision,
-		Message: h.message(in, now), Reply: twimlOut, Window: h.d.Window})
+	fu := store.FollowUp{Tip: t, Text: text, Triage: decision, Message: h.message(in, now), Reply: twimlOut, Window: h.d.Window}
+	err = h.d.Store.AppendMessage(ctx, fu)
+	if errors.Is(err, store.ErrTooLarge) {
+		// The tip item cannot grow any more: the message is stored all the
+		// same, and the tip keeps the text and triage it had.
+		log.Warn("tip at its size limit: message stored, tip text unchanged", "tip_id", t.ID, "error", err.Error())
+		fu.Text, fu.Triage = t.Text, t.Triage
+		err = h.d.Store.AppendMessage(ctx, fu)
+	}
 	if err != nil {
 		return "", err
 	}
