@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -141,5 +142,22 @@ func TestTipAtItsSizeLimitStillStoresMessages(t *testing.T) {
 	}
 	if strings.Contains(h.logs.String(), "gave up after repeated conflicts") {
 		t.Error("a permanent error was retried as a conflict")
+	}
+}
+
+// The embedded engine keeps bytes as they arrive; the edge makes them
+// valid UTF-8 first, so the stored text, and the CSV made from it, is.
+func TestInvalidUTF8IsMadeValidAtTheEdge(t *testing.T) {
+	h := newHarness(t, false)
+	from := "+51987650072"
+	if rec := h.post(form("SM00000000000000000000000000007200", from, "hay una ni\xf1a de 14 a\xf1os encerrada \xff\xfe"), nil); rec.Code != 200 {
+		t.Fatalf("status %d", rec.Code)
+	}
+	tp := h.tipOf(from)
+	msgs, _ := h.store.Messages(context.Background(), tp.ID)
+	for _, s := range []string{tp.Text, msgs[0].Body} {
+		if !utf8.ValidString(s) {
+			t.Errorf("stored text %q is not valid UTF-8", s)
+		}
 	}
 }
