@@ -17,8 +17,8 @@ var fuzzSenders = []struct {
 }{
 	{masktest.Peru, []string{"987000012", "51987000012", "0051987000012"}},
 	{masktest.US, []string{"4155550142", "14155550142", "0014155550142"}},
-	{masktest.Venezuela, []string{"04121234567", "4121234567", "584121234567"}},
-	{masktest.Argentina, []string{"1123456789", "01123456789", "1523456789", "5491123456789"}},
+	{masktest.Venezuela, []string{"04129876501", "4129876501", "584129876501"}},
+	{masktest.Argentina, []string{"1187654321", "01187654321", "1587654321", "5491187654321"}},
 }
 
 // fuzzSeparators are what people put between the digits of a number.

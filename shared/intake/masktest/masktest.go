@@ -29,17 +29,18 @@ type Format struct {
 }
 
 // Senders' numbers, and the digits of each that must never survive
-// (the subscriber part, so that a leak through any form is caught).
+// (the subscriber part, so that a leak through any form is caught). None
+// of them is part of the trafficker's number, which must survive.
 const (
 	Peru       = "+51987000012"
-	PeruFixed  = "+5112345678" // a Lima landline
+	PeruFixed  = "+5114567890" // a Lima landline
 	US         = "+14155550142"
-	Venezuela  = "+584121234567"
-	Argentina  = "+5491123456789"
+	Venezuela  = "+584129876501"
+	Argentina  = "+5491187654321"
 	Trafficker = "912345678"
 )
 
-var secrets = map[string]string{Peru: "987000012", PeruFixed: "2345678", US: "5550142", Venezuela: "1234567", Argentina: "23456789"}
+var secrets = map[string]string{Peru: "987000012", PeruFixed: "4567890", US: "5550142", Venezuela: "9876501", Argentina: "87654321"}
 
 // Formats lists the sender formats; every one must be masked.
 func Formats() []Format {
@@ -86,23 +87,23 @@ func Formats() []Format {
 		{Name: "after another number", From: Peru, Text: "el tratante 912345678, yo 987 000 012", Where: Body, Keep: "912345678"},
 		{Name: "in a WhatsApp location label", From: Peru, Text: "Casa 987 000 012", Where: Label},
 		{Name: "in a WhatsApp location address", From: Peru, Text: "Jr. Lima 123, ref. 987-000-012", Where: Address, Keep: "123"},
-		{Name: "a Lima landline with its trunk prefix", From: PeruFixed, Text: "llamen al (01) 234-5678", Where: Body},
-		{Name: "a Lima landline in international form", From: PeruFixed, Text: "llamen al +51 1 2345678", Where: Body},
+		{Name: "a Lima landline with its trunk prefix", From: PeruFixed, Text: "llamen al (01) 456-7890", Where: Body},
+		{Name: "a Lima landline in international form", From: PeruFixed, Text: "llamen al +51 1 4567890", Where: Body},
 		{Name: "a US sender in national form", From: US, Text: "call me at (415) 555-0142", Where: Body},
 		{Name: "a US sender dashed", From: US, Text: "call me 415-555-0142", Where: Body},
 		{Name: "a US sender with 1", From: US, Text: "call me 1 415 555 0142", Where: Body},
 		{Name: "a US sender with +1", From: US, Text: "call me +1 (415) 555-0142", Where: Body},
 		{Name: "a US sender dialled from Peru", From: US, Text: "llamar 00 1 415 555 0142", Where: Body},
-		{Name: "a Venezuelan sender in national form", From: Venezuela, Text: "mi número es 0412-1234567", Where: Body},
-		{Name: "a Venezuelan sender in groups", From: Venezuela, Text: "mi número es 0412 123 45 67", Where: Body},
-		{Name: "a Venezuelan sender without the trunk prefix", From: Venezuela, Text: "mi número es 412 1234567", Where: Body},
-		{Name: "a Venezuelan sender with +58", From: Venezuela, Text: "mi número es +58 412-1234567", Where: Body},
-		{Name: "an Argentine sender with the area code", From: Argentina, Text: "mi celu 11 2345-6789", Where: Body},
-		{Name: "an Argentine sender with 011", From: Argentina, Text: "mi celu 011 2345-6789", Where: Body},
-		{Name: "an Argentine sender with 15", From: Argentina, Text: "mi celu 15 2345-6789", Where: Body},
-		{Name: "an Argentine sender dialled at home", From: Argentina, Text: "mi celu 011 15-2345-6789", Where: Body},
-		{Name: "an Argentine sender in international form", From: Argentina, Text: "mi celu +54 9 11 2345-6789", Where: Body},
-		{Name: "an Argentine sender without the 9", From: Argentina, Text: "mi celu +54 11 2345-6789", Where: Body},
+		{Name: "a Venezuelan sender in national form", From: Venezuela, Text: "mi número es 0412-9876501", Where: Body},
+		{Name: "a Venezuelan sender in groups", From: Venezuela, Text: "mi número es 0412 987 65 01", Where: Body},
+		{Name: "a Venezuelan sender without the trunk prefix", From: Venezuela, Text: "mi número es 412 9876501", Where: Body},
+		{Name: "a Venezuelan sender with +58", From: Venezuela, Text: "mi número es +58 412-9876501", Where: Body},
+		{Name: "an Argentine sender with the area code", From: Argentina, Text: "mi celu 11 8765-4321", Where: Body},
+		{Name: "an Argentine sender with 011", From: Argentina, Text: "mi celu 011 8765-4321", Where: Body},
+		{Name: "an Argentine sender with 15", From: Argentina, Text: "mi celu 15 8765-4321", Where: Body},
+		{Name: "an Argentine sender dialled at home", From: Argentina, Text: "mi celu 011 15-8765-4321", Where: Body},
+		{Name: "an Argentine sender in international form", From: Argentina, Text: "mi celu +54 9 11 8765-4321", Where: Body},
+		{Name: "an Argentine sender without the 9", From: Argentina, Text: "mi celu +54 11 8765-4321", Where: Body},
 	}
 	return f
 }
