@@ -20,8 +20,9 @@ import (
 	"tipline/infra/table"
 )
 
-// Embedded returns the in-process engine with table name created.
-func Embedded(ctx context.Context, name string) (*minidyn.Client, error) {
+// Embedded returns the in-process engine with table name created (see
+// Engine for the minidyn bug it works around).
+func Embedded(ctx context.Context, name string) (*Engine, error) {
 	def, err := table.Load()
 	if err != nil {
 		return nil, err
@@ -30,7 +31,7 @@ func Embedded(ctx context.Context, name string) (*minidyn.Client, error) {
 	if _, err := c.CreateTable(ctx, def.CreateInput(name)); err != nil {
 		return nil, fmt.Errorf("localdb: create table %s: %w", name, err)
 	}
-	return c, nil
+	return &Engine{Client: c}, nil
 }
 
 // Client returns an SDK client for endpoint. For a local endpoint without

@@ -89,7 +89,7 @@ func serveUntil(parent context.Context, args []string, stdout, stderr io.Writer)
 		ln.Close()
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(h, serverTimeouts)
 	log.Info("tipline serving", "addr", ln.Addr().String(), "public_url", c.PublicBaseURL, "dynamodb", engineName(c),
 		"webhook", c.PublicBaseURL+"/twilio/messages", "anonymous", c.Anonymous)
 
@@ -110,6 +110,19 @@ func serveUntil(parent context.Context, args []string, stdout, stderr io.Writer)
 	wg.Wait()
 	log.Info("stopped")
 	return nil
+}
+
+// timeouts bound how long one connection may hold serve.
+type timeouts struct{ readHeader, read, write, idle time.Duration }
+
+// serverTimeouts: webhook bodies are at most 64 KiB and Twilio waits 15 s,
+// so a request read in 30 s is generous; a CSV export may write for longer.
+var serverTimeouts = timeouts{readHeader: 10 * time.Second, read: 30 * time.Second, write: 2 * time.Minute, idle: 2 * time.Minute}
+
+// newServer is serve's HTTP server: no connection is held for ever by a
+// slow header, a slow body, a slow reader or an idle client.
+func newServer(h http.Handler, t timeouts) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: t.readHeader, ReadTimeout: t.read, WriteTimeout: t.write, IdleTimeout: t.idle}
 }
 
 // startStack builds every handler through the composition root, as the

@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 	"tipline/shared/campaign"
@@ -108,9 +107,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // first message costs two round trips: that read and one transaction.
 func (h *Handler) receive(ctx context.Context, log *slog.Logger, in twilio.Inbound) (string, error) {
 	reporter := h.d.Contacts.Key(in.From)
-	// Reporters often type their own number ("llámame al 987…"); it must not
-	// reach staff or authorities through the text.
-	in.Body = MaskSender(in.Body, in.From)
+	in = maskInbound(in)
 	l, err := h.d.Store.Lookup(ctx, in.MessageSID, reporter, in.From)
 	if err != nil {
 		return "", err
@@ -198,7 +195,7 @@ func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inboun
 	if err != nil {
 		return "", tip.E(tip.KindInternal, "intake: seal contact", err)
 	}
-	text := messageText(in)
+	text := store.BoundText(messageText(in))
 	var credit campaign.Attribution
 	if h.d.Attributor != nil {
 		if credit, err = h.d.Attributor.Attribute(ctx, in.To, text); err != nil {
@@ -248,8 +245,10 @@ func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbo
 		}
 		text += add
 	}
-	// A re-triage reads the first message and the most recent messages;
-	// Merge keeps what the stored decision saw in between.
+	// The tip keeps a bounded text (the whole conversation is in its
+	// messages); a re-triage reads the first message and the most recent
+	// part of it, and Merge keeps what the stored decision saw in between.
+	text = store.BoundText(text)
 	decision := triage.Merge(t.Triage, h.d.Triage.Decide(h.d.Triage.Window(text)))
 	if len(t.Corrected) > 0 {
 		decision = keepCorrections(t, decision, h.d.Triage.Decide(messageText(in)).ImmediateDanger)
@@ -267,8 +266,15 @@ func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbo
 	if err != nil {
 		return "", tip.E(tip.KindInternal, "intake: reply", err)
 	}
-	err = h.d.Store.AppendMessage(ctx, store.FollowUp{Tip: t, Text: text, Triage: decision,
-		Message: h.message(in, now), Reply: twimlOut, Window: h.d.Window})
+	fu := store.FollowUp{Tip: t, Text: text, Triage: decision, Message: h.message(in, now), Reply: twimlOut, Window: h.d.Window}
+	err = h.d.Store.AppendMessage(ctx, fu)
+	if errors.Is(err, store.ErrTooLarge) {
+		// The tip item cannot grow any more: the message is stored all the
+		// same, and the tip keeps the text and triage it had.
+		log.Warn("tip at its size limit: message stored, tip text unchanged", "tip_id", t.ID, "error", err.Error())
+		fu.Text, fu.Triage = t.Text, t.Triage
+		err = h.d.Store.AppendMessage(ctx, fu)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -323,35 +329,16 @@ func keepCorrections(t *tip.Tip, next tip.Triage, dangerNow bool) tip.Triage {
 	return next
 }
 
-// SenderMask replaces the sender's own number in a message.
-const SenderMask = "[número del remitente]"
-
-// digitRun is a run of digits that may be split by spaces, dots or dashes,
-// with an optional leading +: how people write phone numbers.
-var digitRun = regexp.MustCompile(`\+?\d[\d .\-]{5,}\d`)
-
-// MaskSender replaces, in text, every way of writing the E.164 number from
-// (with or without country code, spaced or not) by SenderMask. Other
-// numbers, such as a trafficker's, are kept: they are what police need.
-func MaskSender(text, from string) string {
-	full := strings.TrimPrefix(from, "+")
-	if len(full) < 8 {
-		return text
+// maskInbound masks the sender's number in every text of in that can be
+// stored: reporters often type their own number ("llámame al 987…") or share
+// a location labelled with it, and it must not reach staff or authorities.
+func maskInbound(in twilio.Inbound) twilio.Inbound {
+	in.Body = MaskSender(in.Body, in.From)
+	if in.Location != nil {
+		loc := *in.Location
+		loc.Label = MaskSender(loc.Label, in.From)
+		loc.Address = MaskSender(loc.Address, in.From)
+		in.Location = &loc
 	}
-	national := full
-	if strings.HasPrefix(full, "51") {
-		national = full[2:] // Peru: country code 51, nine-digit mobiles
-	}
-	return digitRun.ReplaceAllStringFunc(text, func(run string) string {
-		d := strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return r
-			}
-			return -1
-		}, run)
-		if d == full || d == national || d == "00"+full {
-			return SenderMask
-		}
-		return run
-	})
+	return in
 }

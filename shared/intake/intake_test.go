@@ -73,7 +73,7 @@ func newHarness(t testing.TB, anonymous bool) *harness {
 		t.Fatal(err)
 	}
 	h := newHarnessOn(t, db, "tipline", anonymous)
-	h.db = db
+	h.db = db.Client
 	return h
 }
 

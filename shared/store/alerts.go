@@ -362,8 +362,11 @@ func (s *Store) finish(ctx context.Context, op string, k tip.AlertKey, attempts 
 // message is the alert's (sid matches, or none is recorded yet). It returns
 // the alert as it is after the call and whether the status was recorded.
 //
+// Audit entries, when given, are written in the same transaction as the
+// status: both or neither, so a caller that failed may try again.
+//
 // Errors: not found for an unknown alert, transient.
-func (s *Store) RecordDelivery(ctx context.Context, k tip.AlertKey, sid, status string, code int) (tip.Alert, bool, error) {
+func (s *Store) RecordDelivery(ctx context.Context, k tip.AlertKey, sid, status string, code int, audit ...tip.Audit) (tip.Alert, bool, error) {
 	op := "store: record delivery " + k.String()
 	rank := tip.DeliveryRank(status)
 	if rank == 0 || sid == "" {
@@ -380,6 +383,9 @@ func (s *Store) RecordDelivery(ctx context.Context, k tip.AlertKey, sid, status 
 	cond := expression.AttributeExists(expression.Name("PK")).
 		And(expression.AttributeNotExists(expression.Name("delivery_rank")).Or(expression.Name("delivery_rank").LessThan(expression.Value(rank)))).
 		And(expression.AttributeNotExists(expression.Name("sid")).Or(expression.Name("sid").Equal(expression.Value(sid))))
+	if len(audit) > 0 {
+		return s.recordDeliveryAudited(ctx, op, k, upd, cond, audit)
+	}
 	out, err := s.update(ctx, k, upd, cond, types.ReturnValueAllNew)
 	if isCondFailed(err) {
 		a, err := s.Alert(ctx, k)
@@ -390,6 +396,28 @@ func (s *Store) RecordDelivery(ctx context.Context, k tip.AlertKey, sid, status 
 	}
 	a, err := UnmarshalAlert(out.Attributes)
 	return a, err == nil, err
+}
+
+// recordDeliveryAudited is RecordDelivery's update and its audit entries
+// in one transaction, then the alert read back.
+func (s *Store) recordDeliveryAudited(ctx context.Context, op string, k tip.AlertKey, upd expression.UpdateBuilder, cond expression.ConditionBuilder, audit []tip.Audit) (tip.Alert, bool, error) {
+	e, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
+	if err != nil {
+		return tip.Alert{}, false, tip.E(tip.KindInternal, op, err)
+	}
+	items := []types.TransactWriteItem{{Update: &types.Update{TableName: &s.table, Key: alertKey(k),
+		UpdateExpression: e.Update(), ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(),
+		ExpressionAttributeValues: e.Values()}}}
+	for i, a := range audit {
+		items = append(items, s.auditPut(a, i))
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	recorded := err == nil
+	if err != nil && !cancelledAt(err, 0) {
+		return tip.Alert{}, false, classify(op, err)
+	}
+	a, err := s.Alert(ctx, k)
+	return a, recorded && err == nil, err
 }
 
 func (s *Store) update(ctx context.Context, k tip.AlertKey, upd expression.UpdateBuilder, cond expression.ConditionBuilder, rv types.ReturnValue) (*dynamodb.UpdateItemOutput, error) {

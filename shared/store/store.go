@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -66,6 +67,9 @@ var (
 	ErrRefTaken = errors.New("reference code taken")
 	// ErrStale: the item changed since it was read.
 	ErrStale = errors.New("stale version")
+	// ErrTooLarge: DynamoDB refused the write because an item would exceed
+	// its 400 KB limit. It is permanent: the same write fails every time.
+	ErrTooLarge = errors.New("item too large")
 )
 
 // timeKey formats t with fixed width so that keys sort by time.
@@ -82,7 +86,14 @@ func classify(op string, err error) error {
 	}
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
+		if v := validationReason(tce); v != "" {
+			return validation(op, v)
+		}
 		return tip.E(tip.KindConflict, op, fmt.Errorf("transaction cancelled: %s", reasons(tce)))
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "ValidationException" {
+		return validation(op, ae.ErrorMessage())
 	}
 	var tcf *types.TransactionConflictException
 	var thr *types.ProvisionedThroughputExceededException
@@ -101,6 +112,32 @@ func classify(op string, err error) error {
 	// Anything else (network, throttling with other codes, 5xx) is treated as
 	// transient: the caller answers 503 and Twilio retries.
 	return tip.E(tip.KindTransient, op, errors.New(errorCode(err)))
+}
+
+// validation is the error of a request DynamoDB found invalid: never
+// transient (the same request fails again), ErrTooLarge when an item would
+// exceed the size limit. DynamoDB's message names the problem, not the
+// data, and goes into the error for the log.
+// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html
+func validation(op, msg string) error {
+	if strings.Contains(msg, "size") && strings.Contains(msg, "exceeded") {
+		return tip.E(tip.KindInvalid, op, fmt.Errorf("%w: ValidationException: %s", ErrTooLarge, msg))
+	}
+	return tip.E(tip.KindInvalid, op, fmt.Errorf("ValidationException: %s", msg))
+}
+
+// validationReason is the message of a transaction's ValidationError
+// cancellation reason (an item grown past 400 KB by an update), or "".
+func validationReason(tce *types.TransactionCanceledException) string {
+	for _, r := range tce.CancellationReasons {
+		if aws.ToString(r.Code) == "ValidationError" {
+			if m := aws.ToString(r.Message); m != "" {
+				return m
+			}
+			return "ValidationError"
+		}
+	}
+	return ""
 }
 
 func errorCode(err error) string {

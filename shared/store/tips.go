@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -221,14 +221,17 @@ type NewTip struct {
 
 // CreateTip writes a new tip, its reference, its first message, the
 // MessageSid dedupe record and the reporter's open conversation in one
-// transaction: all of them or none.
+// transaction: all of them or none. The tip keeps its text bounded
+// (BoundText); the message keeps the whole body.
 //
 // Errors: ErrDuplicate when the MessageSid is already stored, ErrConversationOpen
 // when the reporter has an open conversation, ErrRefTaken when the reference
-// code is in use (all of kind conflict), or a transient error.
+// code is in use (all of kind conflict), ErrTooLarge (kind invalid), or a
+// transient error.
 func (s *Store) CreateTip(ctx context.Context, n NewTip) error {
 	op := "store: create tip"
 	t, m := n.Tip, n.Message
+	t.Text = BoundText(t.Text)
 	now := s.now()
 	items := []types.TransactWriteItem{
 		condPut(s.table, dedupeItem{
@@ -271,6 +274,34 @@ func (s *Store) CreateTip(ctx context.Context, n NewTip) error {
 	return classify(op, err)
 }
 
+// MaxText bounds the text a tip item keeps, in bytes of UTF-8: enough for
+// triage and the queue's display, far below DynamoDB's 400 KB item limit
+// whatever a conversation's length. The whole conversation stays in its
+// message items.
+const MaxText = 16 << 10
+
+// textCut marks where BoundText left text out.
+const textCut = "\n[…]\n"
+
+// BoundText returns text when it fits MaxText; otherwise its beginning (the
+// first report, a quarter of the room) and its end (the latest messages),
+// cut on character boundaries, with textCut between. Bounding a bounded
+// text with more appended keeps the same beginning.
+func BoundText(text string) string {
+	if len(text) <= MaxText {
+		return text
+	}
+	head := MaxText / 4
+	for head > 0 && !utf8.RuneStart(text[head]) {
+		head--
+	}
+	tail := len(text) - (MaxText - head - len(textCut))
+	for tail < len(text) && !utf8.RuneStart(text[tail]) {
+		tail++
+	}
+	return text[:head] + textCut + text[tail:]
+}
+
 func toMessageItem(tipID string, m *tip.Message) messageItem {
 	return messageItem{
 		PK: "TIP#" + tipID, SK: messageSK(m), Type: "message", TipID: tipID, SID: m.SID,
@@ -291,13 +322,17 @@ type FollowUp struct {
 
 // AppendMessage adds a follow-up message to a tip, re-triaged, in one
 // transaction with its dedupe record, and extends the open conversation.
-// The tip is updated only if its version is still the one read.
+// The tip is updated only if its version is still the one read. The tip
+// keeps its text bounded (BoundText): messages are items of their own.
 //
 // Errors: ErrDuplicate, ErrStale, ErrConversationOpen (another tip's
-// conversation is open now; all of kind conflict), or transient.
+// conversation is open now; all of kind conflict), ErrTooLarge (kind
+// invalid: the tip item would pass 400 KB; append again with the tip's
+// text and triage unchanged), or transient.
 func (s *Store) AppendMessage(ctx context.Context, f FollowUp) error {
 	const op = "store: append message"
 	t, m := f.Tip, f.Message
+	f.Text = BoundText(f.Text)
 	now := s.now()
 	updated := *t
 	updated.Triage = f.Triage

@@ -1,0 +1,67 @@
+package localdb_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"tipline/infra/localdb"
+	"tipline/shared/store"
+)
+
+// After a TransactWriteItems that fails its condition, minidyn restores the
+// table from a copy that drops the type of empty lists and maps; the
+// engine must keep answering, with the values as written.
+func TestEmptyListsSurviveAFailedTransaction(t *testing.T) {
+	ctx := context.Background()
+	e, err := localdb.Embedded(ctx, "tipline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, db := range map[string]store.API{"the engine": e, "minidyn alone (for the upstream report)": e.Client} {
+		t.Run(name, func(t *testing.T) {
+			s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+			pk := "TIP#" + name
+			item := map[string]types.AttributeValue{"PK": s(pk), "SK": s("TIP"), "GSI1PK": s("QUEUE#" + name), "GSI1SK": s("1#a"),
+				"reasons": &types.AttributeValueMemberL{Value: []types.AttributeValue{}},
+				"detail":  &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{}},
+				"nested":  &types.AttributeValueMemberL{Value: []types.AttributeValue{&types.AttributeValueMemberL{Value: []types.AttributeValue{}}}}}
+			if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("tipline"), Item: item}); err != nil {
+				t.Fatal(err)
+			}
+			_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Put: &types.Put{
+				TableName: aws.String("tipline"), Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}}}})
+			var tce *types.TransactionCanceledException
+			if !asCancelled(err, &tce) {
+				t.Fatalf("TransactWriteItems() error = %v, want the transaction cancelled", err)
+			}
+			got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("tipline"), Key: map[string]types.AttributeValue{"PK": s(pk), "SK": s("TIP")}})
+			q, qerr := db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("tipline"), IndexName: aws.String("GSI1"),
+				KeyConditionExpression: aws.String("GSI1PK = :pk"), ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("QUEUE#" + name)}})
+			if db != store.API(e) {
+				t.Logf("minidyn after a failed transaction: GetItem error %v; Query error %v", err, qerr)
+				return
+			}
+			if err != nil || qerr != nil || len(q.Items) != 1 {
+				t.Fatalf("after a failed transaction: GetItem error %v, Query error %v", err, qerr)
+			}
+			for _, it := range []map[string]types.AttributeValue{got.Item, q.Items[0]} {
+				l, ok1 := it["reasons"].(*types.AttributeValueMemberL)
+				m, ok2 := it["detail"].(*types.AttributeValueMemberM)
+				n, ok3 := it["nested"].(*types.AttributeValueMemberL)
+				if !ok1 || !ok2 || !ok3 || len(l.Value) != 0 || len(m.Value) != 0 || len(n.Value) != 1 {
+					t.Errorf("item read back %v, want the empty list, the empty map and the list of an empty list", it)
+				}
+			}
+		})
+	}
+}
+
+func asCancelled(err error, tce **types.TransactionCanceledException) bool {
+	c, ok := err.(*types.TransactionCanceledException)
+	*tce = c
+	return ok
+}
