@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,6 +19,7 @@ import (
 	minidyn "github.com/truora/minidyn/aws-v2/client"
 
 	"tipline/infra/table"
+	"tipline/shared/store"
 )
 
 // Embedded returns the in-process engine with table name created.
@@ -33,11 +35,29 @@ func Embedded(ctx context.Context, name string) (*minidyn.Client, error) {
 	return c, nil
 }
 
-// Client returns an SDK client for endpoint. For a local endpoint without
-// AWS credentials in the environment it uses static local ones (letters and
+// Option changes the client Client builds.
+type Option func(*clientOptions)
+
+type clientOptions struct{ locks *Locks }
+
+// WithConflicts puts DynamoDB's transaction conflict rules (Transport) in
+// front of the endpoint, with locks.
+func WithConflicts(locks *Locks) Option { return func(o *clientOptions) { o.locks = locks } }
+
+// Client returns an SDK client for endpoint, with the store's timeouts and
+// retries (store.ClientOptions). For a local endpoint without AWS
+// credentials in the environment it uses static local ones (letters and
 // digits only, as DynamoDB Local requires) and never asks the instance
 // metadata service, so nothing leaves this machine.
-func Client(ctx context.Context, endpoint string) (*dynamodb.Client, aws.Config, error) {
+func Client(ctx context.Context, endpoint string, options ...Option) (*dynamodb.Client, aws.Config, error) {
+	var co clientOptions
+	for _, o := range options {
+		o(&co)
+	}
+	var rt http.RoundTripper
+	if co.locks != nil {
+		rt = NewTransport(co.locks, store.NewTransport())
+	}
 	var opts []func(*config.LoadOptions) error
 	if endpoint != "" {
 		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
@@ -55,7 +75,7 @@ func Client(ctx context.Context, endpoint string) (*dynamodb.Client, aws.Config,
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	c := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+	c := dynamodb.NewFromConfig(cfg, store.ClientOptions(rt), func(o *dynamodb.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 			// DynamoDB Local's error responses carry a CRC32 that does not
