@@ -173,7 +173,9 @@ func opError(op string, err error) error {
 	return &smithy.OperationError{ServiceID: "DynamoDB", OperationName: op, Err: err}
 }
 
-func txConflict() error { return &types.TransactionConflictException{Message: aws.String(conflictMessage)} }
+func txConflict() error {
+	return &types.TransactionConflictException{Message: aws.String(conflictMessage)}
+}
 
 // TransactWriteItems implements store.API.
 func (c *ConflictAPI) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
