@@ -43,17 +43,31 @@ type API interface {
 
 // Store is the DynamoDB adapter. It is safe for concurrent use.
 type Store struct {
-	db    API
-	table string
-	now   tip.Clock
+	db       API
+	table    string
+	now      tip.Clock
+	counters countersCache
+}
+
+// Option changes a store New makes.
+type Option func(*Store)
+
+// WithCountersCache keeps campaign figures (Counters) for ttl after they
+// are recounted.
+func WithCountersCache(ttl time.Duration) Option {
+	return func(s *Store) { s.counters.ttl = ttl }
 }
 
 // New returns a store on table name. It does no I/O.
-func New(db API, table string, now tip.Clock) *Store {
+func New(db API, table string, now tip.Clock, opts ...Option) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, table: table, now: now}
+	s := &Store{db: db, table: table, now: now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Sentinel errors callers branch on.
@@ -82,6 +96,12 @@ func classify(op string, err error) error {
 	}
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
+		if retryable(tce) {
+			// Another transaction held one of its items, or capacity ran
+			// out: nothing was wrong with the request, so it may be tried
+			// again (the SDKs do not retry a cancelled transaction).
+			return tip.E(tip.KindTransient, op, fmt.Errorf("transaction cancelled: %s", reasons(tce)))
+		}
 		return tip.E(tip.KindConflict, op, fmt.Errorf("transaction cancelled: %s", reasons(tce)))
 	}
 	var tcf *types.TransactionConflictException
@@ -120,6 +140,24 @@ func reasons(tce *types.TransactionCanceledException) string {
 		s += aws.ToString(r.Code)
 	}
 	return "[" + s + "]"
+}
+
+// retryable reports whether a cancelled transaction failed only for
+// reasons that trying again can cure: TransactionConflict (an item was in
+// another transaction), ThrottlingError, ProvisionedThroughputExceeded.
+// Reason codes: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
+func retryable(tce *types.TransactionCanceledException) bool {
+	found := false
+	for _, r := range tce.CancellationReasons {
+		switch aws.ToString(r.Code) {
+		case "", "None":
+		case "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded":
+			found = true
+		default:
+			return false
+		}
+	}
+	return found
 }
 
 // cancelledAt reports whether a transaction failed because of the condition

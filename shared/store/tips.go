@@ -245,7 +245,6 @@ func (s *Store) CreateTip(ctx context.Context, n NewTip) error {
 		condPut(s.table, toTipItem(t), &notExists),
 		condPut(s.table, toMessageItem(t.ID, m), &notExists),
 	)
-	items = append(items, s.counterUpdates(nil, t)...)
 	convAt := -1
 	if n.Window > 0 {
 		until := m.CreatedAt.Add(n.Window)
@@ -333,7 +332,6 @@ func (s *Store) AppendMessage(ctx context.Context, f FollowUp) error {
 		}},
 		condPut(s.table, toMessageItem(t.ID, m), &notExists),
 	}
-	items = append(items, s.counterUpdates(t, &updated)...)
 	convAt := -1
 	if f.Window > 0 {
 		until := m.CreatedAt.Add(f.Window)

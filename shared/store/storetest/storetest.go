@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -42,6 +43,7 @@ func Run(t *testing.T, f Factory) {
 		{"a reference code in use is refused", testRefTaken},
 		{"follow-ups append in order and a stale version is refused", testAppend},
 		{"concurrent follow-ups on one version: exactly one wins", testConcurrentAppend},
+		{"first messages of many reporters of one campaign and material, all at once, share no item: none meets a conflict", testConcurrentReporters},
 		{"opt-out is recorded per reporter", testOptOut},
 		{"a saved tip moves queues, keeps its audit and refuses a stale version", testSaveTip},
 		{"a late follow-up of a closed conversation never takes over a newer tip's conversation", testLateFollowUp},
@@ -79,6 +81,13 @@ func newTip(c *Clock, reporter string) store.NewTip {
 		Location:  &tip.Location{Latitude: -12.59, Longitude: -69.19, Label: "bar"},
 		CreatedAt: now}
 	return store.NewTip{Tip: tp, Message: m, Reply: "<Response>ref " + tp.Ref + "</Response>", Window: 2 * time.Hour}
+}
+
+// backoff waits before attempt+1 of a write that met a transaction in
+// flight: capped exponential backoff with full jitter, as the webhook does.
+func backoff(attempt int) {
+	ceiling := min(100*time.Millisecond, 2*time.Millisecond<<min(attempt, 10))
+	time.Sleep(time.Duration(rand.Int64N(int64(ceiling)) + 1))
 }
 
 func must(t *testing.T, err error) {
@@ -180,8 +189,9 @@ func testConcurrentDuplicate(t *testing.T, f Factory) {
 					wins.Add(1)
 				case errors.Is(err, store.ErrDuplicate):
 					dups.Add(1)
-				case tip.Is(err, tip.KindTransient) && attempt < 5:
-					continue // a transaction conflict on AWS: retry as the webhook does
+				case tip.Is(err, tip.KindTransient) && attempt < 50:
+					backoff(attempt) // a transaction conflict: retry as the webhook does
+					continue
 				default:
 					mu.Lock()
 					other = append(other, err)
@@ -298,10 +308,14 @@ func testConcurrentAppend(t *testing.T, f Factory) {
 			defer wg.Done()
 			cp := *read
 			err := s.AppendMessage(ctx, followUp(c, &cp, fmt.Sprintf("SMrace%d", i), "x"))
+			for attempt := 0; tip.Is(err, tip.KindTransient) && attempt < 50; attempt++ {
+				backoff(attempt) // a transaction conflict: retry as the webhook does
+				err = s.AppendMessage(ctx, followUp(c, &cp, fmt.Sprintf("SMrace%d", i), "x"))
+			}
 			switch {
 			case err == nil:
 				wins.Add(1)
-			case errors.Is(err, store.ErrStale), tip.Is(err, tip.KindTransient):
+			case errors.Is(err, store.ErrStale):
 				stale.Add(1)
 			default:
 				t.Errorf("AppendMessage error = %v", err)
@@ -316,6 +330,36 @@ func testConcurrentAppend(t *testing.T, f Factory) {
 	must(t, err)
 	if len(msgs) != 2 {
 		t.Errorf("%d messages stored, want 2 (the first and the one winner)", len(msgs))
+	}
+}
+
+func testConcurrentReporters(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	const reporters = 12
+	tips := make([]store.NewTip, reporters)
+	for i := range tips {
+		tips[i] = newTip(c, fmt.Sprintf("rk-burst-%d", i))
+		tips[i].Tip.CampaignID, tips[i].Tip.MaterialID = "camp-burst", "mat-radio"
+	}
+	errs := make([]error, reporters)
+	var wg sync.WaitGroup
+	for i := range tips {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs[i] = s.CreateTip(ctx, tips[i]) // once: no retry
+		}(i)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("reporter %d: CreateTip error = %v, want none (no item shared with another reporter)", i, err)
+		}
+	}
+	for _, n := range tips {
+		if _, err := s.Tip(ctx, n.Tip.ID); err != nil {
+			t.Errorf("tip %s: %v", n.Tip.ID, err)
+		}
 	}
 }
 
