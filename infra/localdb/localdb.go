@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -23,16 +24,110 @@ import (
 )
 
 // Embedded returns the in-process engine with table name created.
-func Embedded(ctx context.Context, name string) (*minidyn.Client, error) {
+func Embedded(ctx context.Context, name string) (*Engine, error) {
 	def, err := table.Load()
 	if err != nil {
 		return nil, err
 	}
-	c := minidyn.NewClient()
-	if _, err := c.CreateTable(ctx, def.CreateInput(name)); err != nil {
-		return nil, fmt.Errorf("localdb: create table %s: %w", name, err)
+	e := &Engine{Client: minidyn.NewClient(), trial: minidyn.NewClient()}
+	for _, c := range []*minidyn.Client{e.Client, e.trial} {
+		if _, err := c.CreateTable(ctx, def.CreateInput(name)); err != nil {
+			return nil, fmt.Errorf("localdb: create table %s: %w", name, err)
+		}
 	}
-	return c, nil
+	return e, nil
+}
+
+// Engine is the embedded engine (github.com/truora/minidyn) with a
+// workaround for a fault of its v0.8.2: a TransactWriteItems that fails
+// restores a snapshot of the table whose deep copy drops empty lists and
+// maps (deepCopyTypesItem copies L and M only when they are non-empty), so
+// every item holding [] (a tip's indicators, a route's targets) is left
+// with an attribute of no type, and every read of it fails with
+// ValidationException from then on. Engine first runs each transaction on
+// a trial table holding just the items it names, and runs it on the real
+// table only when it succeeds there, so the real table never restores a
+// snapshot. Writes are serialized (the engine serializes them anyway), so
+// nothing changes between the trial and the real run.
+type Engine struct {
+	*minidyn.Client
+	trial *minidyn.Client
+	mu    sync.Mutex
+}
+
+// TransactWriteItems implements store.API.
+func (e *Engine) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	type target struct {
+		table string
+		key   map[string]types.AttributeValue
+	}
+	var targets []target
+	for _, it := range in.TransactItems {
+		switch {
+		case it.Put != nil:
+			targets = append(targets, target{aws.ToString(it.Put.TableName), keyOf(it.Put.Item)})
+		case it.Update != nil:
+			targets = append(targets, target{aws.ToString(it.Update.TableName), it.Update.Key})
+		case it.Delete != nil:
+			targets = append(targets, target{aws.ToString(it.Delete.TableName), it.Delete.Key})
+		case it.ConditionCheck != nil:
+			targets = append(targets, target{aws.ToString(it.ConditionCheck.TableName), it.ConditionCheck.Key})
+		}
+	}
+	defer func() {
+		for _, t := range targets {
+			_, _ = e.trial.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &t.table, Key: t.key})
+		}
+	}()
+	for _, t := range targets {
+		cur, err := e.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &t.table, Key: t.key, ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			return nil, err
+		}
+		if len(cur.Item) > 0 {
+			if _, err := e.trial.PutItem(ctx, &dynamodb.PutItemInput{TableName: &t.table, Item: cur.Item}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if _, err := e.trial.TransactWriteItems(ctx, in, o...); err != nil {
+		return nil, err
+	}
+	return e.Client.TransactWriteItems(ctx, in, o...)
+}
+
+// PutItem implements store.API.
+func (e *Engine) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.Client.PutItem(ctx, in, o...)
+}
+
+// UpdateItem implements store.API.
+func (e *Engine) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.Client.UpdateItem(ctx, in, o...)
+}
+
+// DeleteItem implements store.API.
+func (e *Engine) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.Client.DeleteItem(ctx, in, o...)
+}
+
+// keyOf is the key attributes of the tip line's table (PK, SK) in item.
+func keyOf(item map[string]types.AttributeValue) map[string]types.AttributeValue {
+	k := map[string]types.AttributeValue{}
+	for _, n := range []string{"PK", "SK"} {
+		if v, ok := item[n]; ok {
+			k[n] = v
+		}
+	}
+	return k
 }
 
 // Option changes the client Client builds.

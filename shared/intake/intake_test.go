@@ -45,7 +45,7 @@ func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 
 type harness struct {
 	t      testing.TB
-	db     *minidyn.Client
+	db     *localdb.Engine
 	store  *store.Store
 	keeper *contact.Keeper
 	clock  *clock
@@ -371,9 +371,9 @@ func (readCloser) Close() error { return nil }
 func TestStoreFailureAnswers503AndStoresNothing(t *testing.T) {
 	h := newHarness(t, false)
 	f := form("SM00000000000000000000000000000010", "+51987650010", "en el km 108 tienen a una menor")
-	minidyn.EmulateFailure(h.db, minidyn.FailureConditionInternalServerError)
+	minidyn.EmulateFailure(h.db.Client, minidyn.FailureConditionInternalServerError)
 	rec := h.post(f, nil)
-	minidyn.EmulateFailure(h.db, minidyn.FailureConditionNone)
+	minidyn.EmulateFailure(h.db.Client, minidyn.FailureConditionNone)
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Fatalf("status with DynamoDB down = %d, want 503", rec.Code)
 	}

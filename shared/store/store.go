@@ -80,6 +80,10 @@ var (
 	ErrRefTaken = errors.New("reference code taken")
 	// ErrStale: the item changed since it was read.
 	ErrStale = errors.New("stale version")
+	// ErrNeedsLookup: a write made without reading first (NewTip.Unread)
+	// found state that changes what to do (an opt-out, an authority's
+	// number): read (Lookup), then decide again.
+	ErrNeedsLookup = errors.New("reporter state must be read first")
 )
 
 // timeKey formats t with fixed width so that keys sort by time.

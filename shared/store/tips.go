@@ -216,6 +216,12 @@ type NewTip struct {
 	Message *tip.Message
 	Reply   string        // the answer, kept for replays of the same MessageSid
 	Window  time.Duration // how long follow-ups join this tip; 0 opens no conversation
+	// Unread says the caller wrote without reading first (no Lookup): the
+	// transaction then also checks that the reporter has not opted out and
+	// that Phone, the sender's number, is no authority's, so a first
+	// message costs one round trip. Either check failing is ErrNeedsLookup.
+	Unread bool
+	Phone  string
 }
 
 // CreateTip writes a new tip, its reference, its first message, the
@@ -255,6 +261,15 @@ func (s *Store) CreateTip(ctx context.Context, n NewTip) error {
 			OpenUntil: until.Unix(), ExpiresAt: until.Add(24 * time.Hour).Unix(),
 		}, &closed))
 	}
+	checksAt := -1
+	if n.Unread {
+		checksAt = len(items)
+		notOptedOut := notExists.Or(expression.Name("opted_out").Equal(expression.Value(false)))
+		items = append(items, conditionCheck(s.table, reporterKey(t.ReporterKey, "OPTOUT"), notOptedOut))
+		if n.Phone != "" {
+			items = append(items, conditionCheck(s.table, phoneKey(n.Phone), notExists))
+		}
+	}
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	switch {
 	case err == nil:
@@ -265,8 +280,18 @@ func (s *Store) CreateTip(ctx context.Context, n NewTip) error {
 		return tip.E(tip.KindConflict, op, ErrConversationOpen)
 	case cancelledAt(err, refAt):
 		return tip.E(tip.KindConflict, op, ErrRefTaken)
+	case checksAt >= 0 && (cancelledAt(err, checksAt) || cancelledAt(err, len(items)-1)):
+		return tip.E(tip.KindConflict, op, ErrNeedsLookup)
 	}
 	return classify(op, err)
+}
+
+// conditionCheck is a transaction action that writes nothing and cancels
+// the transaction unless cond holds on the item at key.
+func conditionCheck(table string, key map[string]types.AttributeValue, cond expression.ConditionBuilder) types.TransactWriteItem {
+	e, _ := expression.NewBuilder().WithCondition(cond).Build()
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(table), Key: key,
+		ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}}
 }
 
 func toMessageItem(tipID string, m *tip.Message) messageItem {
