@@ -77,7 +77,7 @@ func newHarness(t testing.TB, anonymous bool) *harness {
 	return h
 }
 
-func newHarnessOn(t testing.TB, db store.API, table string, anonymous bool) *harness {
+func newHarnessOn(t testing.TB, db store.API, table string, anonymous bool, opts ...func(*intake.Deps)) *harness {
 	t.Helper()
 	var err error
 	c := &clock{t: time.Date(2026, 11, 20, 22, 15, 0, 0, time.UTC)}
@@ -101,11 +101,15 @@ func newHarnessOn(t testing.TB, db store.API, table string, anonymous bool) *har
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	h := intake.New(intake.Deps{
+	deps := intake.Deps{
 		Store: st, Triage: engine, Replies: book, Contacts: keeper,
 		Validator: twilio.NewValidator(testToken, testBaseURL), Log: edge.Logger(logs, "debug"),
 		AccountSID: testAccount, Now: c.now, Attributor: campaign.NewAttributor(st, c.now, time.Minute),
-	})
+	}
+	for _, o := range opts {
+		o(&deps)
+	}
+	h := intake.New(deps)
 	return &harness{t: t, store: st, keeper: keeper, clock: c, logs: logs,
 		lambda: func() lambda.Handler { return lambda.NewHandler(edge.APIGateway(h)) }, http: h}
 }
