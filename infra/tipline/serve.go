@@ -25,6 +25,7 @@ import (
 
 type serveConfig struct {
 	addr, publicURL, endpoint string
+	conflicts                 bool
 	intake                    intake.Config
 }
 
@@ -68,6 +69,7 @@ func parseServe(args []string, stderr io.Writer, mods []module) (serveConfig, er
 	fs.StringVar(&c.intake.AuthToken, "twilio-auth-token", envOr("TWILIO_AUTH_TOKEN", localAuthToken), "Twilio auth token that signs webhooks (env TWILIO_AUTH_TOKEN)")
 	fs.StringVar(&c.intake.AccountSID, "twilio-account-sid", envOr("TWILIO_ACCOUNT_SID", ""), "refuse webhooks of other accounts when set (env TWILIO_ACCOUNT_SID)")
 	fs.StringVar(&c.endpoint, "dynamodb-endpoint", envOr("DYNAMODB_ENDPOINT", ""), "DynamoDB endpoint, e.g. http://127.0.0.1:8000; empty runs the embedded engine in-process")
+	fs.BoolVar(&c.conflicts, "dynamodb-conflicts", false, "apply DynamoDB's transaction conflict rules, which DynamoDB Local and the embedded engine lack (TransactionConflict)")
 	fs.StringVar(&c.intake.Table, "table", envOr("TABLE_NAME", "tipline"), "table name (created when missing)")
 	fs.StringVar(&c.intake.ReporterSecret, "reporter-key-secret", envOr("REPORTER_KEY_SECRET", localReporterSecret), "secret keying reporter hashes (env REPORTER_KEY_SECRET)")
 	contactKey := fs.String("contact-key", envOr("CONTACT_KEY", localContactKey), "32-byte key sealing reporter numbers, base64 or hex (env CONTACT_KEY)")
@@ -116,7 +118,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	c.intake.PublicBaseURL = c.publicURL
 
-	db, engine, err := openDB(ctx, c.endpoint, c.intake.Table)
+	db, engine, err := openDB(ctx, c.endpoint, c.intake.Table, c.conflicts)
 	if err != nil {
 		ln.Close()
 		return err
@@ -163,18 +165,30 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 }
 
 // openDB returns the embedded engine, or a client of endpoint with the table
-// created when missing.
-func openDB(ctx context.Context, endpoint, table string) (store.API, string, error) {
+// created when missing; with conflicts, behind DynamoDB's conflict rules.
+func openDB(ctx context.Context, endpoint, table string, conflicts bool) (store.API, string, error) {
 	if endpoint == "" {
 		db, err := localdb.Embedded(ctx, table)
-		return db, "embedded", err
+		if err != nil || !conflicts {
+			return db, "embedded", err
+		}
+		locks := localdb.NewLocks()
+		locks.Hold = 10 * time.Millisecond // as long as DynamoDB's commit, about
+		return localdb.NewConflictAPI(db, locks), "embedded, with conflict rules", nil
 	}
-	db, _, err := localdb.Client(ctx, endpoint)
+	var opts []localdb.Option
+	if conflicts {
+		opts = append(opts, localdb.WithConflicts(localdb.NewLocks()))
+	}
+	db, _, err := localdb.Client(ctx, endpoint, opts...)
 	if err != nil {
 		return nil, "", err
 	}
 	if err := localdb.Ensure(ctx, db, table); err != nil {
 		return nil, "", err
+	}
+	if conflicts {
+		return db, endpoint + ", with conflict rules", nil
 	}
 	return db, endpoint, nil
 }
