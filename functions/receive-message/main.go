@@ -13,6 +13,7 @@ import (
 	"tipline/shared/edge"
 	"tipline/shared/intake"
 	"tipline/shared/secret"
+	"tipline/shared/store"
 )
 
 func main() {
@@ -23,7 +24,7 @@ func main() {
 	alerts, err := alert.ConfigFromEnv(getenv, 0)
 	edge.Must(err)
 	log := edge.Logger(os.Stdout, cfg.LogLevel)
-	db := dynamodb.NewFromConfig(awsCfg)
+	db := dynamodb.NewFromConfig(awsCfg, store.ClientOptions(nil))
 	deps, err := intake.Wire(cfg, db, log)
 	edge.Must(err)
 	d, err := alert.Build(alerts, db, log, "")

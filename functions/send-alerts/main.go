@@ -12,6 +12,7 @@ import (
 	"tipline/shared/alert"
 	"tipline/shared/edge"
 	"tipline/shared/secret"
+	"tipline/shared/store"
 )
 
 func main() {
@@ -20,7 +21,7 @@ func main() {
 	cfg, err := alert.ConfigFromEnv(getenv, alert.NeedSend)
 	edge.Must(err)
 	log := edge.Logger(os.Stdout, cfg.LogLevel)
-	d, err := alert.Build(cfg, dynamodb.NewFromConfig(awsCfg), log, "")
+	d, err := alert.Build(cfg, dynamodb.NewFromConfig(awsCfg, store.ClientOptions(nil)), log, "")
 	edge.Must(err)
 	lambda.Start(d.HandleAlertStream)
 }

@@ -14,6 +14,7 @@ import (
 	"tipline/shared/edge"
 	"tipline/shared/secret"
 	"tipline/shared/staff"
+	"tipline/shared/store"
 )
 
 func main() {
@@ -23,7 +24,7 @@ func main() {
 	alerts, err2 := alert.ConfigFromEnv(getenv, 0) // manual forwards write alerts; send-alerts sends them
 	edge.Must(errors.Join(err1, err2))
 	log := edge.Logger(os.Stdout, cfg.LogLevel)
-	db := dynamodb.NewFromConfig(awsCfg)
+	db := dynamodb.NewFromConfig(awsCfg, store.ClientOptions(nil))
 	deps, err := staff.Wire(cfg, db, log)
 	if err == nil {
 		deps.Forwarder, err = alert.Build(alerts, db, log, "")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"tipline/shared/contact"
 	"tipline/shared/store"
@@ -85,7 +86,7 @@ func Wire(c Config, db store.API, log *slog.Logger) (Deps, error) {
 		return Deps{}, err
 	}
 	return Deps{
-		Store: store.New(db, c.Table, nil), Auth: GatewayClaims{Issuer: c.Issuer}, Log: log,
+		Store: store.New(db, c.Table, nil, store.WithCountersCache(30*time.Second)), Auth: GatewayClaims{Issuer: c.Issuer}, Log: log,
 		Contacts: keeper, Sender: sender,
 		Media:    TwilioMedia{AccountSID: c.AccountSID, AuthToken: c.AuthToken, Hosts: c.MediaHosts},
 		MediaKey: MediaKey([]byte(c.ReporterSecret)),
