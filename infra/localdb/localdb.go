@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -130,6 +131,11 @@ func keyOf(item map[string]types.AttributeValue) map[string]types.AttributeValue
 	return k
 }
 
+// localAttemptTimeout bounds one request to a local endpoint: DynamoDB
+// Local on a loaded machine can take seconds to create a table. Callers
+// with a budget (the webhook) bound their calls with their context.
+const localAttemptTimeout = 30 * time.Second
+
 // Option changes the client Client builds.
 type Option func(*clientOptions)
 
@@ -170,7 +176,7 @@ func Client(ctx context.Context, endpoint string, options ...Option) (*dynamodb.
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	c := dynamodb.NewFromConfig(cfg, store.ClientOptions(rt), func(o *dynamodb.Options) {
+	c := dynamodb.NewFromConfig(cfg, store.ClientOptions(rt, localAttemptTimeout), func(o *dynamodb.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 			// DynamoDB Local's error responses carry a CRC32 that does not

@@ -22,13 +22,12 @@ const (
 	maxSDKBackoff = 200 * time.Millisecond
 )
 
-// NewTransport returns the HTTP transport for DynamoDB: bounded dial, TLS
-// handshake and wait for the answer's headers.
+// NewTransport returns the HTTP transport for DynamoDB: bounded dial and
+// TLS handshake.
 func NewTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.DialContext = (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	t.TLSHandshakeTimeout = dialTimeout
-	t.ResponseHeaderTimeout = AttemptTimeout
 	t.MaxIdleConnsPerHost = 64
 	return t
 }
@@ -37,12 +36,17 @@ func NewTransport() *http.Transport {
 // uses: the timeouts above, and the SDK's standard retries (throttling,
 // 5xx, network errors) with their backoff capped, so that the caller's
 // deadline, not the SDK, decides when to give up. rt wraps the transport
-// (nil: NewTransport), e.g. to apply DynamoDB's conflict rules locally.
-func ClientOptions(rt http.RoundTripper) func(*dynamodb.Options) {
+// (nil: NewTransport), e.g. to apply DynamoDB's conflict rules locally;
+// attempt bounds one attempt (0: AttemptTimeout; DynamoDB Local on a busy
+// laptop creates a table in seconds).
+func ClientOptions(rt http.RoundTripper, attempt time.Duration) func(*dynamodb.Options) {
 	if rt == nil {
 		rt = NewTransport()
 	}
-	hc := &http.Client{Transport: rt, Timeout: AttemptTimeout}
+	if attempt <= 0 {
+		attempt = AttemptTimeout
+	}
+	hc := &http.Client{Transport: rt, Timeout: attempt}
 	return func(o *dynamodb.Options) {
 		o.HTTPClient = hc
 		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
