@@ -24,9 +24,6 @@ import (
 // one item (TransactionConflict), so a burst of tips after a radio spot
 // would lose most of them. The figures are the recount by construction.
 
-// counterNames are the counted facts about a tip.
-var counterNames = []string{"received", "critical", "high", "medium", "low", "forwarded", "acknowledged", "noise"}
-
 // counts are the counted facts about one tip state (nil: no tip).
 func counts(t *tip.Tip) map[string]int {
 	c := map[string]int{}

@@ -57,3 +57,50 @@ func TestStoreDynamoDBLocal(t *testing.T) {
 		return store.New(db, name, now)
 	})
 }
+
+// TestCountersCache: figures recounted within the cache's time are kept;
+// after it, a recount sees the tips written since.
+func TestCountersCache(t *testing.T) {
+	ctx := context.Background()
+	db, err := localdb.Embedded(ctx, "tipline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &storetest.Clock{}
+	clock.Advance(time.Date(2026, 11, 20, 22, 15, 0, 0, time.UTC).Sub(time.Time{}))
+	s := store.New(db, "tipline", clock.Now, store.WithCountersCache(30*time.Second))
+	put := func(n int) {
+		now := clock.Now()
+		id := fmt.Sprintf("01CACHE%019d", n)
+		err := s.CreateTip(ctx, store.NewTip{
+			Tip: &tip.Tip{ID: id, Ref: fmt.Sprintf("C%05d", n), Channel: tip.SMS, Status: tip.StatusTriaged, CampaignID: "camp-cache",
+				ReporterKey: "rk-" + id, Text: "x", MessageCount: 1, CreatedAt: now, UpdatedAt: now, LastInbound: now, Version: 1},
+			Message: &tip.Message{SID: "SM" + id, Direction: tip.Inbound, Body: "x", CreatedAt: now}, Reply: "<Response/>"})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	received := func() int {
+		cs, err := s.Counters(ctx, "camp-cache", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, c := range cs {
+			n += c.Received
+		}
+		return n
+	}
+	put(1)
+	if got := received(); got != 1 {
+		t.Fatalf("received = %d, want 1", got)
+	}
+	put(2)
+	if got := received(); got != 1 {
+		t.Errorf("received within the cache's 30 s = %d, want the cached 1", got)
+	}
+	clock.Advance(31 * time.Second)
+	if got := received(); got != 2 {
+		t.Errorf("received after 31 s = %d, want the recount, 2", got)
+	}
+}
