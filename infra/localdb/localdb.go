@@ -176,7 +176,7 @@ func Client(ctx context.Context, endpoint string, options ...Option) (*dynamodb.
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	c := dynamodb.NewFromConfig(cfg, store.ClientOptions(rt, localAttemptTimeout), func(o *dynamodb.Options) {
+	c := dynamodb.NewFromConfig(cfg, store.ClientOptions(rt, localAttemptTimeout, nil), func(o *dynamodb.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 			// DynamoDB Local's error responses carry a CRC32 that does not

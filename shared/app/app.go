@@ -99,7 +99,8 @@ func Lambda(needs config.Need) *App {
 	edge.Must(err)
 	cfg, err := config.FromEnv(getenv, needs)
 	edge.Must(err)
-	return New(cfg, needs, Clients{DB: dynamodb.NewFromConfig(awsCfg, store.ClientOptions(nil, 0)), Log: edge.Logger(os.Stdout, cfg.LogLevel)})
+	log := edge.Logger(os.Stdout, cfg.LogLevel)
+	return New(cfg, needs, Clients{DB: dynamodb.NewFromConfig(awsCfg, store.ClientOptions(nil, 0, log)), Log: log})
 }
 
 // Must returns v, or stops the function on err.

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
@@ -38,8 +40,9 @@ func NewTransport() *http.Transport {
 // deadline, not the SDK, decides when to give up. rt wraps the transport
 // (nil: NewTransport), e.g. to apply DynamoDB's conflict rules locally;
 // attempt bounds one attempt (0: AttemptTimeout; DynamoDB Local on a busy
-// laptop creates a table in seconds).
-func ClientOptions(rt http.RoundTripper, attempt time.Duration) func(*dynamodb.Options) {
+// laptop creates a table in seconds). Each retry of the SDK's is logged on
+// log (nil: not logged) with its attempt and error code.
+func ClientOptions(rt http.RoundTripper, attempt time.Duration, log *slog.Logger) func(*dynamodb.Options) {
 	if rt == nil {
 		rt = NewTransport()
 	}
@@ -49,8 +52,29 @@ func ClientOptions(rt http.RoundTripper, attempt time.Duration) func(*dynamodb.O
 	hc := &http.Client{Transport: rt, Timeout: attempt}
 	return func(o *dynamodb.Options) {
 		o.HTTPClient = hc
-		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+		var r aws.RetryerV2 = retry.NewStandard(func(so *retry.StandardOptions) {
 			so.MaxBackoff = maxSDKBackoff
 		})
+		if log != nil {
+			r = loggedRetryer{RetryerV2: r, log: log}
+		}
+		o.Retryer = r
 	}
+}
+
+// loggedRetryer logs each retry the SDK makes: what was retried, never
+// what was sent.
+type loggedRetryer struct {
+	aws.RetryerV2
+	log *slog.Logger
+}
+
+// RetryDelay implements aws.Retryer; the SDK asks it just before it waits
+// to retry.
+func (r loggedRetryer) RetryDelay(attempt int, err error) (time.Duration, error) {
+	d, e := r.RetryerV2.RetryDelay(attempt, err)
+	if e == nil {
+		r.log.Info("dynamodb request retried", "attempt", attempt, "reason", errorCode(err), "wait_ms", d.Milliseconds())
+	}
+	return d, e
 }
