@@ -61,20 +61,27 @@ func (e *Engine) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWr
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	type target struct {
-		table string
-		key   map[string]types.AttributeValue
+		table  string
+		key    map[string]types.AttributeValue
+		allOld bool // ReturnValuesOnConditionCheckFailure ALL_OLD
+		cur    map[string]types.AttributeValue
 	}
+	const allOld = types.ReturnValuesOnConditionCheckFailureAllOld
 	var targets []target
 	for _, it := range in.TransactItems {
 		switch {
 		case it.Put != nil:
-			targets = append(targets, target{aws.ToString(it.Put.TableName), keyOf(it.Put.Item)})
+			targets = append(targets, target{table: aws.ToString(it.Put.TableName), key: keyOf(it.Put.Item),
+				allOld: it.Put.ReturnValuesOnConditionCheckFailure == allOld})
 		case it.Update != nil:
-			targets = append(targets, target{aws.ToString(it.Update.TableName), it.Update.Key})
+			targets = append(targets, target{table: aws.ToString(it.Update.TableName), key: it.Update.Key,
+				allOld: it.Update.ReturnValuesOnConditionCheckFailure == allOld})
 		case it.Delete != nil:
-			targets = append(targets, target{aws.ToString(it.Delete.TableName), it.Delete.Key})
+			targets = append(targets, target{table: aws.ToString(it.Delete.TableName), key: it.Delete.Key,
+				allOld: it.Delete.ReturnValuesOnConditionCheckFailure == allOld})
 		case it.ConditionCheck != nil:
-			targets = append(targets, target{aws.ToString(it.ConditionCheck.TableName), it.ConditionCheck.Key})
+			targets = append(targets, target{table: aws.ToString(it.ConditionCheck.TableName), key: it.ConditionCheck.Key,
+				allOld: it.ConditionCheck.ReturnValuesOnConditionCheckFailure == allOld})
 		}
 	}
 	defer func() {
@@ -82,11 +89,12 @@ func (e *Engine) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWr
 			_, _ = e.trial.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &t.table, Key: t.key})
 		}
 	}()
-	for _, t := range targets {
+	for i, t := range targets {
 		cur, err := e.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &t.table, Key: t.key, ConsistentRead: aws.Bool(true)})
 		if err != nil {
 			return nil, err
 		}
+		targets[i].cur = cur.Item
 		if len(cur.Item) > 0 {
 			if _, err := e.trial.PutItem(ctx, &dynamodb.PutItemInput{TableName: &t.table, Item: cur.Item}); err != nil {
 				return nil, err
@@ -94,6 +102,16 @@ func (e *Engine) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWr
 		}
 	}
 	if _, err := e.trial.TransactWriteItems(ctx, in, o...); err != nil {
+		// minidyn returns the item a failed condition found for a
+		// ConditionCheck only; DynamoDB does for every action that asks.
+		var tce *types.TransactionCanceledException
+		if errors.As(err, &tce) {
+			for i, r := range tce.CancellationReasons {
+				if i < len(targets) && targets[i].allOld && aws.ToString(r.Code) == "ConditionalCheckFailed" && len(r.Item) == 0 {
+					tce.CancellationReasons[i].Item = targets[i].cur
+				}
+			}
+		}
 		return nil, err
 	}
 	return e.Client.TransactWriteItems(ctx, in, o...)

@@ -44,8 +44,7 @@ func TestEmbeddedFailedTransactionKeepsItems(t *testing.T) {
 	}
 	other := sampleTip("T3", "SM3")
 	other.Tip.ReporterKey = first.Tip.ReporterKey // the conversation is open: cancelled
-	other.Unread, other.Phone = true, "+51987650001"
-	if err := s.CreateTip(ctx, other); !errors.Is(err, store.ErrConversationOpen) {
+	if _, _, err := s.CreateFirst(ctx, other, "+51987650001"); !errors.Is(err, store.ErrConversationOpen) {
 		t.Fatalf("third CreateTip error = %v, want ErrConversationOpen", err)
 	}
 	read, err := s.Tip(ctx, "T1")

@@ -53,8 +53,8 @@ func TestWebhookCost(t *testing.T) {
 		maxWrites             float64
 	}{
 		{"first message, no open conversation", "SM00000000000000000000000000000060", from, "en el km 108 tienen a chicas menores", 1, 20},
-		{"follow-up in the open conversation", "SM00000000000000000000000000000061", from, "y no las dejan salir", 4, 26},
-		{"replay of a stored MessageSid", "SM00000000000000000000000000000061", from, "y no las dejan salir", 2, 0},
+		{"follow-up in the open conversation", "SM00000000000000000000000000000061", from, "y no las dejan salir", 3, 26},
+		{"replay of a stored MessageSid", "SM00000000000000000000000000000061", from, "y no las dejan salir", 1, 0},
 		{"keyword (AYUDA)", "SM00000000000000000000000000000062", other, "AYUDA", 1, 0},
 		{"opt-out (BAJA)", "SM00000000000000000000000000000063", other, "BAJA", 2, 2},
 		{"first message of an opted-out reporter", "SM00000000000000000000000000000064", other, "hay una agencia que capta chicas", 3, 20},

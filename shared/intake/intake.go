@@ -162,20 +162,26 @@ func (h *Handler) receive(ctx context.Context, log *slog.Logger, in twilio.Inbou
 // the transaction's conditions say when the reporter's state must be read
 // after all.
 func (h *Handler) attempt(ctx context.Context, log *slog.Logger, in twilio.Inbound, reporter string, first bool) (string, error) {
+	var l store.Lookup
+	looked := false
 	if first && h.unreadEligible(in) {
-		out, err := h.newTip(ctx, log, in, reporter, false, true)
+		var found store.Lookup
+		out, err := h.newTip(ctx, log, in, reporter, false, &found)
 		switch {
 		case err == nil:
 			return out, nil
 		case errors.Is(err, store.ErrDuplicate), errors.Is(err, store.ErrConversationOpen), errors.Is(err, store.ErrNeedsLookup):
-			// Read what the conditions found, and decide again below.
+			// What the conditions found may be all a read would tell.
+			l, looked = found, found.Replayed || found.Conversation != nil
 		default:
 			return "", err
 		}
 	}
-	l, err := h.d.Store.Lookup(ctx, in.MessageSID, reporter, in.From)
-	if err != nil {
-		return "", err
+	if !looked {
+		var err error
+		if l, err = h.d.Store.Lookup(ctx, in.MessageSID, reporter, in.From); err != nil {
+			return "", err
+		}
 	}
 	if l.Replayed {
 		log.Info("webhook replayed")
@@ -194,10 +200,11 @@ func (h *Handler) attempt(ctx context.Context, log *slog.Logger, in twilio.Inbou
 		return h.command(ctx, log, reporter, kw, lang)
 	}
 	var out string
+	var err error
 	if l.Conversation != nil {
 		out, err = h.followUp(ctx, log, in, *l.Conversation, l.OptedOut)
 	} else {
-		out, err = h.newTip(ctx, log, in, reporter, l.OptedOut, false)
+		out, err = h.newTip(ctx, log, in, reporter, l.OptedOut, nil)
 	}
 	if errors.Is(err, store.ErrDuplicate) {
 		// A concurrent delivery of the same message won: answer as it did.
@@ -265,9 +272,10 @@ func (h *Handler) message(in twilio.Inbound, now time.Time) *tip.Message {
 	return &tip.Message{SID: in.MessageSID, Direction: tip.Inbound, Body: in.Body, Media: in.Media, Location: in.Location, CreatedAt: now}
 }
 
-// newTip writes the first message of a conversation. unread: nothing was
-// read first, and the transaction checks what a Lookup would have.
-func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inbound, reporter string, optedOut, unread bool) (string, error) {
+// newTip writes the first message of a conversation. found non-nil:
+// nothing was read first, the transaction checks what a Lookup would have,
+// and what it found when a condition failed is put in found.
+func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inbound, reporter string, optedOut bool, found *store.Lookup) (string, error) {
 	now := h.d.Now()
 	ref, err := tip.NewRef(h.d.Rand)
 	if err != nil {
@@ -305,10 +313,15 @@ func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inboun
 		return "", tip.E(tip.KindInternal, "intake: reply", err)
 	}
 	n := store.NewTip{Tip: t, Message: h.message(in, now), Reply: twimlOut, Window: h.d.Window}
-	if unread {
-		n.Unread, n.Phone = true, in.From
+	if found != nil {
+		var ok bool
+		var l store.Lookup
+		if l, ok, err = h.d.Store.CreateFirst(ctx, n, in.From); ok {
+			*found = l
+		}
+	} else {
+		err = h.d.Store.CreateTip(ctx, n)
 	}
-	err = h.d.Store.CreateTip(ctx, n)
 	if err != nil {
 		return "", err
 	}

@@ -48,6 +48,7 @@ func Run(t *testing.T, f Factory) {
 		{"a saved tip moves queues, keeps its audit and refuses a stale version", testSaveTip},
 		{"a late follow-up of a closed conversation never takes over a newer tip's conversation", testLateFollowUp},
 		{"one lookup finds a replay, the open conversation, the opt-out and an authority number", testLookup},
+		{"a first message written unread tells what its failed conditions found", testCreateFirst},
 	}
 	tests = append(tests, alertCases...)
 	tests = append(tests, staffCases...)
@@ -82,6 +83,10 @@ func newTip(c *Clock, reporter string) store.NewTip {
 		CreatedAt: now}
 	return store.NewTip{Tip: tp, Message: m, Reply: "<Response>ref " + tp.Ref + "</Response>", Window: 2 * time.Hour}
 }
+
+// retryFor is how long a suite case retries a write that met a transaction
+// in flight: DynamoDB Local on a loaded machine commits slowly.
+const retryFor = 30 * time.Second
 
 // backoff waits before attempt+1 of a write that met a transaction in
 // flight: capped exponential backoff with full jitter, as the webhook does.
@@ -178,6 +183,7 @@ func testConcurrentDuplicate(t *testing.T, f Factory) {
 		}
 		tips[i].Message.SID = sid
 	}
+	began := time.Now()
 	for i := range tips {
 		wg.Add(1)
 		go func(n store.NewTip) {
@@ -189,7 +195,7 @@ func testConcurrentDuplicate(t *testing.T, f Factory) {
 					wins.Add(1)
 				case errors.Is(err, store.ErrDuplicate):
 					dups.Add(1)
-				case tip.Is(err, tip.KindTransient) && attempt < 50:
+				case tip.Is(err, tip.KindTransient) && time.Since(began) < retryFor:
 					backoff(attempt) // a transaction conflict: retry as the webhook does
 					continue
 				default:
@@ -308,7 +314,7 @@ func testConcurrentAppend(t *testing.T, f Factory) {
 			defer wg.Done()
 			cp := *read
 			err := s.AppendMessage(ctx, followUp(c, &cp, fmt.Sprintf("SMrace%d", i), "x"))
-			for attempt := 0; tip.Is(err, tip.KindTransient) && attempt < 50; attempt++ {
+			for attempt, began := 0, time.Now(); tip.Is(err, tip.KindTransient) && time.Since(began) < retryFor; attempt++ {
 				backoff(attempt) // a transaction conflict: retry as the webhook does
 				err = s.AppendMessage(ctx, followUp(c, &cp, fmt.Sprintf("SMrace%d", i), "x"))
 			}
@@ -417,6 +423,39 @@ func testSaveTip(t *testing.T, f Factory) {
 	ghost.ID = "01NOSUCHTIP"
 	if err := s.SaveTip(ctx, &ghost); !tip.Is(err, tip.KindNotFound) {
 		t.Errorf("SaveTip of a missing tip error = %v, want not found", err)
+	}
+}
+
+func testCreateFirst(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	first := newTip(c, "rk-first")
+	l, found, err := s.CreateFirst(ctx, first, "+51987650100")
+	must(t, err)
+	if found || l.Replayed || l.Conversation != nil {
+		t.Errorf("CreateFirst that committed = %+v, %v; want nothing found", l, found)
+	}
+	again := newTip(c, "rk-first-other")
+	again.Message.SID = first.Message.SID
+	l, found, err = s.CreateFirst(ctx, again, "+51987650101")
+	if !errors.Is(err, store.ErrDuplicate) || !found || !l.Replayed || l.Reply != first.Reply {
+		t.Errorf("CreateFirst of a stored MessageSid = %+v, %v, %v; want ErrDuplicate and the stored reply", l, found, err)
+	}
+	next := newTip(c, "rk-first") // the conversation is open
+	l, found, err = s.CreateFirst(ctx, next, "+51987650100")
+	if !errors.Is(err, store.ErrConversationOpen) || !found || l.Conversation == nil || l.Conversation.TipID != first.Tip.ID ||
+		l.OptedOut || !l.PhoneChecked || l.Authority != nil {
+		t.Errorf("CreateFirst in an open conversation = %+v, %v, %v; want ErrConversationOpen and the conversation", l, found, err)
+	}
+	must(t, s.SetOptOut(ctx, "rk-first-out", true))
+	_, found, err = s.CreateFirst(ctx, newTip(c, "rk-first-out"), "+51987650102")
+	if !errors.Is(err, store.ErrNeedsLookup) || found {
+		t.Errorf("CreateFirst of an opted-out reporter: found %v, error %v; want ErrNeedsLookup", found, err)
+	}
+	must(t, s.PutAuthority(ctx, tip.Authority{ID: "pnp-first", Name: "PNP", Regions: []string{"PE-LIM"},
+		Contacts: []tip.Contact{{Channel: tip.SMS, Address: "+51900000222", Tier: 1}}, Active: true}))
+	_, found, err = s.CreateFirst(ctx, newTip(c, "rk-first-authority"), "+51900000222")
+	if !errors.Is(err, store.ErrNeedsLookup) || found {
+		t.Errorf("CreateFirst from an authority's number: found %v, error %v; want ErrNeedsLookup", found, err)
 	}
 }
 
