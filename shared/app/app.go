@@ -63,7 +63,7 @@ type Clients struct {
 
 // countersTTL is how long campaign figures, recounted from the campaign
 // index, are kept before the next recount.
-const countersTTL = 30 * time.Second
+const countersTTL = 5 * time.Second
 
 // StreamHandler is a DynamoDB Stream consumer, as Lambda calls it.
 type StreamHandler func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
