@@ -132,7 +132,7 @@ func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync
 	if err := c.Validate(config.Serve); err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
-	db, err := openDB(ctx, c.Local.DynamoDBEndpoint, c.Table)
+	db, err := openDB(ctx, c.Local.DynamoDBEndpoint, c.Table, c.Local.DynamoDBConflicts)
 	if err != nil {
 		return nil, err
 	}
@@ -180,19 +180,33 @@ func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync
 }
 
 func engineName(c config.Config) string {
-	if c.Local.DynamoDBEndpoint == "" {
-		return "embedded"
+	name := c.Local.DynamoDBEndpoint
+	if name == "" {
+		name = "embedded"
 	}
-	return c.Local.DynamoDBEndpoint
+	if c.Local.DynamoDBConflicts {
+		name += ", with DynamoDB's conflict rules"
+	}
+	return name
 }
 
 // openDB returns the embedded engine, or a client of endpoint with the table
-// created when missing.
-func openDB(ctx context.Context, endpoint, table string) (store.API, error) {
+// created when missing; with conflicts, behind DynamoDB's conflict rules.
+func openDB(ctx context.Context, endpoint, table string, conflicts bool) (store.API, error) {
 	if endpoint == "" {
-		return localdb.Embedded(ctx, table)
+		db, err := localdb.Embedded(ctx, table)
+		if err != nil || !conflicts {
+			return db, err
+		}
+		locks := localdb.NewLocks()
+		locks.Hold = 10 * time.Millisecond // about as long as DynamoDB's commit
+		return localdb.NewConflictAPI(db, locks), nil
 	}
-	db, _, err := localdb.Client(ctx, endpoint)
+	var opts []localdb.Option
+	if conflicts {
+		opts = append(opts, localdb.WithConflicts(localdb.NewLocks()))
+	}
+	db, _, err := localdb.Client(ctx, endpoint, opts...)
 	if err != nil {
 		return nil, err
 	}
