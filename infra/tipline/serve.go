@@ -59,6 +59,12 @@ func parseServe(args []string, stderr io.Writer) (config.Config, error) {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) error {
+	return serveUntil(context.Background(), args, stdout, stderr)
+}
+
+// serveUntil runs the local stack until parent ends or a signal comes
+// (tests start it in-process and end it through parent).
+func serveUntil(parent context.Context, args []string, stdout, stderr io.Writer) error {
 	c, err := parseServe(args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -67,7 +73,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := edge.Logger(stdout, c.LogLevel)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
 	ln, err := net.Listen("tcp", c.Local.Addr)
@@ -81,12 +87,12 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	// Whatever ends serve, background work (sweeper, stream reader, fake
 	// Twilio) stops before it returns.
 	defer func() { stop(); wg.Wait() }()
-	h, err := startStack(ctx, c, log, &wg)
+	h, err := startStack(ctx, c, log, &wg, stdout)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(h, serverTimeouts)
 	log.Info("tipline serving", "addr", ln.Addr().String(), "public_url", c.PublicBaseURL, "dynamodb", engineName(c),
 		"webhook", c.PublicBaseURL+"/twilio/messages", "anonymous", c.Anonymous)
 
@@ -109,14 +115,27 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// timeouts bound how long one connection may hold serve.
+type timeouts struct{ readHeader, read, write, idle time.Duration }
+
+// serverTimeouts: webhook bodies are at most 64 KiB and Twilio waits 15 s,
+// so a request read in 30 s is generous; a CSV export may write for longer.
+var serverTimeouts = timeouts{readHeader: 10 * time.Second, read: 30 * time.Second, write: 2 * time.Minute, idle: 2 * time.Minute}
+
+// newServer is serve's HTTP server: no connection is held for ever by a
+// slow header, a slow body, a slow reader or an idle client.
+func newServer(h http.Handler, t timeouts) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: t.readHeader, ReadTimeout: t.read, WriteTimeout: t.write, IdleTimeout: t.idle}
+}
+
 // startStack builds every handler through the composition root, as the
 // Lambda functions do, and starts the background work of the local stack:
 // the seed, the fake Twilio API, the sweeper and the stream reader.
-func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync.WaitGroup) (http.Handler, error) {
+func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync.WaitGroup, stdout io.Writer) (http.Handler, error) {
 	if err := c.Validate(config.Serve); err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
-	db, err := openDB(ctx, c.Local.DynamoDBEndpoint, c.Table)
+	db, err := openDB(ctx, c.Local.DynamoDBEndpoint, c.Table, c.Local.DynamoDBConflicts)
 	if err != nil {
 		return nil, err
 	}
@@ -129,8 +148,8 @@ func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync
 	if err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
-	a := app.New(c, config.All, app.Clients{DB: db, Twilio: tw, MediaAccount: localAccountSID, Log: log,
-		StaffAuth: staff.LocalTokens{Key: key, Issuer: staff.LocalIssuer, Audience: staff.LocalAudience}})
+	tokens := staff.LocalTokens{Key: key, Issuer: staff.LocalIssuer, Audience: staff.LocalAudience}
+	a := app.New(c, config.All, app.Clients{DB: db, Twilio: tw, MediaAccount: localAccountSID, Log: log, StaffAuth: tokens})
 	if !c.Local.NoSeed {
 		n, r, err := seed.Load(ctx, a.Store())
 		if err != nil {
@@ -146,14 +165,17 @@ func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync
 	if err != nil {
 		return nil, err
 	}
-	api, err := a.StaffAPI()
+	site, err := a.StaffSite(localSignin(tokens))
 	if err != nil {
 		return nil, err
 	}
 	mux.Handle("/twilio/messages", webhook)
 	mux.Handle("/twilio/status", status)
-	mux.Handle("/api/", api)
+	mux.Handle("/", site)
 	log.Info("staff API", "url", c.PublicBaseURL+"/api/tips", "token", "go run ./infra/tipline token -role admin")
+	if err := printSignin(stdout, c.PublicBaseURL, tokens); err != nil {
+		return nil, err
+	}
 	if err := startAlerts(ctx, c, a, log, wg); err != nil {
 		return nil, err
 	}
@@ -164,19 +186,33 @@ func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync
 }
 
 func engineName(c config.Config) string {
-	if c.Local.DynamoDBEndpoint == "" {
-		return "embedded"
+	name := c.Local.DynamoDBEndpoint
+	if name == "" {
+		name = "embedded"
 	}
-	return c.Local.DynamoDBEndpoint
+	if c.Local.DynamoDBConflicts {
+		name += ", with DynamoDB's conflict rules"
+	}
+	return name
 }
 
 // openDB returns the embedded engine, or a client of endpoint with the table
-// created when missing.
-func openDB(ctx context.Context, endpoint, table string) (store.API, error) {
+// created when missing; with conflicts, behind DynamoDB's conflict rules.
+func openDB(ctx context.Context, endpoint, table string, conflicts bool) (store.API, error) {
 	if endpoint == "" {
-		return localdb.Embedded(ctx, table)
+		db, err := localdb.Embedded(ctx, table)
+		if err != nil || !conflicts {
+			return db, err
+		}
+		locks := localdb.NewLocks()
+		locks.Hold = 10 * time.Millisecond // about as long as DynamoDB's commit
+		return localdb.NewConflictAPI(db, locks), nil
 	}
-	db, _, err := localdb.Client(ctx, endpoint)
+	var opts []localdb.Option
+	if conflicts {
+		opts = append(opts, localdb.WithConflicts(localdb.NewLocks()))
+	}
+	db, _, err := localdb.Client(ctx, endpoint, opts...)
 	if err != nil {
 		return nil, err
 	}

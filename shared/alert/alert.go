@@ -72,6 +72,9 @@ type Config struct {
 	// escalations and the backlog, after the newest urgent tips, so the
 	// next pass starts over with what became urgent meanwhile.
 	PassBudget time.Duration
+	// CaseLink, when set, returns the link to the tip's case page that an
+	// alert SMS carries (bound to the alert's contact); "" carries none.
+	CaseLink func(a tip.Alert) string
 }
 
 // Defaults.

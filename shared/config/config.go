@@ -51,6 +51,8 @@ const (
 const (
 	DefaultWindow = 2 * time.Hour    // CONVERSATION_WINDOW
 	DefaultGrace  = 30 * time.Second // the stream's head start over the sweep
+	// DefaultCaseLinkTTL is CASE_LINK_TTL's default.
+	DefaultCaseLinkTTL = 72 * time.Hour
 )
 
 // Config is the configuration of every function and of serve.
@@ -75,6 +77,10 @@ type Config struct {
 	EscalateCritical   time.Duration // ESCALATE_CRITICAL (0: the alert default)
 	EscalateHigh       time.Duration // ESCALATE_HIGH (0: the alert default)
 	MaxAttempts        int           // ALERT_MAX_ATTEMPTS (0: the alert default)
+	CaseLinkTTL        time.Duration // CASE_LINK_TTL: how long an alert's case link works; 0: alerts carry none
+
+	CognitoDomain   string // CONSOLE_COGNITO_DOMAIN: the console's managed login; empty: tokens only
+	ConsoleClientID string // CONSOLE_CLIENT_ID: the user pool client of the console
 
 	ReconcileNumbers []string      // RECONCILE_NUMBERS: read besides the campaigns' numbers
 	ReconcileMargin  time.Duration // RECONCILE_MARGIN (0: the reconciler's default)
@@ -91,13 +97,16 @@ type Config struct {
 
 // Local is what only `tipline serve` takes.
 type Local struct {
-	Addr             string        // -addr
-	DynamoDBEndpoint string        // DYNAMODB_ENDPOINT, -dynamodb-endpoint; empty: the embedded engine
-	SweepEvery       time.Duration // -sweep-every
-	NoSeed           bool          // -no-seed
-	StaffTokenKey    string        // -staff-token-key
-	FallbackURL      string        // -twilio-fallback-url: the fake's fallback for inbound messages
-	ReconcileEvery   time.Duration // -reconcile-every; 0: off
+	Addr             string // -addr
+	DynamoDBEndpoint string // DYNAMODB_ENDPOINT, -dynamodb-endpoint; empty: the embedded engine
+	// DynamoDBConflicts (-dynamodb-conflicts) applies DynamoDB's transaction
+	// conflict rules, which DynamoDB Local and the embedded engine lack.
+	DynamoDBConflicts bool
+	SweepEvery        time.Duration // -sweep-every
+	NoSeed            bool          // -no-seed
+	StaffTokenKey     string        // -staff-token-key
+	FallbackURL       string        // -twilio-fallback-url: the fake's fallback for inbound messages
+	ReconcileEvery    time.Duration // -reconcile-every; 0: off
 }
 
 // StatusCallbackURL is where Twilio posts delivery status of alerts
@@ -110,7 +119,9 @@ func (c Config) StatusCallbackURL() string {
 }
 
 // Default is the configuration before any variable is read.
-func Default() Config { return Config{Window: DefaultWindow, Grace: DefaultGrace} }
+func Default() Config {
+	return Config{Window: DefaultWindow, Grace: DefaultGrace, CaseLinkTTL: DefaultCaseLinkTTL}
+}
 
 // FromEnv reads the configuration of a function that needs the parts in
 // needs, reporting every missing or malformed variable at once.
@@ -157,6 +168,9 @@ func (c Config) check(needs Need) []error {
 	}
 	if (c.WhatsAppFrom == "") != (c.WhatsAppContentSID == "") {
 		errs = append(errs, errors.New("ALERT_WHATSAPP_FROM and ALERT_WHATSAPP_CONTENT_SID go together"))
+	}
+	if (c.CognitoDomain == "") != (c.ConsoleClientID == "") {
+		errs = append(errs, errors.New("CONSOLE_COGNITO_DOMAIN and CONSOLE_CLIENT_ID go together"))
 	}
 	if c.Window <= 0 {
 		errs = append(errs, errors.New("CONVERSATION_WINDOW must be positive"))

@@ -84,12 +84,25 @@ var Vars = []Var{
 		set: setDuration("RECONCILE_MARGIN", "10m", func(c *Config, d time.Duration) { c.ReconcileMargin = d }), get: func(c Config) string { return durationOrEmpty(c.ReconcileMargin) }},
 	{Env: "RECONCILE_SETTLE", Flag: "reconcile-settle", Meaning: "messages younger than this are left to the webhook and its fallback", Local: "1m",
 		set: setDuration("RECONCILE_SETTLE", "1m", func(c *Config, d time.Duration) { c.ReconcileSettle = d }), get: func(c Config) string { return durationOrEmpty(c.ReconcileSettle) }},
+	{Env: "CASE_LINK_TTL", Flag: "case-link-ttl", Meaning: "how long the case page link (`/case/<token>`) an alert SMS carries works; `0`: alerts carry no link", Local: "72h",
+		set: setCaseLinkTTL, get: func(c Config) string { return c.CaseLinkTTL.String() }},
+	{Env: "CONSOLE_COGNITO_DOMAIN", Meaning: "staff console: the user pool's managed login domain (`https://<prefix>.auth.<region>.amazoncognito.com`), with the next", LocalDoc: "empty: sign-in by the link `serve` prints or `/console/local-signin`",
+		set: setCognitoDomain, get: func(c Config) string { return c.CognitoDomain }},
+	{Env: "CONSOLE_CLIENT_ID", Meaning: "staff console: the user pool client its managed login (authorization code with PKCE) goes through", LocalDoc: "empty",
+		set: func(c *Config, s string) error { c.ConsoleClientID = s; return nil }, get: func(c Config) string { return c.ConsoleClientID }},
 	{Env: "SECRET_ID", Meaning: "AWS: the Secrets Manager secret read once at start; its `twilioAuthToken`, `reporterKeySecret` and `contactKey` stand in for TWILIO_AUTH_TOKEN, REPORTER_KEY_SECRET and CONTACT_KEY (a variable set in the environment wins)",
 		LocalDoc: "not used", set: func(*Config, string) error { return nil }, get: func(Config) string { return "" }},
 	{Env: "DYNAMODB_ENDPOINT", Flag: "dynamodb-endpoint", Meaning: "local only: DynamoDB Local or another endpoint, e.g. `http://127.0.0.1:8000`; the table is created when missing",
 		LocalDoc: "empty: embedded engine in-process", set: func(c *Config, s string) error { c.Local.DynamoDBEndpoint = s; return nil },
 		get: func(c Config) string { return c.Local.DynamoDBEndpoint }},
-	{Flag: "addr", Meaning: "listen address", Local: ":8080", set: func(c *Config, s string) error { c.Local.Addr = s; return nil }, get: func(c Config) string { return c.Local.Addr }},
+	{Flag: "dynamodb-conflicts", Meaning: "local only: apply DynamoDB's transaction conflict rules (TransactionConflict), which DynamoDB Local and the embedded engine lack", LocalDoc: "`false`", Bool: true,
+		set: func(c *Config, s string) error {
+			b, err := strconv.ParseBool(s)
+			c.Local.DynamoDBConflicts = b
+			return err
+		},
+		get: func(c Config) string { return strconv.FormatBool(c.Local.DynamoDBConflicts) }},
+	{Flag: "addr", Meaning: "listen address: loopback only by default, since `/local/outbox` shows reporters' numbers; `-addr :8080` listens on every interface (see Exposing serve)", Local: "127.0.0.1:8080", set: func(c *Config, s string) error { c.Local.Addr = s; return nil }, get: func(c Config) string { return c.Local.Addr }},
 	{Flag: "sweep-every", Meaning: "how often the sweeper runs (the escalate function runs every minute in AWS)", Local: "1s",
 		set: setDuration("-sweep-every", "1s", func(c *Config, d time.Duration) { c.Local.SweepEvery = d }), get: func(c Config) string { return durationOrEmpty(c.Local.SweepEvery) }},
 	{Flag: "no-seed", Meaning: "do not load the seed authorities and routing rules (infra/seed) on start", LocalDoc: "`false`", Bool: true,
@@ -176,6 +189,23 @@ func setAlertFrom(c *Config, s string) error {
 	c.AlertFrom = s
 	if !tip.ValidE164(s) {
 		return errors.New("ALERT_FROM is not an E.164 number")
+	}
+	return nil
+}
+
+func setCaseLinkTTL(c *Config, s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return fmt.Errorf("CASE_LINK_TTL %q is not a duration such as 72h (0: no links)", s)
+	}
+	c.CaseLinkTTL = d
+	return nil
+}
+
+func setCognitoDomain(c *Config, s string) error {
+	c.CognitoDomain = trimSlash(s)
+	if !strings.HasPrefix(s, "https://") {
+		return errors.New("CONSOLE_COGNITO_DOMAIN must be an https URL")
 	}
 	return nil
 }

@@ -63,7 +63,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 type world struct {
 	t      *testing.T
 	ctx    context.Context
-	db     *client.Client
+	db     *localdb.Engine
 	store  *store.Store
 	fake   *fakeapi.Server
 	clock  *clock
@@ -165,12 +165,12 @@ func (w *world) repliesTo(number string) int {
 
 func TestMessagesWhoseWebhookFailedBecomeTipsOnce(t *testing.T) {
 	w := newWorld(t)
-	client.EmulateFailure(w.db, client.FailureConditionInternalServerError) // DynamoDB is down
+	client.EmulateFailure(w.db.Client, client.FailureConditionInternalServerError) // DynamoDB is down
 	var sent []fakeapi.Message
 	for i := 0; i < 15; i++ {
 		sent = append(sent, w.send(fmt.Sprintf("+519876501%02d", i), "en el km 108 tienen encerradas a dos chicas menores"))
 	}
-	client.EmulateFailure(w.db, client.FailureConditionNone) // and back
+	client.EmulateFailure(w.db.Client, client.FailureConditionNone) // and back
 	for _, m := range sent {
 		if d := w.fake.Deliveries(m.SID); len(d) != 1 || d[0].Status != http.StatusServiceUnavailable {
 			t.Fatalf("deliveries of %s = %+v, want one, answered 503", m.SID, d)
@@ -260,9 +260,9 @@ func TestRecoveredMessagesAreAnsweredOnlyWhenItIsSafe(t *testing.T) {
 				tc.before(w, from)
 			}
 			replies := len(w.fake.Outbox())
-			client.EmulateFailure(w.db, client.FailureConditionInternalServerError)
+			client.EmulateFailure(w.db.Client, client.FailureConditionInternalServerError)
 			m := w.send(from, "en el km 108 tienen encerradas a dos chicas menores")
-			client.EmulateFailure(w.db, client.FailureConditionNone)
+			client.EmulateFailure(w.db.Client, client.FailureConditionNone)
 			w.clock.Advance(tc.delay)
 			res := w.run()
 			if res.Recovered != 1 {
@@ -291,9 +291,9 @@ func TestRecoveredMessagesAreAnsweredOnlyWhenItIsSafe(t *testing.T) {
 
 func TestReconcilerLogsNoBodiesOrNumbers(t *testing.T) {
 	w := newWorld(t)
-	client.EmulateFailure(w.db, client.FailureConditionInternalServerError)
+	client.EmulateFailure(w.db.Client, client.FailureConditionInternalServerError)
 	w.send("+51987650400", "en el km 108 tienen encerradas a dos chicas menores")
-	client.EmulateFailure(w.db, client.FailureConditionNone)
+	client.EmulateFailure(w.db.Client, client.FailureConditionNone)
 	w.clock.Advance(2 * time.Minute)
 	w.run()
 	logs := w.logs.String()
@@ -309,7 +309,7 @@ func TestReconcilerLogsNoBodiesOrNumbers(t *testing.T) {
 
 func TestARecoveredFollowUpJoinsTheTipItsFirstMessageOpened(t *testing.T) {
 	w := newWorld(t)
-	client.EmulateFailure(w.db, client.FailureConditionInternalServerError)
+	client.EmulateFailure(w.db.Client, client.FailureConditionInternalServerError)
 	from := "+51987650500"
 	w.send(from, "en el km 108 tienen encerradas a dos chicas")
 	w.clock.Advance(time.Second)
@@ -317,7 +317,7 @@ func TestARecoveredFollowUpJoinsTheTipItsFirstMessageOpened(t *testing.T) {
 	for i := 0; i < 6; i++ { // other reporters, taken side by side
 		w.send(fmt.Sprintf("+519876506%02d", i), "hola, en la pampa hay chicas menores en un bar")
 	}
-	client.EmulateFailure(w.db, client.FailureConditionNone)
+	client.EmulateFailure(w.db.Client, client.FailureConditionNone)
 	w.clock.Advance(2 * time.Minute)
 	res := w.run()
 	if res.Recovered != 8 {

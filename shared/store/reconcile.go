@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"tipline/shared/tip"
 )
@@ -81,6 +82,32 @@ func (s *Store) MarkHandled(ctx context.Context, sid, reply string) error {
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
 		ExpressionAttributeNames: put.ExpressionAttributeNames, ExpressionAttributeValues: put.ExpressionAttributeValues})
 	if isCondFailed(err) {
+		return tip.E(tip.KindConflict, op, ErrDuplicate)
+	}
+	return classify(op, err)
+}
+
+// SetOptOutHandled records a reporter's opt-out (or opt-in) given by the
+// message sid together with the message's dedupe record, in one
+// transaction: a replay of the message (a Twilio retry, a reconcile run)
+// finds it handled and changes nothing, so an opt-out read again never
+// undoes a later opt-in.
+//
+// Errors: ErrDuplicate (kind conflict) when sid was handled before, transient.
+func (s *Store) SetOptOutHandled(ctx context.Context, reporter string, out bool, sid, reply string) error {
+	const op = "store: set opt-out"
+	now := s.now()
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		condPut(s.table, struct {
+			PK, SK    string
+			Type      string `dynamodbav:"type"`
+			OptedOut  bool   `dynamodbav:"opted_out"`
+			UpdatedAt string `dynamodbav:"updated_at"`
+		}{"REPORTER#" + reporter, "OPTOUT", "optout", out, timeKey(now)}, nil),
+		condPut(s.table, dedupeItem{PK: "MSGSID#" + sid, SK: "MSGSID", Type: "dedupe", Reply: reply,
+			CreatedAt: timeKey(now), ExpiresAt: now.Add(dedupeTTL).Unix()}, &notExists),
+	}})
+	if cancelledAt(err, 1) {
 		return tip.E(tip.KindConflict, op, ErrDuplicate)
 	}
 	return classify(op, err)
