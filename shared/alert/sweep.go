@@ -36,7 +36,8 @@ const freshLimit = 5
 //  3. routes whose tier did not acknowledge in time are escalated;
 //  4. the triaged queue is read on from where the previous pass stopped
 //     and its reportable tips dispatched (a lost stream record, a consent
-//     given).
+//     given);
+//  5. due alerts are sent again, those steps 3 and 4 wrote included.
 //
 // Step 1 reads freshLimit tips of each urgency and dispatches the newest
 // critical one whatever the budget; the rest of the pass is bounded by
@@ -62,7 +63,10 @@ func (x *Dispatcher) Sweep(ctx context.Context) (SweepResult, error) {
 		res.Dispatched += n
 		errs = append(errs, err)
 	}
-	if x.d.Messenger != nil && budget() {
+	sendDue := func() {
+		if x.d.Messenger == nil || !budget() {
+			return
+		}
 		keys, err := x.d.Store.DueAlerts(ctx, x.d.Now(), x.c.Batch)
 		errs = append(errs, err)
 		for _, k := range keys {
@@ -73,6 +77,7 @@ func (x *Dispatcher) Sweep(ctx context.Context) (SweepResult, error) {
 			errs = append(errs, x.SendAlert(ctx, k))
 		}
 	}
+	sendDue()
 	if budget() {
 		ids, err := x.d.Store.DueEscalations(ctx, x.d.Now(), x.c.Batch)
 		errs = append(errs, err)
@@ -88,6 +93,11 @@ func (x *Dispatcher) Sweep(ctx context.Context) (SweepResult, error) {
 		n, err := x.sweepTriaged(ctx, x.d.Now(), budget)
 		res.Dispatched += n
 		errs = append(errs, err)
+	}
+	if res.Escalations+res.Dispatched > 0 {
+		// Alerts written by the escalations and dispatches above are due
+		// now: send them within the budget rather than a pass later.
+		sendDue()
 	}
 	if ctx.Err() != nil {
 		return res, nil // stopped on purpose: what is left is the next pass's
