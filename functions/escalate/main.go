@@ -13,6 +13,7 @@ import (
 
 	"tipline/shared/alert"
 	"tipline/shared/edge"
+	"tipline/shared/metric"
 	"tipline/shared/secret"
 )
 
@@ -24,6 +25,7 @@ func main() {
 	log := edge.Logger(os.Stdout, cfg.LogLevel)
 	d, err := alert.Build(cfg, dynamodb.NewFromConfig(awsCfg), log, "")
 	edge.Must(err)
+	d.WithMetrics(metric.New(os.Stdout, "escalate", nil))
 	lambda.Start(sweep(d, log))
 }
 

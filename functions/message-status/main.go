@@ -11,6 +11,7 @@ import (
 
 	"tipline/shared/alert"
 	"tipline/shared/edge"
+	"tipline/shared/metric"
 	"tipline/shared/secret"
 )
 
@@ -22,5 +23,6 @@ func main() {
 	log := edge.Logger(os.Stdout, cfg.LogLevel)
 	d, err := alert.Build(cfg, dynamodb.NewFromConfig(awsCfg), log, "")
 	edge.Must(err)
+	d.WithMetrics(metric.New(os.Stdout, "message-status", nil))
 	lambda.Start(edge.APIGateway(d.StatusHandler(cfg.Validator(), cfg.AccountSID)))
 }

@@ -12,6 +12,7 @@ import (
 	"tipline/shared/alert"
 	"tipline/shared/edge"
 	"tipline/shared/intake"
+	"tipline/shared/metric"
 	"tipline/shared/secret"
 )
 
@@ -31,5 +32,7 @@ func main() {
 	// Authorities' messages (acknowledgements) and consent answers never become tips.
 	deps.Interceptors = append(deps.Interceptors, d.Interceptor())
 	deps.AskConsent = alert.NeedsConsent
+	deps.Metrics = metric.New(os.Stdout, "receive-message", nil)
+	d.WithMetrics(deps.Metrics)
 	lambda.Start(edge.APIGateway(intake.New(deps)))
 }

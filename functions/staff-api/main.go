@@ -12,6 +12,7 @@ import (
 
 	"tipline/shared/alert"
 	"tipline/shared/edge"
+	"tipline/shared/metric"
 	"tipline/shared/secret"
 	"tipline/shared/staff"
 )
@@ -26,7 +27,10 @@ func main() {
 	db := dynamodb.NewFromConfig(awsCfg)
 	deps, err := staff.Wire(cfg, db, log)
 	if err == nil {
-		deps.Forwarder, err = alert.Build(alerts, db, log, "")
+		var d *alert.Dispatcher
+		if d, err = alert.Build(alerts, db, log, ""); err == nil {
+			deps.Forwarder = d.WithMetrics(metric.New(os.Stdout, "staff-api", nil))
+		}
 	}
 	edge.Must(err)
 	lambda.Start(edge.APIGateway(staff.New(deps)))

@@ -100,7 +100,7 @@ func (m *alertsModule) start(s *stack) error {
 	d := alert.New(alert.Config{
 		From: m.from, StatusCallbackURL: s.publicURL + "/twilio/status", CampaignContact: m.campaignContact,
 		EscalateCritical: m.escalateCritical, EscalateHigh: m.escalateHigh, Grace: grace, Lease: 30 * time.Second,
-	}, alert.Deps{Store: s.store, Messenger: sender, Texts: texts, Replies: book, Log: s.log})
+	}, alert.Deps{Store: s.store, Messenger: sender, Texts: texts, Replies: book, Log: s.log, Metrics: s.metrics.For("alerts")})
 	s.sender, s.dispatcher = sender, d
 	s.intake.Interceptors = append(s.intake.Interceptors, d.Interceptor())
 	s.intake.AskConsent = alert.NeedsConsent

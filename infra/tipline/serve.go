@@ -19,6 +19,7 @@ import (
 	"tipline/infra/localdb"
 	"tipline/shared/edge"
 	"tipline/shared/intake"
+	"tipline/shared/metric"
 	"tipline/shared/store"
 	"tipline/shared/tip"
 )
@@ -44,6 +45,9 @@ type stack struct {
 	// (the built-in fake unless -twilio-api-url) and the alert dispatcher.
 	sender     *twilio.Sender
 	dispatcher *alert.Dispatcher
+	// metrics writes EMF lines to serve's output, as the functions do to
+	// theirs; For names the function a module stands for.
+	metrics *metric.Recorder
 }
 
 // module is one capability of the local stack beyond the webhook: it adds
@@ -94,6 +98,13 @@ func parseServe(args []string, stderr io.Writer, mods []module) (serveConfig, er
 }
 
 func runServe(args []string, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, args, stdout, stderr)
+}
+
+// serve runs the local stack until ctx ends.
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	mods := modules()
 	c, err := parseServe(args, stderr, mods)
 	if err != nil {
@@ -102,8 +113,10 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
+	// Logs and metric lines share serve's output: one lock keeps lines whole.
+	stdout = &lockedWriter{w: stdout}
 	log := edge.Logger(stdout, c.intake.LogLevel)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 
 	ln, err := net.Listen("tcp", c.addr)
@@ -126,13 +139,15 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
+	metrics := metric.New(stdout, "serve", nil)
+	deps.Metrics = metrics.For("receive-message")
 	mux := http.NewServeMux()
 	var wg sync.WaitGroup
 	// Whatever ends serve, background work (sweeper, stream reader, fake
 	// Twilio) stops before it returns.
 	defer func() { stop(); wg.Wait() }()
 	st := &stack{ctx: ctx, log: log, db: db, store: deps.Store, table: c.intake.Table, endpoint: c.endpoint,
-		publicURL: c.publicURL, mux: mux, intake: &deps, wg: &wg}
+		publicURL: c.publicURL, mux: mux, intake: &deps, wg: &wg, metrics: metrics}
 	for _, m := range mods {
 		if err := m.start(st); err != nil {
 			ln.Close()
@@ -160,6 +175,18 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	wg.Wait()
 	log.Info("stopped")
 	return nil
+}
+
+// lockedWriter makes one Write at a time to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // openDB returns the embedded engine, or a client of endpoint with the table

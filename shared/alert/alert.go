@@ -34,6 +34,7 @@ import (
 	"sync"
 	"time"
 
+	"tipline/shared/metric"
 	"tipline/shared/reply"
 	"tipline/shared/store"
 	"tipline/shared/tip"
@@ -116,6 +117,10 @@ type Deps struct {
 	Log       *slog.Logger
 	Now       tip.Clock
 	Rand      *rand.Rand // backoff jitter
+	// Metrics records alerts sent, delivered, failed and acknowledged, the
+	// times to first alert and to acknowledgement, escalations and failed
+	// stream records; nil records nothing.
+	Metrics *metric.Recorder
 }
 
 // Dispatcher runs the alert pipeline. It is safe for concurrent use.
@@ -140,6 +145,13 @@ func New(c Config, d Deps) *Dispatcher {
 		d.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
 	return &Dispatcher{c: c.withDefaults(), d: d, dir: directory{store: d.Store, ttl: 30 * time.Second, now: d.Now}}
+}
+
+// WithMetrics makes the dispatcher record its metrics on m (nil: none).
+// Call it before the dispatcher is used.
+func (x *Dispatcher) WithMetrics(m *metric.Recorder) *Dispatcher {
+	x.d.Metrics = m
+	return x
 }
 
 // escalateAfter is how long a tier has to acknowledge a tip of urgency u;

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"tipline/shared/metric"
 	"tipline/shared/store"
 	"tipline/shared/tip"
 )
@@ -330,6 +331,7 @@ func (x *Dispatcher) Escalate(ctx context.Context, tipID string) error {
 			}
 			if err == nil {
 				log.Warn("escalation exhausted: no tier left and nobody acknowledged", "tier", r.Tier)
+				x.d.Metrics.Count(metric.UnacknowledgedAtLast, 1, metric.Urgency(string(t.Urgency)))
 			}
 			return err
 		}
@@ -355,6 +357,7 @@ func (x *Dispatcher) Escalate(ctx context.Context, tipID string) error {
 			return err
 		}
 		log.Info("tip escalated", "from_tier", from, "tier", next)
+		x.d.Metrics.Count(metric.Escalations, 1, metric.Urgency(string(t.Urgency)))
 		return nil
 	}
 	return tip.Errorf(tip.KindTransient, "alert: escalate "+tipID, "gave up after repeated conflicts")

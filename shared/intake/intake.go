@@ -16,6 +16,7 @@ import (
 	"tipline/shared/campaign"
 
 	"tipline/shared/contact"
+	"tipline/shared/metric"
 	"tipline/shared/reply"
 	"tipline/shared/store"
 	"tipline/shared/tip"
@@ -50,6 +51,9 @@ type Deps struct {
 	// consent before authorities are told (an adult victim, no danger now):
 	// the reply then asks for it. Nil never asks.
 	AskConsent func(t tip.Triage, text string) bool
+	// Metrics records tips, follow-ups, webhook durations, refusals, write
+	// retries and triage time; nil records nothing.
+	Metrics *metric.Recorder
 }
 
 // Interceptor may take over an inbound message. It returns handled=false to
@@ -77,9 +81,12 @@ func New(d Deps) *Handler {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	defer func() { h.d.Metrics.Duration(metric.WebhookDuration, time.Since(start)) }()
 	log := h.d.Log.With("request_id", requestID(r))
 	form, rf := h.d.Validator.ReadSigned(w, r, h.d.AccountSID)
 	if rf != nil {
+		h.d.Metrics.Count(metric.WebhookRefused, 1, metric.Reason(rf.Reason))
 		attrs := []any{}
 		if rf.Reason == "bad signature" {
 			attrs = append(attrs, "validated_url", h.d.Validator.URL(r))
@@ -89,6 +96,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := twilio.ParseInbound(form)
 	if err != nil {
+		h.d.Metrics.Count(metric.WebhookRefused, 1, metric.Reason("bad message"))
 		twilio.Refuse(w, log, "webhook refused", &twilio.Refusal{Status: http.StatusBadRequest, Reason: err.Error()})
 		return
 	}
@@ -160,6 +168,7 @@ func (h *Handler) receive(ctx context.Context, log *slog.Logger, in twilio.Inbou
 		case errors.Is(err, store.ErrConversationOpen), errors.Is(err, store.ErrStale),
 			errors.Is(err, store.ErrRefTaken), tip.Is(err, tip.KindTransient):
 			log.Info("write raced, trying again", "attempt", attempt+1, "reason", err.Error())
+			h.d.Metrics.Count(metric.StoreRetries, 1)
 			continue
 		default:
 			return "", err
@@ -206,7 +215,7 @@ func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inboun
 		}
 		text = credit.Text // the material code is not part of what triage reads
 	}
-	decision := h.d.Triage.Decide(text)
+	decision := h.decide(text)
 	t := &tip.Tip{
 		ID: h.d.IDs.New(now), Ref: ref, Channel: in.Channel, Status: tip.StatusTriaged,
 		CampaignID: credit.CampaignID, MaterialID: credit.MaterialID,
@@ -229,6 +238,8 @@ func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inboun
 	if err != nil {
 		return "", err
 	}
+	h.d.Metrics.Count(metric.TipsReceived, 1, metric.Channel(string(in.Channel)), metric.Urgency(string(decision.Urgency)),
+		metric.Region(decision.Region))
 	log.Info("tip created", "tip_id", t.ID, "campaign_id", t.CampaignID, "material_id", t.MaterialID,
 		"urgency", decision.Urgency, "reportable", decision.Reportable,
 		"region", decision.Region, "media", len(in.Media), "opted_out", optedOut)
@@ -248,7 +259,7 @@ func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbo
 		}
 		text += add
 	}
-	decision := triage.Merge(t.Triage, h.d.Triage.Decide(text))
+	decision := triage.Merge(t.Triage, h.decide(text))
 	if len(t.Corrected) > 0 {
 		decision = keepCorrections(t, decision, h.d.Triage.Decide(messageText(in)).ImmediateDanger)
 	}
@@ -270,6 +281,7 @@ func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbo
 	if err != nil {
 		return "", err
 	}
+	h.d.Metrics.Count(metric.FollowUps, 1, metric.Channel(string(in.Channel)))
 	log.Info("follow-up stored", "tip_id", t.ID, "urgency", decision.Urgency, "reportable", decision.Reportable,
 		"message_count", t.MessageCount+1)
 	return twimlOut, nil
@@ -290,6 +302,14 @@ func (h *Handler) command(ctx context.Context, log *slog.Logger, reporter string
 		return "", tip.E(tip.KindInternal, "intake: reply", err)
 	}
 	return out, nil
+}
+
+// decide triages text and records how long the engine took.
+func (h *Handler) decide(text string) tip.Triage {
+	start := time.Now()
+	d := h.d.Triage.Decide(text)
+	h.d.Metrics.Duration(metric.TriageDecisionTime, time.Since(start))
+	return d
 }
 
 // requestID is the id the edge gave the request (the Lambda request id, or
