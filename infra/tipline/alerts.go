@@ -19,6 +19,7 @@ import (
 	"tipline/infra/localdb"
 	"tipline/infra/seed"
 	"tipline/shared/alert"
+	"tipline/shared/deadletter"
 	"tipline/shared/reply"
 	"tipline/shared/twilio"
 	"tipline/shared/twilio/fakeapi"
@@ -39,6 +40,7 @@ type alertsModule struct {
 	campaignContact  string
 	sweepEvery       time.Duration
 	noSeed           bool
+	deadLetters      string
 }
 
 // localAccountSID is the fake API's account: letters and digits, as
@@ -54,6 +56,7 @@ func (m *alertsModule) flags(fs *flag.FlagSet) {
 	fs.StringVar(&m.campaignContact, "campaign-contact", envOr("CAMPAIGN_CONTACT", "Equipo Tipline +51900000999"), "follow-up contact printed in alerts (env CAMPAIGN_CONTACT)")
 	fs.DurationVar(&m.sweepEvery, "sweep-every", time.Second, "how often the sweeper runs (the escalate function runs every minute in AWS)")
 	fs.BoolVar(&m.noSeed, "no-seed", false, "do not load the seed authorities and routing rules (infra/seed) on start")
+	fs.StringVar(&m.deadLetters, "dead-letters", defaultDeadLetters(), "folder keeping the stream records the alert consumers failed (read by tipline dlq)")
 }
 
 func (m *alertsModule) start(s *stack) error {
@@ -122,7 +125,9 @@ func (m *alertsModule) start(s *stack) error {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			pollStream(s.ctx, s.log, db, streams, s.table, d.HandleTipStream, d.HandleAlertStream)
+			dlq := deadletter.Dir{Path: m.deadLetters}
+			pollStream(s.ctx, s.log, db, streams, s.table, keepFailed(s.log, dlq, "dispatch-alerts", d.HandleTipStream),
+				keepFailed(s.log, dlq, "send-alerts", d.HandleAlertStream))
 		}()
 	}
 	s.log.Info("alerts", "outbox", s.publicURL+"/local/outbox", "twilio_api", apiURL, "escalate_after", m.escalateCritical.String(),
@@ -171,6 +176,23 @@ func (m *alertsModule) sweep(ctx context.Context, log *slog.Logger, d *alert.Dis
 		if res.Alerts+res.Escalations+res.Dispatched > 0 {
 			log.Debug("sweep", "alerts", res.Alerts, "escalations", res.Escalations, "dispatched", res.Dispatched)
 		}
+	}
+}
+
+// keepFailed is h that also keeps the records it reports failed in the
+// local dead-letter folder, as Lambda's on-failure destination does in AWS.
+func keepFailed(log *slog.Logger, dlq deadletter.Dir, function string, h streamHandler) streamHandler {
+	return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		resp, err := h(ctx, ev)
+		if len(resp.BatchItemFailures) > 0 {
+			reason := "the handler reported it failed (serve's log has the error by sequence_number)"
+			if err := dlq.Add(function, reason, ev, resp.BatchItemFailures); err != nil {
+				log.Error("dead letters not kept", "error", err.Error())
+			} else {
+				log.Warn("stream records kept as dead letters", "function", function, "failed", len(resp.BatchItemFailures), "folder", dlq.Path)
+			}
+		}
+		return resp, err
 	}
 }
 

@@ -19,6 +19,7 @@ usage:
   tipline token  [flags]   print a staff API token for the local stack
   tipline campaign ...     create campaigns and materials from files, write their QR codes
   tipline bench  [flags]   measure the webhook of a running serve: throughput and latency
+  tipline dlq list|redrive [-queue URL|DIR]  failed stream records: show them, send them back through their handlers
 
 Run "tipline COMMAND -h" for the flags of a command.
 `
@@ -48,6 +49,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return runCampaign(args[1:], stdout, stderr)
 	case "bench":
 		return runBench(args[1:], stdout, stderr)
+	case "dlq":
+		return runDLQ(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -47,7 +47,6 @@ const (
 	UnacknowledgedAtLast = "UnacknowledgedAtLastTier"
 	ReconcilerRecovered  = "ReconcilerRecovered" // messages the reconciler found in Twilio's log and stored
 	StreamRecordsFailed  = "StreamRecordsFailed" // stream records a consumer reported failed
-	DeadLettersRedriven  = "DeadLettersRedriven" // dead letters sent back through their handler
 )
 
 // Dimension keys.
