@@ -27,6 +27,7 @@ import (
 type serveConfig struct {
 	addr, publicURL, endpoint string
 	intake                    intake.Config
+	retentionDays             int
 }
 
 // stack is what serve hands each module of the local stack.
@@ -77,12 +78,16 @@ func parseServe(args []string, stderr io.Writer, mods []module) (serveConfig, er
 	contactKey := fs.String("contact-key", envOr("CONTACT_KEY", localContactKey), "32-byte key sealing reporter numbers, base64 or hex (env CONTACT_KEY)")
 	fs.BoolVar(&c.intake.Anonymous, "anonymous", false, "keep no reporter numbers at all")
 	fs.DurationVar(&c.intake.Window, "conversation-window", intake.DefaultWindow, "follow-up texts within this time join the open tip")
+	fs.IntVar(&c.retentionDays, "retention", int(store.DefaultRetention/(24*time.Hour)), "days closed and spam tips are kept before the table's TTL deletes them (0: for ever)")
 	fs.StringVar(&c.intake.LogLevel, "log-level", envOr("LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if c.retentionDays < 0 {
+		return c, errors.New("serve: -retention must be 0 or more days")
 	}
 	if c.intake.Window <= 0 {
 		return c, errors.New("serve: -conversation-window must be positive")
@@ -139,6 +144,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
+	deps.Store.WithRetention(time.Duration(c.retentionDays) * 24 * time.Hour)
 	metrics := metric.New(stdout, "serve", nil)
 	deps.Metrics = metrics.For("receive-message")
 	mux := http.NewServeMux()

@@ -296,6 +296,14 @@ func (x *Dispatcher) Escalate(ctx context.Context, tipID string) error {
 			return nil
 		}
 		t, err := x.d.Store.Tip(ctx, tipID)
+		if errors.Is(err, store.ErrErased) {
+			r.EscalateAt = time.Time{} // an admin erased the tip: stop escalating
+			err = x.d.Store.SaveRoute(ctx, &r, x.audit("system", "escalation.stopped", map[string]string{"status": "erased"}))
+			if errors.Is(err, store.ErrStale) {
+				continue
+			}
+			return err
+		}
 		if err != nil {
 			return err
 		}

@@ -51,6 +51,14 @@ func (x *Dispatcher) SendAlert(ctx context.Context, k tip.AlertKey) error {
 		return x.auditAlert(ctx, a, "alert.cancelled", nil)
 	}
 	t, err := x.d.Store.Tip(ctx, k.TipID)
+	if errors.Is(err, store.ErrErased) {
+		// An admin erased the tip: nothing is left to send.
+		if err := x.d.Store.AlertCancelled(ctx, k, a.Attempts); err != nil {
+			return ignoreLost(err)
+		}
+		log.Info("alert cancelled: tip erased")
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
+	"time"
 
 	"tipline/shared/contact"
 	"tipline/shared/store"
@@ -26,6 +28,9 @@ type Config struct {
 	TwilioAPIURL   string   // TWILIO_API_URL: optional, another Twilio API base (tests)
 	MediaHosts     []string // MEDIA_HOSTS: optional, comma-separated hosts media may come from
 	LogLevel       string   // LOG_LEVEL
+	// Retention is how long closed and spam tips are kept (RETENTION_DAYS,
+	// default 730; 0 keeps them for ever).
+	Retention time.Duration
 }
 
 // ConfigFromEnv reads the configuration, reporting every missing or bad
@@ -54,6 +59,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		if h = strings.TrimSpace(h); h != "" {
 			c.MediaHosts = append(c.MediaHosts, h)
 		}
+	}
+	c.Retention = store.DefaultRetention
+	if s := getenv("RETENTION_DAYS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("RETENTION_DAYS %q is not a number of days", s))
+		}
+		c.Retention = time.Duration(n) * 24 * time.Hour
 	}
 	if err := errors.Join(errs...); err != nil {
 		return c, fmt.Errorf("configuration: %w", err)
@@ -85,7 +98,7 @@ func Wire(c Config, db store.API, log *slog.Logger) (Deps, error) {
 		return Deps{}, err
 	}
 	return Deps{
-		Store: store.New(db, c.Table, nil), Auth: GatewayClaims{Issuer: c.Issuer}, Log: log,
+		Store: store.New(db, c.Table, nil).WithRetention(c.Retention), Auth: GatewayClaims{Issuer: c.Issuer}, Log: log,
 		Contacts: keeper, Sender: sender,
 		Media:    TwilioMedia{AccountSID: c.AccountSID, AuthToken: c.AuthToken, Hosts: c.MediaHosts},
 		MediaKey: MediaKey([]byte(c.ReporterSecret)),

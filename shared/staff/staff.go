@@ -79,6 +79,8 @@ func Routes() []Route {
 		{"GET", "/api/tips.csv", RoleStaff, (*Handler).exportCSV},
 		{"GET", "/api/tips/{id}", RoleStaff, (*Handler).getTip},
 		{"PATCH", "/api/tips/{id}", RoleStaff, (*Handler).patchTip},
+		{"DELETE", "/api/tips/{id}", RoleAdmin, (*Handler).eraseTip},
+		{"GET", "/api/tips/{id}/tombstone", RoleSupervisor, (*Handler).tombstone},
 		{"POST", "/api/tips/{id}/forward", RoleStaff, (*Handler).forward},
 		{"POST", "/api/tips/{id}/reply", RoleStaff, (*Handler).reply},
 		{"GET", "/api/media/{token}", RoleNone, (*Handler).media},
@@ -207,6 +209,9 @@ func (h *Handler) tipFor(ctx context.Context, p Principal, id string) (*tip.Tip,
 		return nil, fail(http.StatusNotFound, "not_found", "no tip with this id")
 	}
 	t, err := h.d.Store.Tip(ctx, id)
+	if errors.Is(err, store.ErrErased) {
+		return nil, fail(http.StatusGone, "erased", "this tip was erased; supervisors see its tombstone at /api/tips/{id}/tombstone")
+	}
 	if tip.Is(err, tip.KindNotFound) {
 		return nil, fail(http.StatusNotFound, "not_found", "no tip with this id")
 	}

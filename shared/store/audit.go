@@ -113,5 +113,6 @@ func (s *Store) SaveTip(ctx context.Context, t *tip.Tip, audit ...tip.Audit) err
 		return classify(op, err)
 	}
 	*t = next
+	s.retainAfterSave(ctx, old, &next)
 	return nil
 }

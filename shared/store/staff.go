@@ -228,7 +228,7 @@ func plan(q TipQuery) []source {
 				uf = expression.Name("urgency").Equal(expression.Value(string(u)))
 			}
 			srcs = append(srcs, source{index: "GSI2", pkName: "GSI2PK", skName: "GSI2SK", pk: "CAMPAIGN#" + q.Campaign,
-				filter: and(append(slices.Clone(filters), uf)), floor: fmt.Sprintf("%d#", u.Rank())})
+				filter: and(append(slices.Clone(filters), uf, notErased)), floor: fmt.Sprintf("%d#", u.Rank())})
 		}
 	default:
 		hideNoRegion()
@@ -525,7 +525,9 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) (Stats, error) {
 			And(expression.Key("GSI2SK").Between(expression.Value(timeKey(q.From)), expression.Value(timeKey(q.To))))
 		b := expression.NewBuilder().WithKeyCondition(key)
 		if q.Region != "" {
-			b = b.WithFilter(expression.Name("GSI3PK").Equal(expression.Value("REGION#" + q.Region)))
+			// region_key: an erased tip's tombstone counts in its region still.
+			b = b.WithFilter(expression.Name("GSI3PK").Equal(expression.Value("REGION#" + q.Region)).
+				Or(expression.Name("region_key").Equal(expression.Value("REGION#" + q.Region))))
 		}
 		e, err := b.Build()
 		if err != nil {

@@ -46,6 +46,8 @@ type Store struct {
 	db    API
 	table string
 	now   tip.Clock
+	// retention: how long closed and spam tips are kept (0: for ever); see erase.go.
+	retention time.Duration
 }
 
 // New returns a store on table name. It does no I/O.

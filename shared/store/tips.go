@@ -388,6 +388,9 @@ func (s *Store) Tip(ctx context.Context, id string) (*tip.Tip, error) {
 	if err := s.getItem(ctx, op, tipKey(id), &it); err != nil {
 		return nil, err
 	}
+	if it.Type == "tombstone" {
+		return nil, tip.E(tip.KindNotFound, op, ErrErased)
+	}
 	return it.tip(), nil
 }
 
