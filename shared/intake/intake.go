@@ -136,6 +136,9 @@ func (h *Handler) receive(ctx context.Context, log *slog.Logger, in twilio.Inbou
 			return twilio.Reply(text)
 		}
 	}
+	if ref, lang, ok := h.d.Replies.EraseRequest(in.Body); ok && len(in.Media) == 0 {
+		return h.eraseRequest(ctx, log, in, reporter, ref, lang)
+	}
 	if kw, lang := h.d.Replies.Keyword(in.Body); kw != reply.NoKeyword && len(in.Media) == 0 {
 		return h.command(ctx, log, reporter, kw, lang)
 	}
@@ -310,6 +313,33 @@ func (h *Handler) decide(text string) tip.Triage {
 	d := h.d.Triage.Decide(text)
 	h.d.Metrics.Duration(metric.TriageDecisionTime, time.Since(start))
 	return d
+}
+
+// eraseRequest records a reporter's BORRAR <ref> on the tip for staff to
+// decide on, when the tip is the sender's own: a phone may be in a
+// trafficker's hands, so nothing is erased from a text message alone. The
+// answer is the same whether or not the reference is the sender's, so it
+// tells a stranger nothing.
+func (h *Handler) eraseRequest(ctx context.Context, log *slog.Logger, in twilio.Inbound, reporter, ref, lang string) (string, error) {
+	t, err := h.d.Store.TipByRef(ctx, ref)
+	switch {
+	case err == nil && t.ReporterKey == reporter:
+		a := tip.Audit{TipID: t.ID, At: h.d.Now(), Actor: "reporter", Action: "erasure.requested",
+			Detail: map[string]string{"message_sid": in.MessageSID}}
+		if err := h.d.Store.AddAudit(ctx, a); err != nil {
+			return "", err
+		}
+		log.Info("erasure requested by the reporter", "tip_id", t.ID)
+	case err == nil, tip.Is(err, tip.KindNotFound):
+		log.Info("erasure request for a reference that is not the sender's")
+	default:
+		return "", err
+	}
+	out, err := twilio.Reply(h.d.Replies.EraseAnswer(ref, lang))
+	if err != nil {
+		return "", tip.E(tip.KindInternal, "intake: reply", err)
+	}
+	return out, nil
 }
 
 // requestID is the id the edge gave the request (the Lambda request id, or
