@@ -18,13 +18,11 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"tipline/infra/localdb"
-	"tipline/shared/alert"
+	"tipline/shared/app"
+	"tipline/shared/config"
 	"tipline/shared/deadletter"
 	"tipline/shared/edge"
-	"tipline/shared/reply"
 	"tipline/shared/secret"
-	"tipline/shared/store"
-	"tipline/shared/twilio"
 )
 
 const dlqUsage = `usage:
@@ -110,9 +108,9 @@ func openQueue(ctx context.Context, c dlqConfig) (deadletter.Queue, error) {
 	return &deadletter.SQS{Client: sqs.NewFromConfig(awsCfg), URL: c.queue, Streams: dynamodbstreams.NewFromConfig(awsCfg)}, nil
 }
 
-// openRedriver builds the handlers as the functions build them: from the
-// send-alerts environment in AWS, from flags and serve's local settings
-// locally.
+// openRedriver builds the handlers as the functions build them, through
+// the composition root: from the send-alerts environment in AWS, from
+// flags and serve's local settings locally.
 func openRedriver(ctx context.Context, c dlqConfig) (*deadletter.Redriver, deadletter.Queue, error) {
 	log := edge.Logger(io.Discard, "error")
 	if isSQS(c.queue) {
@@ -120,17 +118,15 @@ func openRedriver(ctx context.Context, c dlqConfig) (*deadletter.Redriver, deadl
 		if err != nil {
 			return nil, nil, err
 		}
-		cfg, err := alert.ConfigFromEnv(getenv, alert.NeedSend)
+		cfg, err := config.FromEnv(getenv, config.SendAlerts)
 		if err != nil {
 			return nil, nil, fmt.Errorf("dlq redrive: the send-alerts environment: %w", err)
 		}
 		db := dynamodb.NewFromConfig(awsCfg)
-		d, err := alert.Build(cfg, db, log, "")
-		if err != nil {
-			return nil, nil, err
-		}
+		a := app.New(cfg, config.SendAlerts, app.Clients{DB: db, Log: log})
 		q := &deadletter.SQS{Client: sqs.NewFromConfig(awsCfg), URL: c.queue, Streams: dynamodbstreams.NewFromConfig(awsCfg)}
-		return &deadletter.Redriver{DB: db, Table: cfg.Table, Tip: d.HandleTipStream, Alert: d.HandleAlertStream}, q, nil
+		x, err := redriver(a, db)
+		return x, q, err
 	}
 	if c.endpoint == "" {
 		return nil, nil, errors.New("dlq redrive: local dead letters come from serve -dynamodb-endpoint: give the same -dynamodb-endpoint")
@@ -139,34 +135,31 @@ func openRedriver(ctx context.Context, c dlqConfig) (*deadletter.Redriver, deadl
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := localDispatcher(db, c)
-	if err != nil {
-		return nil, nil, err
+	cfg := config.Default()
+	cfg.Table, cfg.AlertFrom, cfg.PublicBaseURL = c.table, c.from, strings.TrimRight(c.publicURL, "/")
+	cfg.AccountSID, cfg.AuthToken = envOr("TWILIO_ACCOUNT_SID", localAccountSID), envOr("TWILIO_AUTH_TOKEN", config.LocalAuthToken)
+	needs := config.DispatchAlerts // without a Twilio API, alerts cannot be sent: their letters stay
+	if c.apiURL != "" {
+		cfg.TwilioAPIURL, needs = c.apiURL, config.SendAlerts
 	}
-	return &deadletter.Redriver{DB: db, Table: c.table, Tip: d.HandleTipStream, Alert: d.HandleAlertStream},
-		deadletter.Dir{Path: c.queue}, nil
+	if err := cfg.Validate(needs); err != nil {
+		return nil, nil, fmt.Errorf("dlq redrive: %w", err)
+	}
+	x, err := redriver(app.New(cfg, needs, app.Clients{DB: db, Log: log}), db)
+	return x, deadletter.Dir{Path: c.queue}, err
 }
 
-// localDispatcher is serve's alert pipeline on the table of c.
-func localDispatcher(db *dynamodb.Client, c dlqConfig) (*alert.Dispatcher, error) {
-	texts, err := alert.LoadTexts()
+// redriver hands records to the same handlers as dispatch-alerts and send-alerts.
+func redriver(a *app.App, db deadletter.Getter) (*deadletter.Redriver, error) {
+	tips, err := a.DispatchAlerts()
 	if err != nil {
 		return nil, err
 	}
-	book, err := reply.Load()
+	alerts, err := a.SendAlerts()
 	if err != nil {
 		return nil, err
 	}
-	deps := alert.Deps{Store: store.New(db, c.table, nil), Texts: texts, Replies: book, Log: edge.Logger(io.Discard, "error")}
-	if c.apiURL != "" {
-		sender, err := twilio.NewSender(twilio.SenderConfig{AccountSID: envOr("TWILIO_ACCOUNT_SID", localAccountSID),
-			AuthToken: envOr("TWILIO_AUTH_TOKEN", localAuthToken), APIURL: c.apiURL})
-		if err != nil {
-			return nil, err
-		}
-		deps.Messenger = sender
-	}
-	return alert.New(alert.Config{From: c.from, StatusCallbackURL: strings.TrimRight(c.publicURL, "/") + "/twilio/status"}, deps), nil
+	return &deadletter.Redriver{DB: db, Table: a.Config().Table, Tip: deadletter.Handler(tips), Alert: deadletter.Handler(alerts)}, nil
 }
 
 // listLetters prints one line per failed record.

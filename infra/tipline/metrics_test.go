@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"tipline/shared/config"
 	"tipline/shared/metric"
 	"tipline/shared/twilio"
 	"tipline/shared/twilio/fakeapi"
@@ -54,7 +56,13 @@ func startServe(t *testing.T, fake *fakeapi.Server, extra ...string) *localServe
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &localServe{t: t, out: &syncBuffer{}, fake: fake}
 	done := make(chan error, 1)
-	args := append([]string{"-addr", "127.0.0.1:0", "-twilio-api-url", api.URL, "-sweep-every", "100ms"}, extra...)
+	// The embedded engine and the local defaults, whatever the environment.
+	for _, name := range []string{"DYNAMODB_ENDPOINT", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL", "TWILIO_API_URL", "ANONYMOUS_MODE"} {
+		t.Setenv(name, "")
+	}
+	dir := t.TempDir()
+	args := append([]string{"-addr", "127.0.0.1:0", "-twilio-api-url", api.URL, "-sweep-every", "100ms",
+		"-staff-token-key", filepath.Join(dir, "key"), "-dead-letters", filepath.Join(dir, "dead-letters")}, extra...)
 	go func() { done <- serve(ctx, args, s.out, io.Discard) }()
 	s.stop = func() {
 		cancel()
@@ -118,7 +126,7 @@ func (s *localServe) send(sid, from, body string) string {
 		s.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set(twilio.SignatureHeader, twilio.Sign(localAuthToken, s.publicURL+"/twilio/messages", form))
+	req.Header.Set(twilio.SignatureHeader, twilio.Sign(config.LocalAuthToken, s.publicURL+"/twilio/messages", form))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		s.t.Fatal(err)
@@ -154,7 +162,7 @@ func (s *localServe) emf() ([]metric.Point, [][]byte) {
 func TestServeWritesEMFLinesWithoutReporterData(t *testing.T) {
 	const reporter = "+51987650001"
 	text := "Auxilio, en un bar de La Pampa km 108 en Madre de Dios tienen encerradas a dos chicas de 15 años, esta noche las llevan en una camioneta"
-	fake := &fakeapi.Server{AccountSID: localAccountSID, AuthToken: localAuthToken, Callbacks: true}
+	fake := &fakeapi.Server{AccountSID: localAccountSID, AuthToken: config.LocalAuthToken, Callbacks: true}
 	// The police unit's first contact refuses the alert (a permanent Twilio error).
 	fake.Fail(fakeapi.Failure{To: "+51900000121", Status: http.StatusBadRequest, Code: 21610})
 	s := startServe(t, fake)

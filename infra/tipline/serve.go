@@ -9,95 +9,51 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"sync"
 	"syscall"
 	"time"
-	"tipline/shared/alert"
-	"tipline/shared/twilio"
 
 	"tipline/infra/localdb"
+	"tipline/infra/seed"
+	"tipline/shared/app"
+	"tipline/shared/config"
 	"tipline/shared/edge"
-	"tipline/shared/intake"
-	"tipline/shared/metric"
+	"tipline/shared/staff"
 	"tipline/shared/store"
 	"tipline/shared/tip"
 )
 
-type serveConfig struct {
-	addr, publicURL, endpoint string
-	intake                    intake.Config
-	retentionDays             int
-}
-
-// stack is what serve hands each module of the local stack.
-type stack struct {
-	ctx       context.Context // cancelled on shutdown: stop background work
-	log       *slog.Logger
-	db        store.API
-	store     *store.Store
-	table     string
-	endpoint  string // DynamoDB endpoint; empty for the embedded engine
-	publicURL string
-	mux       *http.ServeMux
-	intake    *intake.Deps // add interceptors before the webhook starts
-	wg        *sync.WaitGroup
-	// Set by the alerts module for the modules after it: the Twilio sender
-	// (the built-in fake unless -twilio-api-url) and the alert dispatcher.
-	sender     *twilio.Sender
-	dispatcher *alert.Dispatcher
-	// metrics writes EMF lines to serve's output, as the functions do to
-	// theirs; For names the function a module stands for.
-	metrics *metric.Recorder
-}
-
-// module is one capability of the local stack beyond the webhook: it adds
-// flags, then routes and background work.
-type module interface {
-	flags(fs *flag.FlagSet)
-	start(s *stack) error
-}
-
-// modules lists the capabilities serve runs, each in its own file.
-func modules() []module { return []module{&alertsModule{}, &staffModule{}} }
-
-func parseServe(args []string, stderr io.Writer, mods []module) (serveConfig, error) {
+// parseServe reads serve's flags, defined by the configuration table with
+// the environment as their defaults, checking every value's form.
+func parseServe(args []string, stderr io.Writer) (config.Config, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	for _, m := range mods {
-		m.flags(fs)
-	}
 	fs.SetOutput(stderr)
-	var c serveConfig
-	fs.StringVar(&c.addr, "addr", ":8080", "address to listen on")
-	fs.StringVar(&c.publicURL, "public-url", "", "public base URL Twilio signs (default http://localhost:<port>)")
-	fs.StringVar(&c.intake.AuthToken, "twilio-auth-token", envOr("TWILIO_AUTH_TOKEN", localAuthToken), "Twilio auth token that signs webhooks (env TWILIO_AUTH_TOKEN)")
-	fs.StringVar(&c.intake.AccountSID, "twilio-account-sid", envOr("TWILIO_ACCOUNT_SID", ""), "refuse webhooks of other accounts when set (env TWILIO_ACCOUNT_SID)")
-	fs.StringVar(&c.endpoint, "dynamodb-endpoint", envOr("DYNAMODB_ENDPOINT", ""), "DynamoDB endpoint, e.g. http://127.0.0.1:8000; empty runs the embedded engine in-process")
-	fs.StringVar(&c.intake.Table, "table", envOr("TABLE_NAME", "tipline"), "table name (created when missing)")
-	fs.StringVar(&c.intake.ReporterSecret, "reporter-key-secret", envOr("REPORTER_KEY_SECRET", localReporterSecret), "secret keying reporter hashes (env REPORTER_KEY_SECRET)")
-	contactKey := fs.String("contact-key", envOr("CONTACT_KEY", localContactKey), "32-byte key sealing reporter numbers, base64 or hex (env CONTACT_KEY)")
-	fs.BoolVar(&c.intake.Anonymous, "anonymous", false, "keep no reporter numbers at all")
-	fs.DurationVar(&c.intake.Window, "conversation-window", intake.DefaultWindow, "follow-up texts within this time join the open tip")
-	fs.IntVar(&c.retentionDays, "retention", int(store.DefaultRetention/(24*time.Hour)), "days closed and spam tips are kept before the table's TTL deletes them (0: for ever)")
-	fs.StringVar(&c.intake.LogLevel, "log-level", envOr("LOG_LEVEL", "info"), "debug, info, warn or error")
+	read := config.Flags(fs, os.Getenv)
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		return config.Config{}, err
 	}
 	if fs.NArg() > 0 {
-		return c, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+		return config.Config{}, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
-	if c.retentionDays < 0 {
-		return c, errors.New("serve: -retention must be 0 or more days")
+	c, err := read(0)
+	if err != nil {
+		return c, fmt.Errorf("serve: %w", err)
 	}
-	if c.intake.Window <= 0 {
-		return c, errors.New("serve: -conversation-window must be positive")
+	if c.EscalateHigh == 0 {
+		c.EscalateHigh = 6 * c.EscalateCritical
 	}
-	if !c.intake.Anonymous {
-		k, err := decodeContactKey(*contactKey)
-		if err != nil {
-			return c, fmt.Errorf("serve: -contact-key: %w", err)
-		}
-		c.intake.ContactKey = k
+	if c.Local.StaffTokenKey == "" {
+		c.Local.StaffTokenKey = defaultKeyFile()
+	}
+	if c.Local.DeadLetters == "" {
+		c.Local.DeadLetters = defaultDeadLetters()
+	}
+	c.Lease = 30 * time.Second
+	c.Grace = 0 // no stream with the embedded engine: the sweep is the pipeline
+	if c.Local.DynamoDBEndpoint != "" {
+		c.Grace = 3 * time.Second // leave the stream its chance, as in AWS
 	}
 	return c, nil
 }
@@ -110,8 +66,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 
 // serve runs the local stack until ctx ends.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	mods := modules()
-	c, err := parseServe(args, stderr, mods)
+	c, err := parseServe(args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -120,49 +75,29 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	// Logs and metric lines share serve's output: one lock keeps lines whole.
 	stdout = &lockedWriter{w: stdout}
-	log := edge.Logger(stdout, c.intake.LogLevel)
+	log := edge.Logger(stdout, c.LogLevel)
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 
-	ln, err := net.Listen("tcp", c.addr)
+	ln, err := net.Listen("tcp", c.Local.Addr)
 	if err != nil {
-		return fmt.Errorf("serve: listen on %s: %w", c.addr, err)
+		return fmt.Errorf("serve: listen on %s: %w", c.Local.Addr, err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	if c.publicURL == "" {
-		c.publicURL = fmt.Sprintf("http://localhost:%d", port)
+	if c.PublicBaseURL == "" {
+		c.PublicBaseURL = fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
 	}
-	c.intake.PublicBaseURL = c.publicURL
-
-	db, engine, err := openDB(ctx, c.endpoint, c.intake.Table)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	deps, err := intake.Wire(c.intake, db, log)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	deps.Store.WithRetention(time.Duration(c.retentionDays) * 24 * time.Hour)
-	metrics := metric.New(stdout, "serve", nil)
-	deps.Metrics = metrics.For("receive-message")
-	mux := http.NewServeMux()
 	var wg sync.WaitGroup
 	// Whatever ends serve, background work (sweeper, stream reader, fake
 	// Twilio) stops before it returns.
 	defer func() { stop(); wg.Wait() }()
-	st := &stack{ctx: ctx, log: log, db: db, store: deps.Store, table: c.intake.Table, endpoint: c.endpoint,
-		publicURL: c.publicURL, mux: mux, intake: &deps, wg: &wg, metrics: metrics}
-	for _, m := range mods {
-		if err := m.start(st); err != nil {
-			ln.Close()
-			return err
-		}
+	h, err := startStack(ctx, c, log, stdout, &wg)
+	if err != nil {
+		ln.Close()
+		return err
 	}
-	srv := &http.Server{Handler: routes(mux, intake.New(deps)), ReadHeaderTimeout: 10 * time.Second}
-	log.Info("tipline serving", "addr", ln.Addr().String(), "public_url", c.publicURL, "dynamodb", engine,
-		"webhook", c.publicURL+"/twilio/messages", "anonymous", c.intake.Anonymous)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("tipline serving", "addr", ln.Addr().String(), "public_url", c.PublicBaseURL, "dynamodb", engineName(c),
+		"webhook", c.PublicBaseURL+"/twilio/messages", "anonymous", c.Anonymous)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -183,6 +118,66 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// startStack builds every handler through the composition root, as the
+// Lambda functions do, and starts the background work of the local stack:
+// the seed, the fake Twilio API, the sweeper and the stream reader.
+// metrics, when not nil, receives the EMF lines the functions write to
+// their output in AWS.
+func startStack(ctx context.Context, c config.Config, log *slog.Logger, metrics io.Writer, wg *sync.WaitGroup) (http.Handler, error) {
+	if err := c.Validate(config.Serve); err != nil {
+		return nil, fmt.Errorf("serve: %w", err)
+	}
+	db, err := openDB(ctx, c.Local.DynamoDBEndpoint, c.Table)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	tw, err := startTwilio(ctx, c, log, mux, wg)
+	if err != nil {
+		return nil, err
+	}
+	key, err := localKey(c.Local.StaffTokenKey)
+	if err != nil {
+		return nil, fmt.Errorf("serve: %w", err)
+	}
+	a := app.New(c, config.All, app.Clients{DB: db, Twilio: tw, MediaAccount: localAccountSID, Log: log, Metrics: metrics, Function: "serve",
+		StaffAuth: staff.LocalTokens{Key: key, Issuer: staff.LocalIssuer, Audience: staff.LocalAudience}})
+	if !c.Local.NoSeed {
+		n, r, err := seed.Load(ctx, a.Store())
+		if err != nil {
+			return nil, fmt.Errorf("serve: seed: %w", err)
+		}
+		log.Info("seed loaded", "authorities", n, "rules", r)
+	}
+	webhook, err := a.Webhook()
+	if err != nil {
+		return nil, err
+	}
+	status, err := a.MessageStatus()
+	if err != nil {
+		return nil, err
+	}
+	api, err := a.StaffAPI()
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/twilio/messages", webhook)
+	mux.Handle("/twilio/status", status)
+	mux.Handle("/api/", api)
+	log.Info("staff API", "url", c.PublicBaseURL+"/api/tips", "token", "go run ./infra/tipline token -role admin")
+	if err := startAlerts(ctx, c, a, log, wg); err != nil {
+		return nil, err
+	}
+	return routes(mux), nil
+}
+
+func engineName(c config.Config) string {
+	if c.Local.DynamoDBEndpoint == "" {
+		return "embedded"
+	}
+	return c.Local.DynamoDBEndpoint
+}
+
 // lockedWriter makes one Write at a time to w.
 type lockedWriter struct {
 	mu sync.Mutex
@@ -197,28 +192,26 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 
 // openDB returns the embedded engine, or a client of endpoint with the table
 // created when missing.
-func openDB(ctx context.Context, endpoint, table string) (store.API, string, error) {
+func openDB(ctx context.Context, endpoint, table string) (store.API, error) {
 	if endpoint == "" {
-		db, err := localdb.Embedded(ctx, table)
-		return db, "embedded", err
+		return localdb.Embedded(ctx, table)
 	}
 	db, _, err := localdb.Client(ctx, endpoint)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if err := localdb.Ensure(ctx, db, table); err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	return db, endpoint, nil
+	return db, nil
 }
 
 // routes is the local stack's router: the same handlers as the Lambda functions.
-func routes(mux *http.ServeMux, webhook http.Handler) http.Handler {
+func routes(mux *http.ServeMux) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
 	})
-	mux.Handle("/twilio/messages", webhook)
 	ids := tip.NewIDs(nil)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get(edge.RequestIDHeader) == "" {

@@ -10,7 +10,6 @@ import (
 	"crypto/rand"
 	_ "embed"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/url"
 	"regexp"
@@ -274,6 +273,3 @@ func (a *Attributor) Attribute(ctx context.Context, to, text string) (Attributio
 	out.CampaignID = campaign
 	return out, nil
 }
-
-// Describe names a material for people: "CUS-7K (poster, Terminal terrestre)".
-func Describe(m tip.Material) string { return fmt.Sprintf("%s (%s, %s)", m.Code, m.Kind, m.Label) }
