@@ -462,19 +462,33 @@ func (s *Store) AddOutbound(ctx context.Context, tipID string, m *tip.Message, a
 	if a.At.IsZero() {
 		a.At = m.CreatedAt
 	}
-	exists := expression.AttributeExists(expression.Name("PK"))
-	e, _ := expression.NewBuilder().WithCondition(exists).Build()
-	items := []types.TransactWriteItem{
-		{ConditionCheck: &types.ConditionCheck{TableName: &s.table, Key: tipKey(tipID),
-			ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names()}},
-		condPut(s.table, toMessageItem(tipID, m), &notExists),
-		s.auditPut(a, 0),
+	// The message joins the tip's hash chain: the head moves in the same
+	// transaction, on condition that no other message moved it since read.
+	for attempt := 0; attempt < 3; attempt++ {
+		t, err := s.Tip(ctx, tipID)
+		if tip.Is(err, tip.KindNotFound) {
+			return tip.E(tip.KindNotFound, op, nil)
+		}
+		if err != nil {
+			return err
+		}
+		chain(t.ChainHead, tipID, m)
+		cond := expression.AttributeExists(expression.Name("PK")).And(chainIs(t.ChainHead))
+		e, _ := expression.NewBuilder().WithCondition(cond).
+			WithUpdate(expression.Set(expression.Name("chain_head"), expression.Value(m.Hash))).Build()
+		items := []types.TransactWriteItem{
+			{Update: &types.Update{TableName: &s.table, Key: tipKey(tipID), UpdateExpression: e.Update(),
+				ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}},
+			condPut(s.table, toMessageItem(tipID, m), &notExists),
+			s.auditPut(a, 0),
+		}
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if cancelledAt(err, 0) {
+			continue // another message moved the head, or the tip went: read again
+		}
+		return classify(op, err)
 	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if cancelledAt(err, 0) {
-		return tip.E(tip.KindNotFound, op, nil)
-	}
-	return classify(op, err)
+	return tip.E(tip.KindConflict, op, ErrStale)
 }
 
 // StatsQuery selects the tips received in [From, To).

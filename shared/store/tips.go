@@ -46,6 +46,7 @@ type tipItem struct {
 	Forwarded    string   `dynamodbav:"forwarded_at,omitempty"`
 	Acknowledged string   `dynamodbav:"acknowledged_at,omitempty"`
 	Version      int      `dynamodbav:"version"`
+	ChainHead    string   `dynamodbav:"chain_head,omitempty"`
 }
 
 // NoRegion is the index key of tips without a region.
@@ -78,7 +79,7 @@ func toTipItem(t *tip.Tip) tipItem {
 		Assignee: t.Assignee, Corrected: t.Corrected, MessageCount: t.MessageCount,
 		CreatedAt: timeKey(t.CreatedAt), UpdatedAt: timeKey(t.UpdatedAt), LastInbound: timeKey(t.LastInbound),
 		Forwarded: optTimeKey(t.ForwardedAt), Acknowledged: optTimeKey(t.AcknowledgedAt),
-		Version: t.Version,
+		Version: t.Version, ChainHead: t.ChainHead,
 	}
 }
 
@@ -102,7 +103,7 @@ func (it tipItem) tip() *tip.Tip {
 		Assignee: it.Assignee, Corrected: it.Corrected, MessageCount: it.MessageCount,
 		CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt), LastInbound: parseTime(it.LastInbound),
 		ForwardedAt: parseTime(it.Forwarded), AcknowledgedAt: parseTime(it.Acknowledged),
-		Version: it.Version,
+		Version: it.Version, ChainHead: it.ChainHead,
 	}
 }
 
@@ -128,6 +129,8 @@ type messageItem struct {
 	Media     []tip.Media   `dynamodbav:"media,omitempty"`
 	Location  *tip.Location `dynamodbav:"location,omitempty"`
 	CreatedAt string        `dynamodbav:"created_at"`
+	PrevHash  string        `dynamodbav:"prev_hash,omitempty"`
+	Hash      string        `dynamodbav:"hash,omitempty"`
 }
 
 func messageSK(m *tip.Message) string { return "MSG#" + timeKey(m.CreatedAt) + "#" + m.SID }
@@ -229,6 +232,8 @@ func (s *Store) CreateTip(ctx context.Context, n NewTip) error {
 	op := "store: create tip"
 	t, m := n.Tip, n.Message
 	now := s.now()
+	chain("", t.ID, m)
+	t.ChainHead = m.Hash
 	items := []types.TransactWriteItem{
 		condPut(s.table, dedupeItem{
 			PK: "MSGSID#" + m.SID, SK: "MSGSID", Type: "dedupe", TipID: t.ID, Reply: n.Reply,
@@ -274,8 +279,25 @@ func toMessageItem(tipID string, m *tip.Message) messageItem {
 	return messageItem{
 		PK: "TIP#" + tipID, SK: messageSK(m), Type: "message", TipID: tipID, SID: m.SID,
 		Direction: m.Direction, Body: m.Body, Media: m.Media, Location: m.Location,
-		CreatedAt: timeKey(m.CreatedAt),
+		CreatedAt: timeKey(m.CreatedAt), PrevHash: m.PrevHash, Hash: m.Hash,
 	}
+}
+
+// chain sets m's hashes after prev, the tip's chain head. The time is the
+// stored one (timeKey's precision), so the hash can be computed again from
+// the item.
+func chain(prev, tipID string, m *tip.Message) {
+	m.CreatedAt = parseTime(timeKey(m.CreatedAt))
+	m.PrevHash = prev
+	m.Hash = tip.ChainHash(prev, tipID, *m)
+}
+
+// chainIs is the condition that the tip's chain head is still head.
+func chainIs(head string) expression.ConditionBuilder {
+	if head == "" {
+		return expression.AttributeNotExists(expression.Name("chain_head"))
+	}
+	return expression.Name("chain_head").Equal(expression.Value(head))
 }
 
 // FollowUp is what a later message of an open conversation writes.
@@ -301,7 +323,9 @@ func (s *Store) AppendMessage(ctx context.Context, f FollowUp) error {
 	updated := *t
 	updated.Triage = f.Triage
 	updated.Text = f.Text
+	chain(t.ChainHead, t.ID, m)
 	upd := expression.Set(expression.Name("text"), expression.Value(f.Text)).
+		Set(expression.Name("chain_head"), expression.Value(m.Hash)).
 		Set(expression.Name("message_count"), expression.Name("message_count").Plus(expression.Value(1))).
 		Set(expression.Name("version"), expression.Value(t.Version+1)).
 		Set(expression.Name("updated_at"), expression.Value(timeKey(now))).
@@ -316,7 +340,8 @@ func (s *Store) AppendMessage(ctx context.Context, f FollowUp) error {
 	for name, v := range triageValues(f.Triage) {
 		upd = upd.Set(expression.Name(name), expression.Value(v))
 	}
-	cond := expression.Name("version").Equal(expression.Value(t.Version))
+	// The chain head too: a staff reply stored meanwhile moved it.
+	cond := expression.Name("version").Equal(expression.Value(t.Version)).And(chainIs(t.ChainHead))
 	e, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
 	if err != nil {
 		return tip.E(tip.KindInternal, op, err)
@@ -415,7 +440,7 @@ func (s *Store) Messages(ctx context.Context, tipID string) ([]tip.Message, erro
 	out := make([]tip.Message, 0, len(items))
 	for _, it := range items {
 		out = append(out, tip.Message{TipID: it.TipID, SID: it.SID, Direction: it.Direction, Body: it.Body,
-			Media: it.Media, Location: it.Location, CreatedAt: parseTime(it.CreatedAt)})
+			Media: it.Media, Location: it.Location, CreatedAt: parseTime(it.CreatedAt), PrevHash: it.PrevHash, Hash: it.Hash})
 	}
 	return out, nil
 }
