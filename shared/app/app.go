@@ -25,6 +25,7 @@ import (
 	"tipline/shared/consent"
 	"tipline/shared/contact"
 	"tipline/shared/edge"
+	"tipline/shared/evidence"
 	"tipline/shared/intake"
 	"tipline/shared/metric"
 	"tipline/shared/reply"
@@ -365,5 +366,6 @@ func (a *App) StaffAPI() (*staff.Handler, error) {
 		Store: a.store, Auth: auth, Log: a.c.Log, Contacts: keeper, Sender: sender, Forwarder: x,
 		Media:    staff.TwilioMedia{AccountSID: account, AuthToken: a.cfg.AuthToken, Hosts: a.cfg.MediaHosts},
 		MediaKey: staff.MediaKey([]byte(a.cfg.ReporterSecret)), Now: a.c.Now,
+		EvidenceKey: evidence.Key(a.cfg.EvidenceKey, a.cfg.ReporterSecret),
 	}), nil
 }

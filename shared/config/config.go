@@ -78,6 +78,9 @@ type Config struct {
 	// Retention is how long closed and spam tips are kept before the
 	// table's TTL deletes them (RETENTION_DAYS; 0: for ever).
 	Retention time.Duration
+	// EvidenceKey is the 32-byte Ed25519 seed signing evidence bundles
+	// (EVIDENCE_KEY); nil: a key derived from REPORTER_KEY_SECRET.
+	EvidenceKey []byte
 
 	// Not read from the environment: serve sets them.
 	Grace time.Duration // the sweep's wait for the stream (DefaultGrace; 0 without a stream)

@@ -80,6 +80,8 @@ var Vars = []Var{
 		set: setMaxAttempts, get: func(c Config) string { return strconv.Itoa(c.MaxAttempts) }},
 	{Env: "RETENTION_DAYS", Flag: "retention", Meaning: "days closed and spam tips are kept, with their messages, media references, alerts and audit, before the table's TTL deletes them (campaign figures stay); `0`: for ever",
 		Local: strconv.Itoa(DefaultRetentionDays), set: setRetention, get: func(c Config) string { return strconv.Itoa(int(c.Retention / (24 * time.Hour))) }},
+	{Env: "EVIDENCE_KEY", Meaning: "staff API: 32-byte Ed25519 seed (base64 or hex) signing evidence bundles; `tipline evidence key` prints its public key for prosecutors",
+		LocalDoc: "derived from `REPORTER_KEY_SECRET`", set: setEvidenceKey, get: func(c Config) string { return string(c.EvidenceKey) }},
 	{Env: "SECRET_ID", Meaning: "AWS: the Secrets Manager secret read once at start; its `twilioAuthToken`, `reporterKeySecret` and `contactKey` stand in for TWILIO_AUTH_TOKEN, REPORTER_KEY_SECRET and CONTACT_KEY (a variable set in the environment wins)",
 		LocalDoc: "not used", set: func(*Config, string) error { return nil }, get: func(Config) string { return "" }},
 	{Env: "DYNAMODB_ENDPOINT", Flag: "dynamodb-endpoint", Meaning: "local only: DynamoDB Local or another endpoint, e.g. `http://127.0.0.1:8000`; the table is created when missing",
@@ -171,6 +173,15 @@ func setAlertFrom(c *Config, s string) error {
 	if !tip.ValidE164(s) {
 		return errors.New("ALERT_FROM is not an E.164 number")
 	}
+	return nil
+}
+
+func setEvidenceKey(c *Config, s string) error {
+	k, err := contact.DecodeKey(s)
+	if err != nil {
+		return fmt.Errorf("EVIDENCE_KEY: %v", err)
+	}
+	c.EvidenceKey = k
 	return nil
 }
 

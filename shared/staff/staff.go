@@ -13,6 +13,7 @@ package staff
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"io"
@@ -56,6 +57,8 @@ type Deps struct {
 	// Location is where days of the figures begin (default America/Lima, UTC-5).
 	Location *time.Location
 	Now      tip.Clock
+	// EvidenceKey signs evidence bundles; nil: no evidence export.
+	EvidenceKey ed25519.PrivateKey
 }
 
 // Handler serves the staff API.
@@ -81,6 +84,7 @@ func Routes() []Route {
 		{"PATCH", "/api/tips/{id}", RoleStaff, (*Handler).patchTip},
 		{"DELETE", "/api/tips/{id}", RoleAdmin, (*Handler).eraseTip},
 		{"GET", "/api/tips/{id}/tombstone", RoleSupervisor, (*Handler).tombstone},
+		{"GET", "/api/tips/{id}/evidence", RoleSupervisor, (*Handler).evidenceBundle},
 		{"POST", "/api/tips/{id}/forward", RoleStaff, (*Handler).forward},
 		{"POST", "/api/tips/{id}/reply", RoleStaff, (*Handler).reply},
 		{"GET", "/api/media/{token}", RoleNone, (*Handler).media},

@@ -197,7 +197,8 @@ func newHarness(t *testing.T) *harness {
 		tokens: staff.LocalTokens{Key: []byte("test-signing-key-0123456789abcdef"), Issuer: staff.LocalIssuer, Audience: staff.LocalAudience, Now: c.Now},
 		logs:   logs, logMu: mu, secrets: []string{reporterPhone, secretBody}, name: table}
 	hs.h = staff.New(staff.Deps{Store: hs.store, Auth: hs.tokens, Log: log, Contacts: keeper, Sender: hs.sender,
-		Forwarder: hs.fwd, Media: fakeMedia{}, MediaKey: []byte("media-link-key-0123456789"), Now: c.Now})
+		Forwarder: hs.fwd, Media: fakeMedia{}, MediaKey: []byte("media-link-key-0123456789"), Now: c.Now,
+		EvidenceKey: evidenceKey})
 	t.Cleanup(hs.checkLogs)
 	return hs
 }
