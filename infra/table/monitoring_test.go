@@ -54,7 +54,7 @@ func (tpl samTemplate) alarms(t *testing.T) map[string]alarmProps {
 var tiplineMetrics = []string{metric.TipsReceived, metric.FollowUps, metric.WebhookDuration, metric.WebhookRefused,
 	metric.StoreRetries, metric.TriageDecisionTime, metric.AlertsSent, metric.AlertsDelivered, metric.AlertsFailed,
 	metric.AlertsAcknowledged, metric.TipToFirstAlert, metric.TipToAcknowledgement, metric.Escalations,
-	metric.UnacknowledgedAtLast, metric.ReconcilerRecovered, metric.StreamRecordsFailed}
+	metric.UnacknowledgedAtLast, metric.ReconcilerRecovered, metric.StreamRecordsFailed, metric.FloodHeld}
 
 func TestTemplateAlarmsGoToTheTopicAndTreatMissingDataDeliberately(t *testing.T) {
 	tpl := loadTemplate(t)

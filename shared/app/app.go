@@ -209,7 +209,7 @@ func (a *App) intakeDeps() (intake.Deps, error) {
 		Store: a.store, Triage: engine, Replies: book, Contacts: keeper,
 		Attributor: campaign.NewAttributor(a.store, a.c.Now, AttributionCacheTTL),
 		Validator:  a.Validator(), Log: a.c.Log, Window: a.cfg.Window, AccountSID: a.cfg.AccountSID, Now: a.c.Now,
-		Metrics: a.Metrics(),
+		Metrics: a.Metrics(), FloodLimit: a.cfg.FloodLimit, FloodWindow: a.cfg.FloodWindow,
 	}, nil
 }
 

@@ -50,6 +50,9 @@ const (
 	DefaultGrace  = 30 * time.Second // the stream's head start over the sweep
 	// DefaultRetentionDays is how long closed and spam tips are kept: two years.
 	DefaultRetentionDays = 730
+	// The flood guard: past 20 messages in 10 minutes from one reporter.
+	DefaultFloodLimit  = 20
+	DefaultFloodWindow = 10 * time.Minute
 )
 
 // Config is the configuration of every function and of serve.
@@ -78,6 +81,11 @@ type Config struct {
 	// Retention is how long closed and spam tips are kept before the
 	// table's TTL deletes them (RETENTION_DAYS; 0: for ever).
 	Retention time.Duration
+	// FloodLimit messages from one reporter within FloodWindow are answered
+	// and triaged; past it they are only stored (FLOOD_LIMIT, 0: no guard;
+	// FLOOD_WINDOW).
+	FloodLimit  int
+	FloodWindow time.Duration
 	// EvidenceKey is the 32-byte Ed25519 seed signing evidence bundles
 	// (EVIDENCE_KEY); nil: a key derived from REPORTER_KEY_SECRET.
 	EvidenceKey []byte
@@ -110,7 +118,8 @@ func (c Config) StatusCallbackURL() string {
 
 // Default is the configuration before any variable is read.
 func Default() Config {
-	return Config{Window: DefaultWindow, Grace: DefaultGrace, Retention: DefaultRetentionDays * 24 * time.Hour}
+	return Config{Window: DefaultWindow, Grace: DefaultGrace, Retention: DefaultRetentionDays * 24 * time.Hour,
+		FloodLimit: DefaultFloodLimit, FloodWindow: DefaultFloodWindow}
 }
 
 // FromEnv reads the configuration of a function that needs the parts in

@@ -78,6 +78,10 @@ var Vars = []Var{
 		set: setDuration("ESCALATE_HIGH", "1h", func(c *Config, d time.Duration) { c.EscalateHigh = d }), get: func(c Config) string { return durationOrEmpty(c.EscalateHigh) }},
 	{Env: "ALERT_MAX_ATTEMPTS", Meaning: "sends of one alert after transient failures", LocalDoc: "`8`",
 		set: setMaxAttempts, get: func(c Config) string { return strconv.Itoa(c.MaxAttempts) }},
+	{Env: "FLOOD_LIMIT", Flag: "flood-limit", Meaning: "flood guard: past this many messages from one reporter within `FLOOD_WINDOW`, messages are stored but neither re-triaged nor answered; `0`: no guard",
+		Local: strconv.Itoa(DefaultFloodLimit), set: setFloodLimit, get: func(c Config) string { return strconv.Itoa(c.FloodLimit) }},
+	{Env: "FLOOD_WINDOW", Flag: "flood-window", Meaning: "the flood guard's window", Local: DefaultFloodWindow.String(),
+		set: setDuration("FLOOD_WINDOW", "10m", func(c *Config, d time.Duration) { c.FloodWindow = d }), get: func(c Config) string { return durationOrEmpty(c.FloodWindow) }},
 	{Env: "RETENTION_DAYS", Flag: "retention", Meaning: "days closed and spam tips are kept, with their messages, media references, alerts and audit, before the table's TTL deletes them (campaign figures stay); `0`: for ever",
 		Local: strconv.Itoa(DefaultRetentionDays), set: setRetention, get: func(c Config) string { return strconv.Itoa(int(c.Retention / (24 * time.Hour))) }},
 	{Env: "EVIDENCE_KEY", Meaning: "staff API: 32-byte Ed25519 seed (base64 or hex) signing evidence bundles; `tipline evidence key` prints its public key for prosecutors",
@@ -182,6 +186,15 @@ func setEvidenceKey(c *Config, s string) error {
 		return fmt.Errorf("EVIDENCE_KEY: %v", err)
 	}
 	c.EvidenceKey = k
+	return nil
+}
+
+func setFloodLimit(c *Config, s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return fmt.Errorf("FLOOD_LIMIT %q is not a number of messages (0: no guard)", s)
+	}
+	c.FloodLimit = n
 	return nil
 }
 

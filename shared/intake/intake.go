@@ -27,6 +27,13 @@ import (
 // DefaultWindow is how long follow-up texts join the open tip.
 const DefaultWindow = 2 * time.Hour
 
+// Flood guard defaults: past 20 messages in 10 minutes from one reporter,
+// messages are stored but neither re-triaged nor answered.
+const (
+	DefaultFloodLimit  = 20
+	DefaultFloodWindow = 10 * time.Minute
+)
+
 // Deps are what the handler needs. All are required except Now, IDs, Rand.
 type Deps struct {
 	Store      *store.Store
@@ -51,6 +58,11 @@ type Deps struct {
 	// consent before authorities are told (an adult victim, no danger now):
 	// the reply then asks for it. Nil never asks.
 	AskConsent func(t tip.Triage, text string) bool
+	// FloodLimit and FloodWindow are the flood guard: past FloodLimit
+	// messages from one reporter within FloodWindow, messages are still
+	// stored but neither re-triaged nor answered (0: no guard).
+	FloodLimit  int
+	FloodWindow time.Duration
 	// Metrics records tips, follow-ups, webhook durations, refusals, write
 	// retries and triage time; nil records nothing.
 	Metrics *metric.Recorder
@@ -70,6 +82,9 @@ type Handler struct{ d Deps }
 func New(d Deps) *Handler {
 	if d.Window == 0 {
 		d.Window = DefaultWindow
+	}
+	if d.FloodWindow <= 0 {
+		d.FloodWindow = DefaultFloodWindow
 	}
 	if d.Now == nil {
 		d.Now = time.Now
@@ -262,6 +277,10 @@ func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbo
 		}
 		text += add
 	}
+	burst := c.Burst.Next(now, h.d.FloodWindow)
+	if h.d.FloodLimit > 0 && burst.Count > h.d.FloodLimit {
+		return h.flooded(ctx, log, in, t, text, burst)
+	}
 	decision := triage.Merge(t.Triage, h.decide(text))
 	if len(t.Corrected) > 0 {
 		decision = keepCorrections(t, decision, h.d.Triage.Decide(messageText(in)).ImmediateDanger)
@@ -280,7 +299,7 @@ func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbo
 		return "", tip.E(tip.KindInternal, "intake: reply", err)
 	}
 	err = h.d.Store.AppendMessage(ctx, store.FollowUp{Tip: t, Text: text, Triage: decision,
-		Message: h.message(in, now), Reply: twimlOut, Window: h.d.Window})
+		Message: h.message(in, now), Reply: twimlOut, Window: h.d.Window, Burst: burst})
 	if err != nil {
 		return "", err
 	}
@@ -305,6 +324,24 @@ func (h *Handler) command(ctx context.Context, log *slog.Logger, reporter string
 		return "", tip.E(tip.KindInternal, "intake: reply", err)
 	}
 	return out, nil
+}
+
+// flooded stores a message of a reporter past the flood guard's limit:
+// kept with the tip, but the tip's triage stays as it was and no answer
+// goes back, so a flood costs no triage and sends no replies.
+func (h *Handler) flooded(ctx context.Context, log *slog.Logger, in twilio.Inbound, t *tip.Tip, text string, burst store.Burst) (string, error) {
+	twimlOut, err := twilio.Reply("")
+	if err != nil {
+		return "", tip.E(tip.KindInternal, "intake: reply", err)
+	}
+	err = h.d.Store.AppendMessage(ctx, store.FollowUp{Tip: t, Text: text, Triage: t.Triage,
+		Message: h.message(in, h.d.Now()), Reply: twimlOut, Window: h.d.Window, Burst: burst})
+	if err != nil {
+		return "", err
+	}
+	h.d.Metrics.Count(metric.FloodHeld, 1, metric.Channel(string(in.Channel)))
+	log.Warn("flood guard: message stored, not triaged or answered", "tip_id", t.ID, "messages_in_window", burst.Count)
+	return twimlOut, nil
 }
 
 // decide triages text and records how long the engine took.

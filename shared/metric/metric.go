@@ -47,6 +47,7 @@ const (
 	UnacknowledgedAtLast = "UnacknowledgedAtLastTier"
 	ReconcilerRecovered  = "ReconcilerRecovered" // messages the reconciler found in Twilio's log and stored
 	StreamRecordsFailed  = "StreamRecordsFailed" // stream records a consumer reported failed
+	FloodHeld            = "FloodHeld"           // messages past the flood guard: stored, not triaged or answered (Channel)
 )
 
 // Dimension keys.

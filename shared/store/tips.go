@@ -151,6 +151,14 @@ type conversationItem struct {
 	Ref       string `dynamodbav:"ref"`
 	OpenUntil int64  `dynamodbav:"open_until"`
 	ExpiresAt int64  `dynamodbav:"expiresAt"`
+	// BurstStart and BurstCount count the reporter's messages since the
+	// start of the flood guard's current window (unix seconds).
+	BurstStart int64 `dynamodbav:"burst_start,omitempty"`
+	BurstCount int   `dynamodbav:"burst_count,omitempty"`
+}
+
+func (c conversationItem) conversation(until time.Time) *Conversation {
+	return &Conversation{TipID: c.TipID, Ref: c.Ref, OpenUntil: until, Burst: Burst{Start: time.Unix(c.BurstStart, 0), Count: c.BurstCount}}
 }
 
 // Conversation is a reporter's open conversation.
@@ -158,6 +166,22 @@ type Conversation struct {
 	TipID     string
 	Ref       string
 	OpenUntil time.Time
+	Burst     Burst // the reporter's recent messages, for the flood guard
+}
+
+// Burst counts a reporter's messages from Start: the flood guard's window.
+type Burst struct {
+	Start time.Time
+	Count int
+}
+
+// Next is the burst after one more message at now, with windows of length
+// window: the count goes on within the window and starts again after it.
+func (b Burst) Next(now time.Time, window time.Duration) Burst {
+	if b.Count == 0 || now.Sub(b.Start) >= window || now.Before(b.Start) {
+		return Burst{Start: now, Count: 1}
+	}
+	return Burst{Start: b.Start, Count: b.Count + 1}
 }
 
 func reporterKey(reporter, sk string) map[string]types.AttributeValue {
@@ -210,7 +234,7 @@ func (s *Store) OpenConversation(ctx context.Context, reporter string) (Conversa
 	if !s.now().Before(until) {
 		return Conversation{}, tip.E(tip.KindNotFound, op, errors.New("conversation closed"))
 	}
-	return Conversation{TipID: c.TipID, Ref: c.Ref, OpenUntil: until}, nil
+	return *c.conversation(until), nil
 }
 
 // NewTip is what the first message of a conversation writes.
@@ -259,6 +283,7 @@ func (s *Store) CreateTip(ctx context.Context, n NewTip) error {
 		items = append(items, condPut(s.table, conversationItem{
 			PK: "REPORTER#" + t.ReporterKey, SK: "OPEN", Type: "conversation", TipID: t.ID, Ref: t.Ref,
 			OpenUntil: until.Unix(), ExpiresAt: until.Add(24 * time.Hour).Unix(),
+			BurstStart: m.CreatedAt.Unix(), BurstCount: 1,
 		}, &closed))
 	}
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
@@ -308,6 +333,7 @@ type FollowUp struct {
 	Message *tip.Message
 	Reply   string
 	Window  time.Duration
+	Burst   Burst // the reporter's burst with this message (flood guard)
 }
 
 // AppendMessage adds a follow-up message to a tip, re-triaged, in one
@@ -320,6 +346,9 @@ func (s *Store) AppendMessage(ctx context.Context, f FollowUp) error {
 	const op = "store: append message"
 	t, m := f.Tip, f.Message
 	now := s.now()
+	if f.Burst.Count == 0 {
+		f.Burst = Burst{Start: m.CreatedAt, Count: 1}
+	}
 	updated := *t
 	updated.Triage = f.Triage
 	updated.Text = f.Text
@@ -370,6 +399,7 @@ func (s *Store) AppendMessage(ctx context.Context, f FollowUp) error {
 		items = append(items, condPut(s.table, conversationItem{
 			PK: "REPORTER#" + t.ReporterKey, SK: "OPEN", Type: "conversation", TipID: t.ID, Ref: t.Ref,
 			OpenUntil: until.Unix(), ExpiresAt: until.Add(24 * time.Hour).Unix(),
+			BurstStart: f.Burst.Start.Unix(), BurstCount: f.Burst.Count,
 		}, &ours))
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
@@ -526,7 +556,7 @@ func (s *Store) Lookup(ctx context.Context, sid, reporter, phone string) (Lookup
 					return l, tip.E(tip.KindInternal, op, err)
 				}
 				if until := time.Unix(c.OpenUntil, 0); s.now().Before(until) {
-					l.Conversation = &Conversation{TipID: c.TipID, Ref: c.Ref, OpenUntil: until}
+					l.Conversation = c.conversation(until)
 				}
 			case "optout":
 				v, ok := item["opted_out"].(*types.AttributeValueMemberBOOL)
