@@ -21,18 +21,18 @@ import (
 	"tipline/shared/twilio/fakeapi"
 )
 
-// syncBuffer is serve's output, read while serve writes it.
-type syncBuffer struct {
+// emfBuffer is serve's output, read while serve writes it.
+type emfBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *emfBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
-func (b *syncBuffer) Bytes() []byte {
+func (b *emfBuffer) Bytes() []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]byte(nil), b.buf.Bytes()...)
@@ -42,7 +42,7 @@ func (b *syncBuffer) Bytes() []byte {
 // Twilio API the test controls.
 type localServe struct {
 	t         *testing.T
-	out       *syncBuffer
+	out       *emfBuffer
 	addr      string // host:port it listens on
 	publicURL string
 	fake      *fakeapi.Server
@@ -54,7 +54,7 @@ func startServe(t *testing.T, fake *fakeapi.Server, extra ...string) *localServe
 	api := httptest.NewServer(fake)
 	t.Cleanup(api.Close)
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &localServe{t: t, out: &syncBuffer{}, fake: fake}
+	s := &localServe{t: t, out: &emfBuffer{}, fake: fake}
 	done := make(chan error, 1)
 	// The embedded engine and the local defaults, whatever the environment.
 	for _, name := range []string{"DYNAMODB_ENDPOINT", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL", "TWILIO_API_URL", "ANONYMOUS_MODE"} {
@@ -63,7 +63,7 @@ func startServe(t *testing.T, fake *fakeapi.Server, extra ...string) *localServe
 	dir := t.TempDir()
 	args := append([]string{"-addr", "127.0.0.1:0", "-twilio-api-url", api.URL, "-sweep-every", "100ms",
 		"-staff-token-key", filepath.Join(dir, "key"), "-dead-letters", filepath.Join(dir, "dead-letters")}, extra...)
-	go func() { done <- serve(ctx, args, s.out, io.Discard) }()
+	go func() { done <- serveUntil(ctx, args, s.out, io.Discard) }()
 	s.stop = func() {
 		cancel()
 		if err := <-done; err != nil {

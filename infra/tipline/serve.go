@@ -59,13 +59,12 @@ func parseServe(args []string, stderr io.Writer) (config.Config, error) {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) error {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	return serve(ctx, args, stdout, stderr)
+	return serveUntil(context.Background(), args, stdout, stderr)
 }
 
-// serve runs the local stack until ctx ends.
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// serveUntil runs the local stack until parent ends or a signal comes
+// (tests start it in-process and end it through parent).
+func serveUntil(parent context.Context, args []string, stdout, stderr io.Writer) error {
 	c, err := parseServe(args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -76,7 +75,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// Logs and metric lines share serve's output: one lock keeps lines whole.
 	stdout = &lockedWriter{w: stdout}
 	log := edge.Logger(stdout, c.LogLevel)
-	ctx, stop := context.WithCancel(ctx)
+	ctx, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
 	ln, err := net.Listen("tcp", c.Local.Addr)
@@ -90,7 +89,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// Whatever ends serve, background work (sweeper, stream reader, fake
 	// Twilio) stops before it returns.
 	defer func() { stop(); wg.Wait() }()
-	h, err := startStack(ctx, c, log, stdout, &wg)
+	h, err := startStack(ctx, c, log, &wg, stdout)
 	if err != nil {
 		ln.Close()
 		return err
@@ -121,9 +120,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // startStack builds every handler through the composition root, as the
 // Lambda functions do, and starts the background work of the local stack:
 // the seed, the fake Twilio API, the sweeper and the stream reader.
-// metrics, when not nil, receives the EMF lines the functions write to
-// their output in AWS.
-func startStack(ctx context.Context, c config.Config, log *slog.Logger, metrics io.Writer, wg *sync.WaitGroup) (http.Handler, error) {
+func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync.WaitGroup, stdout io.Writer) (http.Handler, error) {
 	if err := c.Validate(config.Serve); err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
@@ -140,8 +137,10 @@ func startStack(ctx context.Context, c config.Config, log *slog.Logger, metrics 
 	if err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
-	a := app.New(c, config.All, app.Clients{DB: db, Twilio: tw, MediaAccount: localAccountSID, Log: log, Metrics: metrics, Function: "serve",
-		StaffAuth: staff.LocalTokens{Key: key, Issuer: staff.LocalIssuer, Audience: staff.LocalAudience}})
+	tokens := staff.LocalTokens{Key: key, Issuer: staff.LocalIssuer, Audience: staff.LocalAudience}
+	// The functions' EMF metric lines go to serve's output, as to theirs in AWS.
+	a := app.New(c, config.All, app.Clients{DB: db, Twilio: tw, MediaAccount: localAccountSID, Log: log, StaffAuth: tokens,
+		Metrics: stdout, Function: "serve"})
 	if !c.Local.NoSeed {
 		n, r, err := seed.Load(ctx, a.Store())
 		if err != nil {
@@ -157,14 +156,17 @@ func startStack(ctx context.Context, c config.Config, log *slog.Logger, metrics 
 	if err != nil {
 		return nil, err
 	}
-	api, err := a.StaffAPI()
+	site, err := a.StaffSite(localSignin(tokens))
 	if err != nil {
 		return nil, err
 	}
 	mux.Handle("/twilio/messages", webhook)
 	mux.Handle("/twilio/status", status)
-	mux.Handle("/api/", api)
+	mux.Handle("/", site)
 	log.Info("staff API", "url", c.PublicBaseURL+"/api/tips", "token", "go run ./infra/tipline token -role admin")
+	if err := printSignin(stdout, c.PublicBaseURL, tokens); err != nil {
+		return nil, err
+	}
 	if err := startAlerts(ctx, c, a, log, wg); err != nil {
 		return nil, err
 	}

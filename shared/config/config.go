@@ -53,6 +53,8 @@ const (
 	// The flood guard: past 20 messages in 10 minutes from one reporter.
 	DefaultFloodLimit  = 20
 	DefaultFloodWindow = 10 * time.Minute
+	// DefaultCaseLinkTTL is CASE_LINK_TTL's default.
+	DefaultCaseLinkTTL = 72 * time.Hour
 )
 
 // Config is the configuration of every function and of serve.
@@ -77,6 +79,10 @@ type Config struct {
 	EscalateCritical   time.Duration // ESCALATE_CRITICAL (0: the alert default)
 	EscalateHigh       time.Duration // ESCALATE_HIGH (0: the alert default)
 	MaxAttempts        int           // ALERT_MAX_ATTEMPTS (0: the alert default)
+	CaseLinkTTL        time.Duration // CASE_LINK_TTL: how long an alert's case link works; 0: alerts carry none
+
+	CognitoDomain   string // CONSOLE_COGNITO_DOMAIN: the console's managed login; empty: tokens only
+	ConsoleClientID string // CONSOLE_CLIENT_ID: the user pool client of the console
 
 	// Retention is how long closed and spam tips are kept before the
 	// table's TTL deletes them (RETENTION_DAYS; 0: for ever).
@@ -118,7 +124,7 @@ func (c Config) StatusCallbackURL() string {
 
 // Default is the configuration before any variable is read.
 func Default() Config {
-	return Config{Window: DefaultWindow, Grace: DefaultGrace, Retention: DefaultRetentionDays * 24 * time.Hour,
+	return Config{Window: DefaultWindow, Grace: DefaultGrace, CaseLinkTTL: DefaultCaseLinkTTL, Retention: DefaultRetentionDays * 24 * time.Hour,
 		FloodLimit: DefaultFloodLimit, FloodWindow: DefaultFloodWindow}
 }
 
@@ -167,6 +173,9 @@ func (c Config) check(needs Need) []error {
 	}
 	if (c.WhatsAppFrom == "") != (c.WhatsAppContentSID == "") {
 		errs = append(errs, errors.New("ALERT_WHATSAPP_FROM and ALERT_WHATSAPP_CONTENT_SID go together"))
+	}
+	if (c.CognitoDomain == "") != (c.ConsoleClientID == "") {
+		errs = append(errs, errors.New("CONSOLE_COGNITO_DOMAIN and CONSOLE_CLIENT_ID go together"))
 	}
 	if c.Window <= 0 {
 		errs = append(errs, errors.New("CONVERSATION_WINDOW must be positive"))

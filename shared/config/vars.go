@@ -86,6 +86,12 @@ var Vars = []Var{
 		Local: strconv.Itoa(DefaultRetentionDays), set: setRetention, get: func(c Config) string { return strconv.Itoa(int(c.Retention / (24 * time.Hour))) }},
 	{Env: "EVIDENCE_KEY", Meaning: "staff API: 32-byte Ed25519 seed (base64 or hex) signing evidence bundles; `tipline evidence key` prints its public key for prosecutors",
 		LocalDoc: "derived from `REPORTER_KEY_SECRET`", set: setEvidenceKey, get: func(c Config) string { return string(c.EvidenceKey) }},
+	{Env: "CASE_LINK_TTL", Flag: "case-link-ttl", Meaning: "how long the case page link (`/case/<token>`) an alert SMS carries works; `0`: alerts carry no link", Local: "72h",
+		set: setCaseLinkTTL, get: func(c Config) string { return c.CaseLinkTTL.String() }},
+	{Env: "CONSOLE_COGNITO_DOMAIN", Meaning: "staff console: the user pool's managed login domain (`https://<prefix>.auth.<region>.amazoncognito.com`), with the next", LocalDoc: "empty: sign-in by the link `serve` prints or `/console/local-signin`",
+		set: setCognitoDomain, get: func(c Config) string { return c.CognitoDomain }},
+	{Env: "CONSOLE_CLIENT_ID", Meaning: "staff console: the user pool client its managed login (authorization code with PKCE) goes through", LocalDoc: "empty",
+		set: func(c *Config, s string) error { c.ConsoleClientID = s; return nil }, get: func(c Config) string { return c.ConsoleClientID }},
 	{Env: "SECRET_ID", Meaning: "AWS: the Secrets Manager secret read once at start; its `twilioAuthToken`, `reporterKeySecret` and `contactKey` stand in for TWILIO_AUTH_TOKEN, REPORTER_KEY_SECRET and CONTACT_KEY (a variable set in the environment wins)",
 		LocalDoc: "not used", set: func(*Config, string) error { return nil }, get: func(Config) string { return "" }},
 	{Env: "DYNAMODB_ENDPOINT", Flag: "dynamodb-endpoint", Meaning: "local only: DynamoDB Local or another endpoint, e.g. `http://127.0.0.1:8000`; the table is created when missing",
@@ -204,6 +210,23 @@ func setRetention(c *Config, s string) error {
 		return fmt.Errorf("RETENTION_DAYS %q is not a number of days (0 keeps tips for ever)", s)
 	}
 	c.Retention = time.Duration(n) * 24 * time.Hour
+	return nil
+}
+
+func setCaseLinkTTL(c *Config, s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return fmt.Errorf("CASE_LINK_TTL %q is not a duration such as 72h (0: no links)", s)
+	}
+	c.CaseLinkTTL = d
+	return nil
+}
+
+func setCognitoDomain(c *Config, s string) error {
+	c.CognitoDomain = trimSlash(s)
+	if !strings.HasPrefix(s, "https://") {
+		return errors.New("CONSOLE_COGNITO_DOMAIN must be an https URL")
+	}
 	return nil
 }
 

@@ -87,6 +87,7 @@ func Routes() []Route {
 		{"GET", "/api/tips/{id}/evidence", RoleSupervisor, (*Handler).evidenceBundle},
 		{"POST", "/api/tips/{id}/forward", RoleStaff, (*Handler).forward},
 		{"POST", "/api/tips/{id}/reply", RoleStaff, (*Handler).reply},
+		{"POST", "/api/tips/{id}/case-links/revoke", RoleStaff, (*Handler).revokeCaseLinks},
 		{"GET", "/api/media/{token}", RoleNone, (*Handler).media},
 		{"GET", "/api/stats", RoleSupervisor, (*Handler).stats},
 		{"GET", "/api/authorities", RoleAdmin, (*Handler).listAuthorities},
