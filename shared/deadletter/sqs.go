@@ -160,6 +160,9 @@ func (q *SQS) read(ctx context.Context, arn, shard, start, end string) ([]Record
 		if err != nil {
 			return nil, err
 		}
+		if len(resp.Records) == 0 && len(out) > 0 {
+			return out, nil // the batch's records were read; nothing newer yet
+		}
 		for _, r := range resp.Records {
 			if r.Dynamodb == nil {
 				continue
