@@ -267,6 +267,11 @@ func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inboun
 func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbound, c store.Conversation, optedOut bool) (string, error) {
 	now := h.d.Now()
 	t, err := h.d.Store.Tip(ctx, c.TipID)
+	if errors.Is(err, store.ErrErased) {
+		// Erased since the lookup, its conversation with it: read again,
+		// and the message opens a new tip.
+		return "", tip.E(tip.KindTransient, "intake: follow-up of an erased tip", err)
+	}
 	if err != nil {
 		return "", err
 	}

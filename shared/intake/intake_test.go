@@ -574,3 +574,24 @@ func TestEraseRequestIsRecordedNotDone(t *testing.T) {
 		t.Errorf("got %d messages, want the requests not stored as messages", got.MessageCount)
 	}
 }
+
+func TestAFollowUpAfterErasureOpensANewTip(t *testing.T) {
+	h := newHarness(t, false)
+	from := "+51987650080"
+	h.post(form("SM00000000000000000000000000000080", from, "En el bar de Mazuko tienen a chicas de 15 años"), nil)
+	erased := h.tipOf(from)
+	if _, err := h.store.EraseTip(context.Background(), erased.ID, "staff:root", "the reporter asked"); err != nil {
+		t.Fatal(err)
+	}
+	if h.hasTip(from) {
+		t.Fatal("the reporter's conversation still points to the erased tip")
+	}
+	rec := h.post(form("SM00000000000000000000000000000081", from, "otra cosa que vi en Puerto Maldonado"), nil)
+	if rec.Code != 200 {
+		t.Fatalf("got %d %s", rec.Code, rec.Body)
+	}
+	next := h.tipOf(from)
+	if next.ID == erased.ID || next.MessageCount != 1 || strings.Contains(next.Text, "Mazuko") {
+		t.Errorf("got tip %s with %d messages and text %q, want a new tip holding only the new message", next.ID, next.MessageCount, next.Text)
+	}
+}

@@ -212,6 +212,23 @@ func (s *Store) EraseTip(ctx context.Context, id, by, reason string) (Tombstone,
 			RegionKey: it.GSI3PK, Tombstone: ts}, &cond),
 		s.auditPut(tip.Audit{TipID: id, At: now, Actor: by, Action: "erased", Detail: map[string]string{"reason": reason}}, 0),
 	}
+	// The reporter's open conversation goes in the same transaction when it
+	// is this tip's, so no follow-up can join an erased tip.
+	convAt := -1
+	if t.ReporterKey != "" {
+		var c conversationItem
+		err := s.getItem(ctx, op+": conversation", key("REPORTER#"+t.ReporterKey, "OPEN"), &c)
+		switch {
+		case err == nil && c.TipID == id:
+			e, _ := expression.NewBuilder().WithCondition(expression.Name("tip_id").Equal(expression.Value(id))).Build()
+			convAt = len(items)
+			items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table),
+				Key: key("REPORTER#"+t.ReporterKey, "OPEN"), ConditionExpression: e.Condition(),
+				ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}})
+		case err != nil && !tip.Is(err, tip.KindNotFound):
+			return Tombstone{}, err
+		}
+	}
 	var rest []types.TransactWriteItem
 	for _, k := range keys {
 		sk, _ := k["SK"].(*types.AttributeValueMemberS)
@@ -226,7 +243,7 @@ func (s *Store) EraseTip(ctx context.Context, id, by, reason string) (Tombstone,
 		}
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if cancelledAt(err, 0) {
+	if cancelledAt(err, 0) || (convAt >= 0 && cancelledAt(err, convAt)) {
 		return Tombstone{}, tip.E(tip.KindConflict, op, ErrStale)
 	}
 	if err != nil {
@@ -240,15 +257,6 @@ func (s *Store) EraseTip(ctx context.Context, id, by, reason string) (Tombstone,
 			return ts, classify(op+": messages", err)
 		}
 		rest = rest[n:]
-	}
-	if t.ReporterKey != "" {
-		e, _ := expression.NewBuilder().WithCondition(expression.Name("tip_id").Equal(expression.Value(id))).Build()
-		_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.table, Key: key("REPORTER#"+t.ReporterKey, "OPEN"),
-			ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()})
-		var ccf *types.ConditionalCheckFailedException
-		if err != nil && !errors.As(err, &ccf) {
-			return ts, classify(op+": conversation", err)
-		}
 	}
 	return ts, nil
 }
