@@ -8,8 +8,14 @@ package store
 // Retention: a tip closed or marked spam gets, with every item of its
 // partition (messages and their media references, alerts, route, audit),
 // an expiresAt RetentionDays after, and the table's TTL deletes them; a tip
-// reopened loses it. Campaign figures are counter items of their own and
-// stay as they were.
+// reopened loses it (expiresAt "kept"). Campaign figures stay as they
+// were: they are read from the index of tips by campaign and time, and the
+// counters are items of their own.
+//
+// Known gap: an item written into the partition after the tip was closed
+// (an audit entry of a later read, the route rewritten by the sweep) has no
+// expiry until the tip is saved again; the table's REMOVE stream record of
+// the expired tip is where to hand the rest of its partition to TTL.
 //
 // Erasure: the tip item becomes a tombstone (reference, dates, urgency,
 // category, region, campaign, who erased it and why; no text, no sealed
