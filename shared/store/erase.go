@@ -9,8 +9,9 @@ package store
 // partition (messages and their media references, alerts, route, audit),
 // an expiresAt RetentionDays after, and the table's TTL deletes them; a tip
 // reopened loses it (expiresAt "kept"). Campaign figures stay as they
-// were: they are read from the index of tips by campaign and time, and the
-// counters are items of their own.
+// were: the counters per campaign, material and day are items of their own
+// without expiry (the period figures Stats computes from tips count the
+// tips still kept; an erased tip's tombstone still counts there).
 //
 // Known gap: an item written into the partition after the tip was closed
 // (an audit entry of a later read, the route rewritten by the sweep) has no
