@@ -23,6 +23,7 @@ import (
 	"tipline/shared/alert"
 	"tipline/shared/app"
 	"tipline/shared/config"
+	"tipline/shared/deadletter"
 	"tipline/shared/twilio"
 	"tipline/shared/twilio/fakeapi"
 )
@@ -86,8 +87,10 @@ func startAlerts(ctx context.Context, c config.Config, a *app.App, log *slog.Log
 	streams := dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) {
 		o.BaseEndpoint = aws.String(c.Local.DynamoDBEndpoint)
 	})
+	dlq := deadletter.Dir{Path: c.Local.DeadLetters}
 	consumers, err := streamConsumers(map[string]streamHandler{
-		"DispatchAlertsFunction": d.HandleTipStream, "SendAlertsFunction": d.HandleAlertStream})
+		"DispatchAlertsFunction": keepFailed(log, dlq, "dispatch-alerts", d.HandleTipStream),
+		"SendAlertsFunction":     keepFailed(log, dlq, "send-alerts", d.HandleAlertStream)})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -140,6 +143,23 @@ func sweep(ctx context.Context, log *slog.Logger, d *alert.Dispatcher, every tim
 		if res.Alerts+res.Escalations+res.Dispatched > 0 {
 			log.Debug("sweep", "alerts", res.Alerts, "escalations", res.Escalations, "dispatched", res.Dispatched)
 		}
+	}
+}
+
+// keepFailed is h that also keeps the records it reports failed in the
+// local dead-letter folder, as Lambda's on-failure destination does in AWS.
+func keepFailed(log *slog.Logger, dlq deadletter.Dir, function string, h streamHandler) streamHandler {
+	return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		resp, err := h(ctx, ev)
+		if len(resp.BatchItemFailures) > 0 {
+			reason := "the handler reported it failed (serve's log has the error by sequence_number)"
+			if err := dlq.Add(function, reason, ev, resp.BatchItemFailures); err != nil {
+				log.Error("dead letters not kept", "error", err.Error())
+			} else {
+				log.Warn("stream records kept as dead letters", "function", function, "failed", len(resp.BatchItemFailures), "folder", dlq.Path)
+			}
+		}
+		return resp, err
 	}
 }
 

@@ -20,6 +20,8 @@ usage:
   tipline token  [flags]   print a staff API token for the local stack
   tipline campaign ...     create campaigns and materials from files, write their QR codes
   tipline bench  [flags]   measure the webhook of a running serve: throughput and latency
+  tipline dlq list|redrive [-queue URL|DIR]  failed stream records: show them, send them back through their handlers
+  tipline evidence verify FILE | key        check a tip's evidence bundle; print the key bundles are signed with
 
 Run "tipline COMMAND -h" for the flags of a command.
 `
@@ -49,6 +51,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return runCampaign(args[1:], stdout, stderr)
 	case "bench":
 		return runBench(args[1:], stdout, stderr)
+	case "dlq":
+		return runDLQ(args[1:], stdout, stderr)
+	case "evidence":
+		return runEvidence(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -47,6 +47,9 @@ func parseServe(args []string, stderr io.Writer) (config.Config, error) {
 	if c.Local.StaffTokenKey == "" {
 		c.Local.StaffTokenKey = defaultKeyFile()
 	}
+	if c.Local.DeadLetters == "" {
+		c.Local.DeadLetters = defaultDeadLetters()
+	}
 	c.Lease = 30 * time.Second
 	c.Grace = 0 // no stream with the embedded engine: the sweep is the pipeline
 	if c.Local.DynamoDBEndpoint != "" {
@@ -72,6 +75,8 @@ func serveUntil(parent context.Context, args []string, stdout, stderr io.Writer)
 		}
 		return err
 	}
+	// Logs and metric lines share serve's output: one lock keeps lines whole.
+	stdout = &lockedWriter{w: stdout}
 	log := edge.Logger(stdout, c.LogLevel)
 	ctx, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -149,7 +154,9 @@ func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync
 		return nil, fmt.Errorf("serve: %w", err)
 	}
 	tokens := staff.LocalTokens{Key: key, Issuer: staff.LocalIssuer, Audience: staff.LocalAudience}
-	a := app.New(c, config.All, app.Clients{DB: db, Twilio: tw, MediaAccount: localAccountSID, Log: log, StaffAuth: tokens})
+	// The functions' EMF metric lines go to serve's output, as to theirs in AWS.
+	a := app.New(c, config.All, app.Clients{DB: db, Twilio: tw, MediaAccount: localAccountSID, Log: log, StaffAuth: tokens,
+		Metrics: stdout, Function: "serve"})
 	if !c.Local.NoSeed {
 		n, r, err := seed.Load(ctx, a.Store())
 		if err != nil {
@@ -194,6 +201,18 @@ func engineName(c config.Config) string {
 		name += ", with DynamoDB's conflict rules"
 	}
 	return name
+}
+
+// lockedWriter makes one Write at a time to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // openDB returns the embedded engine, or a client of endpoint with the table

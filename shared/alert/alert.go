@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"tipline/shared/consent"
+	"tipline/shared/metric"
 	"tipline/shared/reply"
 	"tipline/shared/store"
 	"tipline/shared/tip"
@@ -128,6 +129,10 @@ type Deps struct {
 	Log       *slog.Logger
 	Now       tip.Clock
 	Rand      *rand.Rand // backoff jitter
+	// Metrics records alerts sent, delivered, failed and acknowledged, the
+	// times to first alert and to acknowledgement, escalations and failed
+	// stream records; nil records nothing.
+	Metrics *metric.Recorder
 }
 
 // Dispatcher runs the alert pipeline. It is safe for concurrent use.
@@ -155,6 +160,13 @@ func New(c Config, d Deps) *Dispatcher {
 	}
 	return &Dispatcher{c: c.withDefaults(), d: d, dir: directory{store: d.Store, ttl: 30 * time.Second, now: d.Now},
 		consent: consent.NewQuestions(d.Store, d.Replies, d.Log, d.Now)}
+}
+
+// WithMetrics makes the dispatcher record its metrics on m (nil: none).
+// Call it before the dispatcher is used.
+func (x *Dispatcher) WithMetrics(m *metric.Recorder) *Dispatcher {
+	x.d.Metrics = m
+	return x
 }
 
 // escalateAfter is how long a tier has to acknowledge a tip of urgency u;

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"tipline/shared/consent"
+	"tipline/shared/metric"
 	"tipline/shared/store"
 	"tipline/shared/tip"
 )
@@ -283,6 +284,14 @@ func (x *Dispatcher) Escalate(ctx context.Context, tipID string) error {
 			return nil
 		}
 		t, err := x.d.Store.Tip(ctx, tipID)
+		if errors.Is(err, store.ErrErased) {
+			r.EscalateAt = time.Time{} // an admin erased the tip: stop escalating
+			err = x.d.Store.SaveRoute(ctx, &r, x.audit("system", "escalation.stopped", map[string]string{"status": "erased"}))
+			if errors.Is(err, store.ErrStale) {
+				continue
+			}
+			return err
+		}
 		if err != nil {
 			return err
 		}
@@ -319,6 +328,7 @@ func (x *Dispatcher) Escalate(ctx context.Context, tipID string) error {
 			}
 			if err == nil {
 				log.Warn("escalation exhausted: no tier left and nobody acknowledged", "tier", r.Tier)
+				x.d.Metrics.Count(metric.UnacknowledgedAtLast, 1, metric.Urgency(string(t.Urgency)))
 			}
 			return err
 		}
@@ -344,6 +354,7 @@ func (x *Dispatcher) Escalate(ctx context.Context, tipID string) error {
 			return err
 		}
 		log.Info("tip escalated", "from_tier", from, "tier", next)
+		x.d.Metrics.Count(metric.Escalations, 1, metric.Urgency(string(t.Urgency)))
 		return nil
 	}
 	return tip.Errorf(tip.KindTransient, "alert: escalate "+tipID, "gave up after repeated conflicts")

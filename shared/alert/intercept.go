@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"tipline/shared/metric"
 	"tipline/shared/store"
 	"tipline/shared/tip"
 	"tipline/shared/twilio"
@@ -111,6 +112,8 @@ func (x *Dispatcher) Acknowledge(ctx context.Context, tipID, authorityID, messag
 		t.Status = tip.StatusAcknowledged
 		err = x.d.Store.SaveTip(ctx, t, x.audit(actor, "acknowledged", detail))
 		if err == nil {
+			x.d.Metrics.Count(metric.AlertsAcknowledged, 1, metric.Urgency(string(t.Urgency)))
+			x.d.Metrics.Duration(metric.TipToAcknowledgement, x.d.Now().Sub(t.CreatedAt), metric.Urgency(string(t.Urgency)))
 			break
 		}
 		if !errors.Is(err, store.ErrStale) {

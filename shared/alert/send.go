@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"tipline/shared/metric"
 	"tipline/shared/store"
 	"tipline/shared/tip"
 	"tipline/shared/twilio"
@@ -50,13 +51,21 @@ func (x *Dispatcher) SendAlert(ctx context.Context, k tip.AlertKey) error {
 		return x.auditAlert(ctx, a, "alert.cancelled", nil)
 	}
 	t, err := x.d.Store.Tip(ctx, k.TipID)
+	if errors.Is(err, store.ErrErased) {
+		// An admin erased the tip: nothing is left to send.
+		if err := x.d.Store.AlertCancelled(ctx, k, a.Attempts); err != nil {
+			return ignoreLost(err)
+		}
+		log.Info("alert cancelled: tip erased")
+		return nil
+	}
 	if err != nil {
 		return err
 	}
 	m := x.message(t, a)
 	sid, sendErr := x.d.Messenger.SendMessage(ctx, m)
 	if sendErr == nil {
-		return x.recordSent(ctx, log, a, sid)
+		return x.recordSent(ctx, log, t, a, sid)
 	}
 	code := twilio.Code(sendErr)
 	if tip.Is(sendErr, tip.KindTransient) && a.Attempts < x.c.MaxAttempts {
@@ -73,6 +82,7 @@ func (x *Dispatcher) SendAlert(ctx context.Context, k tip.AlertKey) error {
 		return ignoreLost(err)
 	}
 	log.Warn("alert failed: trying the next contact", "error_code", code, "reason", sendErr.Error())
+	x.d.Metrics.Count(metric.AlertsFailed, 1, metric.Channel(string(a.Channel)))
 	if err := x.auditAlert(ctx, a, "alert.failed", map[string]string{"error_code": strconv.Itoa(code)}); err != nil {
 		return err
 	}
@@ -83,7 +93,7 @@ func (x *Dispatcher) SendAlert(ctx context.Context, k tip.AlertKey) error {
 // recordSent stores the SID of an accepted alert. Twilio has the message:
 // whatever happens here must not send it again while the claim holds, so
 // storage errors are retried in place before giving up.
-func (x *Dispatcher) recordSent(ctx context.Context, log *slog.Logger, a tip.Alert, sid string) error {
+func (x *Dispatcher) recordSent(ctx context.Context, log *slog.Logger, t *tip.Tip, a tip.Alert, sid string) error {
 	var err error
 	for i := 0; i < 3; i++ {
 		if err = x.d.Store.AlertSent(ctx, a.Key(), a.Attempts, sid); err == nil || !tip.Is(err, tip.KindTransient) {
@@ -100,7 +110,30 @@ func (x *Dispatcher) recordSent(ctx context.Context, log *slog.Logger, a tip.Ale
 		return err
 	}
 	log.Info("alert sent", "message_sid", sid, "channel", a.Channel)
+	x.sentMetrics(ctx, t, a)
 	return x.auditAlert(ctx, a, "alert.sent", map[string]string{"sid": sid})
+}
+
+// sentMetrics counts a sent alert and, when it is the tip's first, the
+// time from the tip to it. The extra read is made only with metrics on.
+func (x *Dispatcher) sentMetrics(ctx context.Context, t *tip.Tip, a tip.Alert) {
+	if x.d.Metrics == nil {
+		return
+	}
+	x.d.Metrics.Count(metric.AlertsSent, 1, metric.Channel(string(a.Channel)))
+	alerts, err := x.d.Store.Alerts(ctx, t.ID)
+	if err != nil {
+		return
+	}
+	sent := 0
+	for _, o := range alerts {
+		if o.SID != "" {
+			sent++
+		}
+	}
+	if sent == 1 {
+		x.d.Metrics.Duration(metric.TipToFirstAlert, x.d.Now().Sub(t.CreatedAt), metric.Urgency(string(t.Urgency)))
+	}
 }
 
 // ignoreLost treats a lost claim as done: the alert belongs to another worker.

@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
+	"tipline/shared/metric"
 	"tipline/shared/tip"
 	"tipline/shared/twilio"
 )
@@ -31,9 +33,12 @@ func ParseAlertKey(s string) (tip.AlertKey, bool) {
 // other accounts.
 func (x *Dispatcher) StatusHandler(v *twilio.Validator, accountSID string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		defer func() { x.d.Metrics.Duration(metric.WebhookDuration, time.Since(start)) }()
 		log := x.d.Log.With("request_id", r.Header.Get("X-Request-Id"))
 		form, rf := v.ReadSigned(w, r, accountSID)
 		if rf != nil {
+			x.d.Metrics.Count(metric.WebhookRefused, 1, metric.Reason(rf.Reason))
 			twilio.Refuse(w, log, "status callback refused", rf)
 			return
 		}
@@ -83,6 +88,12 @@ func (x *Dispatcher) StatusHandler(v *twilio.Validator, accountSID string) http.
 			return
 		}
 		log.Info("delivery status recorded", "error_code", code)
+		switch {
+		case tip.DeliveryRank(status) == 9:
+			x.d.Metrics.Count(metric.AlertsFailed, 1, metric.Channel(string(a.Channel)))
+		case status == "delivered" || status == "read":
+			x.d.Metrics.Count(metric.AlertsDelivered, 1, metric.Channel(string(a.Channel)))
+		}
 		if tip.DeliveryRank(status) == 9 {
 			if err := x.nextContact(r.Context(), a); err != nil {
 				// Twilio does not retry callbacks reliably; the sweep's

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"tipline/shared/metric"
 	"tipline/shared/store"
 	"tipline/shared/tip"
 )
@@ -102,6 +103,9 @@ func (x *Dispatcher) each(ctx context.Context, ev events.DynamoDBEvent, margin t
 			x.d.Log.Error("stream record failed", "sequence_number", rec.Change.SequenceNumber, "event_id", rec.EventID, "error", err.Error())
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
 		}
+	}
+	if n := len(resp.BatchItemFailures); n > 0 {
+		x.d.Metrics.Count(metric.StreamRecordsFailed, n)
 	}
 	return resp, nil
 }

@@ -9,6 +9,7 @@ package app
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -26,7 +27,9 @@ import (
 	"tipline/shared/console"
 	"tipline/shared/contact"
 	"tipline/shared/edge"
+	"tipline/shared/evidence"
 	"tipline/shared/intake"
+	"tipline/shared/metric"
 	"tipline/shared/reconcile"
 	"tipline/shared/reply"
 	"tipline/shared/secret"
@@ -60,6 +63,12 @@ type Clients struct {
 	StaffAuth staff.Authenticator
 	Now       tip.Clock // nil: time.Now
 	Log       *slog.Logger
+	// Metrics is where the handlers write their CloudWatch EMF lines
+	// (stdout in Lambda, serve's output locally); nil writes none.
+	Metrics io.Writer
+	// Function names the metrics' Function dimension; empty: the function
+	// of the first handler built (a Lambda builds one).
+	Function string
 }
 
 // countersTTL is how long campaign figures, recounted from the campaign
@@ -82,6 +91,8 @@ type App struct {
 	keeper     *contact.Keeper
 	sender     *twilio.Sender
 	dispatcher *alert.Dispatcher
+	function   string
+	recorder   *metric.Recorder
 }
 
 // New returns the builder of the handlers of a configuration validated for
@@ -91,7 +102,34 @@ func New(cfg config.Config, needs config.Need, c Clients) *App {
 	if c.Log == nil {
 		c.Log = edge.Logger(os.Stdout, cfg.LogLevel)
 	}
-	return &App{cfg: cfg, needs: needs, c: c, store: store.New(c.DB, cfg.Table, c.Now, store.WithCountersCache(countersTTL))}
+	return &App{cfg: cfg, needs: needs, c: c, store: store.New(c.DB, cfg.Table, c.Now, store.WithCountersCache(countersTTL)).WithRetention(cfg.Retention)}
+}
+
+// named records the function of the first handler built, for the metrics.
+func (a *App) named(function string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.function == "" {
+		a.function = function
+	}
+}
+
+// Metrics is the recorder the handlers share (nil without Clients.Metrics).
+func (a *App) Metrics() *metric.Recorder {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.recorder == nil && a.c.Metrics != nil {
+		name := a.c.Function
+		if name == "" {
+			name = a.function
+		}
+		var now func() time.Time
+		if a.c.Now != nil {
+			now = a.c.Now
+		}
+		a.recorder = metric.New(a.c.Metrics, name, now)
+	}
+	return a.recorder
 }
 
 // Lambda is a function's start: the secret read, the configuration read
@@ -103,7 +141,7 @@ func Lambda(needs config.Need) *App {
 	cfg, err := config.FromEnv(getenv, needs)
 	edge.Must(err)
 	log := edge.Logger(os.Stdout, cfg.LogLevel)
-	return New(cfg, needs, Clients{DB: dynamodb.NewFromConfig(awsCfg, store.ClientOptions(nil, 0, log)), Log: log})
+	return New(cfg, needs, Clients{DB: dynamodb.NewFromConfig(awsCfg, store.ClientOptions(nil, 0, log)), Log: log, Metrics: os.Stdout})
 }
 
 // Must returns v, or stops the function on err.
@@ -126,6 +164,7 @@ func (a *App) Log() *slog.Logger { return a.c.Log }
 // taken before a message can become a tip, and the reply asks the consent
 // question where consent.Needed says, as the dispatcher waits for it there.
 func (a *App) Webhook() (*intake.Handler, error) {
+	a.named("receive-message")
 	d, err := a.intakeDeps()
 	if err != nil {
 		return nil, err
@@ -178,6 +217,7 @@ func (a *App) intakeDeps() (intake.Deps, error) {
 		Store: a.store, Triage: engine, Replies: book, Contacts: keeper,
 		Attributor: campaign.NewAttributor(a.store, a.c.Now, AttributionCacheTTL),
 		Validator:  a.Validator(), Log: a.c.Log, Window: a.cfg.Window, AccountSID: a.cfg.AccountSID, Now: a.c.Now,
+		Metrics: a.Metrics(), FloodLimit: a.cfg.FloodLimit, FloodWindow: a.cfg.FloodWindow,
 	}, nil
 }
 
@@ -236,7 +276,7 @@ func (a *App) Dispatcher() (*alert.Dispatcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := alert.Deps{Store: a.store, Texts: texts, Replies: book, Log: a.c.Log, Now: a.c.Now}
+	d := alert.Deps{Store: a.store, Texts: texts, Replies: book, Log: a.c.Log, Now: a.c.Now, Metrics: a.Metrics()}
 	if a.needs&config.Sending != 0 {
 		s, err := a.Sender()
 		if err != nil {
@@ -261,6 +301,7 @@ func (a *App) Dispatcher() (*alert.Dispatcher, error) {
 // MessageStatus is message-status: POST /twilio/status, Twilio's delivery
 // status callbacks of alerts.
 func (a *App) MessageStatus() (http.Handler, error) {
+	a.named("message-status")
 	x, err := a.Dispatcher()
 	if err != nil {
 		return nil, err
@@ -270,6 +311,7 @@ func (a *App) MessageStatus() (http.Handler, error) {
 
 // DispatchAlerts is dispatch-alerts: the tip stream routed to alerts.
 func (a *App) DispatchAlerts() (StreamHandler, error) {
+	a.named("dispatch-alerts")
 	x, err := a.Dispatcher()
 	if err != nil {
 		return nil, err
@@ -279,6 +321,7 @@ func (a *App) DispatchAlerts() (StreamHandler, error) {
 
 // SendAlerts is send-alerts: the alert stream sent through Twilio.
 func (a *App) SendAlerts() (StreamHandler, error) {
+	a.named("send-alerts")
 	x, err := a.Dispatcher()
 	if err != nil {
 		return nil, err
@@ -290,6 +333,7 @@ func (a *App) SendAlerts() (StreamHandler, error) {
 // stream record was lost), its counts logged, its errors returned so that
 // they surface in the function's error metric.
 func (a *App) Escalate() (func(context.Context) error, error) {
+	a.named("escalate")
 	x, err := a.Dispatcher()
 	if err != nil {
 		return nil, err
@@ -305,6 +349,7 @@ func (a *App) Escalate() (func(context.Context) error, error) {
 // StaffAPI is staff-api: /api/*. Manual forwards go through the alert
 // pipeline, replies through the Twilio sender.
 func (a *App) StaffAPI() (*staff.Handler, error) {
+	a.named("staff-api")
 	keeper, err := a.Contacts()
 	if err != nil {
 		return nil, err
@@ -329,6 +374,7 @@ func (a *App) StaffAPI() (*staff.Handler, error) {
 		Store: a.store, Auth: auth, Log: a.c.Log, Contacts: keeper, Sender: sender, Forwarder: x,
 		Media:    staff.TwilioMedia{AccountSID: account, AuthToken: a.cfg.AuthToken, Hosts: a.cfg.MediaHosts},
 		MediaKey: staff.MediaKey([]byte(a.cfg.ReporterSecret)), Now: a.c.Now,
+		EvidenceKey: evidence.Key(a.cfg.EvidenceKey, a.cfg.ReporterSecret),
 	}), nil
 }
 

@@ -51,6 +51,11 @@ const (
 const (
 	DefaultWindow = 2 * time.Hour    // CONVERSATION_WINDOW
 	DefaultGrace  = 30 * time.Second // the stream's head start over the sweep
+	// DefaultRetentionDays is how long closed and spam tips are kept: two years.
+	DefaultRetentionDays = 730
+	// The flood guard: past 20 messages in 10 minutes from one reporter.
+	DefaultFloodLimit  = 20
+	DefaultFloodWindow = 10 * time.Minute
 	// DefaultCaseLinkTTL is CASE_LINK_TTL's default.
 	DefaultCaseLinkTTL = 72 * time.Hour
 )
@@ -85,6 +90,17 @@ type Config struct {
 	ReconcileNumbers []string      // RECONCILE_NUMBERS: read besides the campaigns' numbers
 	ReconcileMargin  time.Duration // RECONCILE_MARGIN (0: the reconciler's default)
 	ReconcileSettle  time.Duration // RECONCILE_SETTLE (0: the reconciler's default)
+	// Retention is how long closed and spam tips are kept before the
+	// table's TTL deletes them (RETENTION_DAYS; 0: for ever).
+	Retention time.Duration
+	// FloodLimit messages from one reporter within FloodWindow are answered
+	// and triaged; past it they are only stored (FLOOD_LIMIT, 0: no guard;
+	// FLOOD_WINDOW).
+	FloodLimit  int
+	FloodWindow time.Duration
+	// EvidenceKey is the 32-byte Ed25519 seed signing evidence bundles
+	// (EVIDENCE_KEY); nil: a key derived from REPORTER_KEY_SECRET.
+	EvidenceKey []byte
 
 	// Not read from the environment: serve sets them.
 	Grace time.Duration // the sweep's wait for the stream (DefaultGrace; 0 without a stream)
@@ -107,6 +123,7 @@ type Local struct {
 	StaffTokenKey     string        // -staff-token-key
 	FallbackURL       string        // -twilio-fallback-url: the fake's fallback for inbound messages
 	ReconcileEvery    time.Duration // -reconcile-every; 0: off
+	DeadLetters       string        // -dead-letters: where the stream records the consumers fail are kept
 }
 
 // StatusCallbackURL is where Twilio posts delivery status of alerts
@@ -120,7 +137,8 @@ func (c Config) StatusCallbackURL() string {
 
 // Default is the configuration before any variable is read.
 func Default() Config {
-	return Config{Window: DefaultWindow, Grace: DefaultGrace, CaseLinkTTL: DefaultCaseLinkTTL}
+	return Config{Window: DefaultWindow, Grace: DefaultGrace, CaseLinkTTL: DefaultCaseLinkTTL, Retention: DefaultRetentionDays * 24 * time.Hour,
+		FloodLimit: DefaultFloodLimit, FloodWindow: DefaultFloodWindow}
 }
 
 // FromEnv reads the configuration of a function that needs the parts in

@@ -84,6 +84,14 @@ var Vars = []Var{
 		set: setDuration("RECONCILE_MARGIN", "10m", func(c *Config, d time.Duration) { c.ReconcileMargin = d }), get: func(c Config) string { return durationOrEmpty(c.ReconcileMargin) }},
 	{Env: "RECONCILE_SETTLE", Flag: "reconcile-settle", Meaning: "messages younger than this are left to the webhook and its fallback", Local: "1m",
 		set: setDuration("RECONCILE_SETTLE", "1m", func(c *Config, d time.Duration) { c.ReconcileSettle = d }), get: func(c Config) string { return durationOrEmpty(c.ReconcileSettle) }},
+	{Env: "FLOOD_LIMIT", Flag: "flood-limit", Meaning: "flood guard: past this many messages from one reporter within `FLOOD_WINDOW`, messages are stored but neither re-triaged nor answered; `0`: no guard",
+		Local: strconv.Itoa(DefaultFloodLimit), set: setFloodLimit, get: func(c Config) string { return strconv.Itoa(c.FloodLimit) }},
+	{Env: "FLOOD_WINDOW", Flag: "flood-window", Meaning: "the flood guard's window", Local: DefaultFloodWindow.String(),
+		set: setDuration("FLOOD_WINDOW", "10m", func(c *Config, d time.Duration) { c.FloodWindow = d }), get: func(c Config) string { return durationOrEmpty(c.FloodWindow) }},
+	{Env: "RETENTION_DAYS", Flag: "retention", Meaning: "days closed and spam tips are kept, with their messages, media references, alerts and audit, before the table's TTL deletes them (campaign figures stay); `0`: for ever",
+		Local: strconv.Itoa(DefaultRetentionDays), set: setRetention, get: func(c Config) string { return strconv.Itoa(int(c.Retention / (24 * time.Hour))) }},
+	{Env: "EVIDENCE_KEY", Meaning: "staff API: 32-byte Ed25519 seed (base64 or hex) signing evidence bundles; `tipline evidence key` prints its public key for prosecutors",
+		LocalDoc: "derived from `REPORTER_KEY_SECRET`", set: setEvidenceKey, get: func(c Config) string { return string(c.EvidenceKey) }},
 	{Env: "CASE_LINK_TTL", Flag: "case-link-ttl", Meaning: "how long the case page link (`/case/<token>`) an alert SMS carries works; `0`: alerts carry no link", Local: "72h",
 		set: setCaseLinkTTL, get: func(c Config) string { return c.CaseLinkTTL.String() }},
 	{Env: "CONSOLE_COGNITO_DOMAIN", Meaning: "staff console: the user pool's managed login domain (`https://<prefix>.auth.<region>.amazoncognito.com`), with the next", LocalDoc: "empty: sign-in by the link `serve` prints or `/console/local-signin`",
@@ -112,6 +120,8 @@ var Vars = []Var{
 		set: setDurationOrZero("-reconcile-every", func(c *Config, d time.Duration) { c.Local.ReconcileEvery = d }), get: func(c Config) string { return c.Local.ReconcileEvery.String() }},
 	{Flag: "twilio-fallback-url", Meaning: "with the built-in fake Twilio: where an inbound message goes, once, when the webhook fails, as Twilio's fallback URL", LocalDoc: "empty: none",
 		set: setURL("-twilio-fallback-url", func(c *Config, s string) { c.Local.FallbackURL = s }), get: func(c Config) string { return c.Local.FallbackURL }},
+	{Flag: "dead-letters", Meaning: "folder keeping the stream records the alert consumers fail (with `-dynamodb-endpoint`); `tipline dlq` reads it", LocalDoc: "`$TIPLINE_CACHE/dead-letters`",
+		set: func(c *Config, s string) error { c.Local.DeadLetters = s; return nil }, get: func(c Config) string { return c.Local.DeadLetters }},
 	{Flag: "staff-token-key", Meaning: "signing key of local staff API tokens (made on first use; `tipline token` reads it too)", LocalDoc: "`$TIPLINE_CACHE/staff-token.key`",
 		set: func(c *Config, s string) error { c.Local.StaffTokenKey = s; return nil }, get: func(c Config) string { return c.Local.StaffTokenKey }},
 }
@@ -190,6 +200,33 @@ func setAlertFrom(c *Config, s string) error {
 	if !tip.ValidE164(s) {
 		return errors.New("ALERT_FROM is not an E.164 number")
 	}
+	return nil
+}
+
+func setEvidenceKey(c *Config, s string) error {
+	k, err := contact.DecodeKey(s)
+	if err != nil {
+		return fmt.Errorf("EVIDENCE_KEY: %v", err)
+	}
+	c.EvidenceKey = k
+	return nil
+}
+
+func setFloodLimit(c *Config, s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return fmt.Errorf("FLOOD_LIMIT %q is not a number of messages (0: no guard)", s)
+	}
+	c.FloodLimit = n
+	return nil
+}
+
+func setRetention(c *Config, s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return fmt.Errorf("RETENTION_DAYS %q is not a number of days (0 keeps tips for ever)", s)
+	}
+	c.Retention = time.Duration(n) * 24 * time.Hour
 	return nil
 }
 

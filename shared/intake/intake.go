@@ -16,6 +16,7 @@ import (
 	"tipline/shared/campaign"
 
 	"tipline/shared/contact"
+	"tipline/shared/metric"
 	"tipline/shared/reply"
 	"tipline/shared/store"
 	"tipline/shared/tip"
@@ -25,6 +26,13 @@ import (
 
 // DefaultWindow is how long follow-up texts join the open tip.
 const DefaultWindow = 2 * time.Hour
+
+// Flood guard defaults: past 20 messages in 10 minutes from one reporter,
+// messages are stored but neither re-triaged nor answered.
+const (
+	DefaultFloodLimit  = 20
+	DefaultFloodWindow = 10 * time.Minute
+)
 
 // Deps are what the handler needs. All are required except Now, IDs, Rand.
 type Deps struct {
@@ -50,6 +58,14 @@ type Deps struct {
 	// consent before authorities are told (an adult victim, no danger now):
 	// the reply then asks for it. Nil never asks.
 	AskConsent func(t tip.Triage, text string) bool
+	// FloodLimit and FloodWindow are the flood guard: past FloodLimit
+	// messages from one reporter within FloodWindow, messages are still
+	// stored but neither re-triaged nor answered (0: no guard).
+	FloodLimit  int
+	FloodWindow time.Duration
+	// Metrics records tips, follow-ups, webhook durations, refusals, write
+	// retries and triage time; nil records nothing.
+	Metrics *metric.Recorder
 	// Deadline bounds one webhook, its retries included (0: DefaultDeadline).
 	Deadline time.Duration
 	// Backoff spaces the retries (zero value: DefaultBackoff).
@@ -79,6 +95,9 @@ func New(d Deps) *Handler {
 	if d.Window == 0 {
 		d.Window = DefaultWindow
 	}
+	if d.FloodWindow <= 0 {
+		d.FloodWindow = DefaultFloodWindow
+	}
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -95,9 +114,12 @@ func New(d Deps) *Handler {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	defer func() { h.d.Metrics.Duration(metric.WebhookDuration, time.Since(start)) }()
 	log := h.d.Log.With("request_id", requestID(r))
 	form, rf := h.d.Validator.ReadSigned(w, r, h.d.AccountSID)
 	if rf != nil {
+		h.d.Metrics.Count(metric.WebhookRefused, 1, metric.Reason(rf.Reason))
 		attrs := []any{}
 		if rf.Reason == "bad signature" {
 			attrs = append(attrs, "validated_url", h.d.Validator.URL(r))
@@ -107,6 +129,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := twilio.ParseInbound(form)
 	if err != nil {
+		h.d.Metrics.Count(metric.WebhookRefused, 1, metric.Reason("bad message"))
 		twilio.Refuse(w, log, "webhook refused", &twilio.Refusal{Status: http.StatusBadRequest, Reason: err.Error()})
 		return
 	}
@@ -143,6 +166,7 @@ func (h *Handler) receive(ctx context.Context, log *slog.Logger, in twilio.Inbou
 			return "", tip.E(tip.KindTransient, "intake: receive", fmt.Errorf("deadline near after %d attempts, last: %w", attempt, err))
 		}
 		log.Info("webhook write retried", "attempt", attempt, "reason", retryReason(err), "wait_ms", wait.Milliseconds())
+		h.d.Metrics.Count(metric.StoreRetries, 1)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -197,6 +221,9 @@ func (h *Handler) attempt(ctx context.Context, log *slog.Logger, in twilio.Inbou
 			return h.markHandled(ctx, log, in, out), nil
 		}
 	}
+	if ref, lang, ok := h.d.Replies.EraseRequest(in.Body); ok && len(in.Media) == 0 {
+		return h.eraseRequest(ctx, log, in, reporter, ref, lang)
+	}
 	if kw, lang := h.d.Replies.Keyword(in.Body); kw != reply.NoKeyword && len(in.Media) == 0 {
 		return h.command(ctx, log, in.MessageSID, reporter, kw, lang)
 	}
@@ -227,6 +254,9 @@ func (h *Handler) unreadEligible(in twilio.Inbound) bool {
 		return false
 	}
 	if answer, _ := h.d.Replies.ConsentAnswer(in.Body); answer {
+		return false
+	}
+	if _, _, erase := h.d.Replies.EraseRequest(in.Body); erase {
 		return false
 	}
 	return true
@@ -294,7 +324,7 @@ func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inboun
 		}
 		text = credit.Text // the material code is not part of what triage reads
 	}
-	decision := h.d.Triage.Decide(text)
+	decision := h.decide(text)
 	t := &tip.Tip{
 		ID: h.d.IDs.New(now), Ref: ref, Channel: in.Channel, Status: tip.StatusTriaged,
 		CampaignID: credit.CampaignID, MaterialID: credit.MaterialID,
@@ -326,6 +356,8 @@ func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inboun
 	if err != nil {
 		return "", err
 	}
+	h.d.Metrics.Count(metric.TipsReceived, 1, metric.Channel(string(in.Channel)), metric.Urgency(string(decision.Urgency)),
+		metric.Region(decision.Region))
 	log.Info("tip created", "tip_id", t.ID, "campaign_id", t.CampaignID, "material_id", t.MaterialID,
 		"urgency", decision.Urgency, "reportable", decision.Reportable,
 		"region", decision.Region, "media", len(in.Media), "opted_out", optedOut)
@@ -335,6 +367,11 @@ func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inboun
 func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbound, c store.Conversation, optedOut bool) (string, error) {
 	now := h.d.Now()
 	t, err := h.d.Store.Tip(ctx, c.TipID)
+	if errors.Is(err, store.ErrErased) {
+		// Erased since the lookup, its conversation with it: read again,
+		// and the message opens a new tip.
+		return "", tip.E(tip.KindTransient, "intake: follow-up of an erased tip", err)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -349,7 +386,11 @@ func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbo
 	// messages); a re-triage reads the first message and the most recent
 	// part of it, and Merge keeps what the stored decision saw in between.
 	text = store.BoundText(text)
-	decision := triage.Merge(t.Triage, h.d.Triage.Decide(h.d.Triage.Window(text)))
+	burst := c.Burst.Next(now, h.d.FloodWindow)
+	if h.d.FloodLimit > 0 && burst.Count > h.d.FloodLimit {
+		return h.flooded(ctx, log, in, t, text, burst)
+	}
+	decision := triage.Merge(t.Triage, h.decide(h.d.Triage.Window(text)))
 	if len(t.Corrected) > 0 {
 		decision = keepCorrections(t, decision, h.d.Triage.Decide(messageText(in)).ImmediateDanger)
 	}
@@ -366,7 +407,7 @@ func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbo
 	if err != nil {
 		return "", tip.E(tip.KindInternal, "intake: reply", err)
 	}
-	fu := store.FollowUp{Tip: t, Text: text, Triage: decision, Message: h.message(in, now), Reply: twimlOut, Window: h.d.Window}
+	fu := store.FollowUp{Tip: t, Text: text, Triage: decision, Message: h.message(in, now), Reply: twimlOut, Window: h.d.Window, Burst: burst}
 	err = h.d.Store.AppendMessage(ctx, fu)
 	if errors.Is(err, store.ErrTooLarge) {
 		// The tip item cannot grow any more: the message is stored all the
@@ -378,6 +419,7 @@ func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbo
 	if err != nil {
 		return "", err
 	}
+	h.d.Metrics.Count(metric.FollowUps, 1, metric.Channel(string(in.Channel)))
 	log.Info("follow-up stored", "tip_id", t.ID, "urgency", decision.Urgency, "reportable", decision.Reportable,
 		"message_count", t.MessageCount+1)
 	return twimlOut, nil
@@ -405,6 +447,59 @@ func (h *Handler) command(ctx context.Context, log *slog.Logger, sid, reporter s
 		log.Info("opt-out recorded", "opted_out", kw == reply.OptOut)
 	case reply.Help:
 		log.Info("help answered")
+	}
+	return out, nil
+}
+
+// flooded stores a message of a reporter past the flood guard's limit:
+// kept with the tip, but the tip's triage stays as it was and no answer
+// goes back, so a flood costs no triage and sends no replies.
+func (h *Handler) flooded(ctx context.Context, log *slog.Logger, in twilio.Inbound, t *tip.Tip, text string, burst store.Burst) (string, error) {
+	twimlOut, err := twilio.Reply("")
+	if err != nil {
+		return "", tip.E(tip.KindInternal, "intake: reply", err)
+	}
+	err = h.d.Store.AppendMessage(ctx, store.FollowUp{Tip: t, Text: text, Triage: t.Triage,
+		Message: h.message(in, h.d.Now()), Reply: twimlOut, Window: h.d.Window, Burst: burst})
+	if err != nil {
+		return "", err
+	}
+	h.d.Metrics.Count(metric.FloodHeld, 1, metric.Channel(string(in.Channel)))
+	log.Warn("flood guard: message stored, not triaged or answered", "tip_id", t.ID, "messages_in_window", burst.Count)
+	return twimlOut, nil
+}
+
+// decide triages text and records how long the engine took.
+func (h *Handler) decide(text string) tip.Triage {
+	start := time.Now()
+	d := h.d.Triage.Decide(text)
+	h.d.Metrics.Duration(metric.TriageDecisionTime, time.Since(start))
+	return d
+}
+
+// eraseRequest records a reporter's BORRAR <ref> on the tip for staff to
+// decide on, when the tip is the sender's own: a phone may be in a
+// trafficker's hands, so nothing is erased from a text message alone. The
+// answer is the same whether or not the reference is the sender's, so it
+// tells a stranger nothing.
+func (h *Handler) eraseRequest(ctx context.Context, log *slog.Logger, in twilio.Inbound, reporter, ref, lang string) (string, error) {
+	t, err := h.d.Store.TipByRef(ctx, ref)
+	switch {
+	case err == nil && t.ReporterKey == reporter:
+		a := tip.Audit{TipID: t.ID, At: h.d.Now(), Actor: "reporter", Action: "erasure.requested",
+			Detail: map[string]string{"message_sid": in.MessageSID}}
+		if err := h.d.Store.AddAudit(ctx, a); err != nil {
+			return "", err
+		}
+		log.Info("erasure requested by the reporter", "tip_id", t.ID)
+	case err == nil, tip.Is(err, tip.KindNotFound):
+		log.Info("erasure request for a reference that is not the sender's")
+	default:
+		return "", err
+	}
+	out, err := twilio.Reply(h.d.Replies.EraseAnswer(ref, lang))
+	if err != nil {
+		return "", tip.E(tip.KindInternal, "intake: reply", err)
 	}
 	return out, nil
 }

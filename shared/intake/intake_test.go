@@ -533,3 +533,69 @@ func TestAttribution(t *testing.T) {
 		t.Errorf("campaign figures count %d tips received, want 2", received)
 	}
 }
+
+func TestEraseRequestIsRecordedNotDone(t *testing.T) {
+	h := newHarness(t, false)
+	from := "+51987650040"
+	h.post(form("SM00000000000000000000000000000040", from, "En el bar de Mazuko tienen a chicas de 15 años encerradas"), nil)
+	tp := h.tipOf(from)
+	requests := func() int {
+		trail, err := h.store.Audit(context.Background(), tp.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, a := range trail {
+			if a.Action == "erasure.requested" {
+				n++
+			}
+		}
+		return n
+	}
+	for _, tc := range []struct {
+		name, sid, from, body, want string
+		requests                    int
+	}{
+		{"a stranger's BORRAR records nothing and is answered alike", "SM00000000000000000000000000000041", "+51987650049", "BORRAR " + tp.Ref, "borrar el aviso", 0},
+		{"the sender's BORRAR is recorded for staff", "SM00000000000000000000000000000042", from, "borrar " + strings.ToLower(tp.Ref), "nada se borra solo con un mensaje", 1},
+		{"DELETE in English is answered in English", "SM00000000000000000000000000000043", from, "DELETE " + tp.Ref, "nothing is deleted by a text message alone", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := h.post(form(tc.sid, tc.from, tc.body), nil)
+			if rec.Code != 200 || !strings.Contains(rec.Body.String(), tc.want) || !strings.Contains(rec.Body.String(), tp.Ref) {
+				t.Errorf("got %d %q, want an answer saying %q with the reference", rec.Code, rec.Body.String(), tc.want)
+			}
+			if n := requests(); n != tc.requests {
+				t.Errorf("got %d erasure requests on the tip, want %d", n, tc.requests)
+			}
+		})
+	}
+	got, err := h.store.Tip(context.Background(), tp.ID)
+	if err != nil || got.Text == "" {
+		t.Errorf("the tip after the requests: %v, %v; want it whole", got, err)
+	}
+	if got.MessageCount != 1 {
+		t.Errorf("got %d messages, want the requests not stored as messages", got.MessageCount)
+	}
+}
+
+func TestAFollowUpAfterErasureOpensANewTip(t *testing.T) {
+	h := newHarness(t, false)
+	from := "+51987650080"
+	h.post(form("SM00000000000000000000000000000080", from, "En el bar de Mazuko tienen a chicas de 15 años"), nil)
+	erased := h.tipOf(from)
+	if _, err := h.store.EraseTip(context.Background(), erased.ID, "staff:root", "the reporter asked"); err != nil {
+		t.Fatal(err)
+	}
+	if h.hasTip(from) {
+		t.Fatal("the reporter's conversation still points to the erased tip")
+	}
+	rec := h.post(form("SM00000000000000000000000000000081", from, "otra cosa que vi en Puerto Maldonado"), nil)
+	if rec.Code != 200 {
+		t.Fatalf("got %d %s", rec.Code, rec.Body)
+	}
+	next := h.tipOf(from)
+	if next.ID == erased.ID || next.MessageCount != 1 || strings.Contains(next.Text, "Mazuko") {
+		t.Errorf("got tip %s with %d messages and text %q, want a new tip holding only the new message", next.ID, next.MessageCount, next.Text)
+	}
+}

@@ -36,6 +36,9 @@ type Texts struct {
 	Consent        string `json:"consent"`     // asks an adult victim whether to tell the authorities
 	ConsentYes     string `json:"consent_yes"` // after a yes
 	ConsentNo      string `json:"consent_no"`  // after a no
+	// EraseRequest answers BORRAR <ref>: the request is recorded for staff,
+	// nothing is erased by a text message alone.
+	EraseRequest string `json:"erase_request"`
 }
 
 // Keyword is a single-word command from a reporter.
@@ -143,6 +146,34 @@ func (b *Book) loadKeywords(raw []byte) error {
 func fold(s string) string {
 	out := tip.StripAccents(s)
 	return strings.ToUpper(strings.TrimFunc(out, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) || unicode.IsSymbol(r) }))
+}
+
+// eraseWords ask to erase a tip: BORRAR K7Q3MX.
+var eraseWords = map[string]string{"BORRAR": tip.LangSpanish, "BORRA": tip.LangSpanish, "ELIMINAR": tip.LangSpanish,
+	"DELETE": "en", "ERASE": "en"}
+
+// EraseRequest reports whether body asks to erase a tip ("BORRAR <ref>",
+// accents and case ignored), with the reference and the language of the word.
+func (b *Book) EraseRequest(body string) (ref, lang string, ok bool) {
+	f := strings.Fields(fold(body))
+	if len(f) != 2 {
+		return "", "", false
+	}
+	lang, ok = eraseWords[f[0]]
+	if !ok || len(f[1]) != tip.RefLen {
+		return "", "", false
+	}
+	for _, r := range f[1] {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return "", "", false
+		}
+	}
+	return f[1], lang, true
+}
+
+// EraseAnswer is the answer to an erase request for ref, in lang.
+func (b *Book) EraseAnswer(ref, lang string) string {
+	return strings.ReplaceAll(b.For(lang).EraseRequest, "{ref}", ref)
 }
 
 // Keyword reports whether body is a single-word command, and its language.

@@ -28,6 +28,7 @@ var Fields = map[string]string{
 	"twilioAuthToken":   "TWILIO_AUTH_TOKEN",
 	"reporterKeySecret": "REPORTER_KEY_SECRET",
 	"contactKey":        "CONTACT_KEY",
+	"evidenceKey":       "EVIDENCE_KEY",
 }
 
 // API is the part of the Secrets Manager client used here.

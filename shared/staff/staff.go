@@ -13,6 +13,7 @@ package staff
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"io"
@@ -56,6 +57,8 @@ type Deps struct {
 	// Location is where days of the figures begin (default America/Lima, UTC-5).
 	Location *time.Location
 	Now      tip.Clock
+	// EvidenceKey signs evidence bundles; nil: no evidence export.
+	EvidenceKey ed25519.PrivateKey
 }
 
 // Handler serves the staff API.
@@ -79,6 +82,9 @@ func Routes() []Route {
 		{"GET", "/api/tips.csv", RoleStaff, (*Handler).exportCSV},
 		{"GET", "/api/tips/{id}", RoleStaff, (*Handler).getTip},
 		{"PATCH", "/api/tips/{id}", RoleStaff, (*Handler).patchTip},
+		{"DELETE", "/api/tips/{id}", RoleAdmin, (*Handler).eraseTip},
+		{"GET", "/api/tips/{id}/tombstone", RoleSupervisor, (*Handler).tombstone},
+		{"GET", "/api/tips/{id}/evidence", RoleSupervisor, (*Handler).evidenceBundle},
 		{"POST", "/api/tips/{id}/forward", RoleStaff, (*Handler).forward},
 		{"POST", "/api/tips/{id}/reply", RoleStaff, (*Handler).reply},
 		{"POST", "/api/tips/{id}/case-links/revoke", RoleStaff, (*Handler).revokeCaseLinks},
@@ -208,6 +214,9 @@ func (h *Handler) tipFor(ctx context.Context, p Principal, id string) (*tip.Tip,
 		return nil, fail(http.StatusNotFound, "not_found", "no tip with this id")
 	}
 	t, err := h.d.Store.Tip(ctx, id)
+	if errors.Is(err, store.ErrErased) {
+		return nil, fail(http.StatusGone, "erased", "this tip was erased; supervisors see its tombstone at /api/tips/{id}/tombstone")
+	}
 	if tip.Is(err, tip.KindNotFound) {
 		return nil, fail(http.StatusNotFound, "not_found", "no tip with this id")
 	}

@@ -143,6 +143,7 @@ type harness struct {
 	logs    *bytes.Buffer
 	logMu   *sync.Mutex
 	secrets []string // must not appear in logs
+	name    string   // the table's
 }
 
 var tables atomic.Int64
@@ -194,9 +195,10 @@ func newHarness(t *testing.T) *harness {
 	db := &faultyDB{API: api}
 	hs := &harness{t: t, store: store.New(db, table, c.Now), db: db, keeper: keeper, clock: c, sender: &fakeSender{}, fwd: &forwards{},
 		tokens: staff.LocalTokens{Key: []byte("test-signing-key-0123456789abcdef"), Issuer: staff.LocalIssuer, Audience: staff.LocalAudience, Now: c.Now},
-		logs:   logs, logMu: mu, secrets: []string{reporterPhone, secretBody}}
+		logs:   logs, logMu: mu, secrets: []string{reporterPhone, secretBody}, name: table}
 	hs.h = staff.New(staff.Deps{Store: hs.store, Auth: hs.tokens, Log: log, Contacts: keeper, Sender: hs.sender,
-		Forwarder: hs.fwd, Media: fakeMedia{}, MediaKey: []byte("media-link-key-0123456789"), Now: c.Now})
+		Forwarder: hs.fwd, Media: fakeMedia{}, MediaKey: []byte("media-link-key-0123456789"), Now: c.Now,
+		EvidenceKey: evidenceKey})
 	t.Cleanup(hs.checkLogs)
 	return hs
 }

@@ -94,7 +94,8 @@ func (s *Store) SaveTip(ctx context.Context, t *tip.Tip, audit ...tip.Audit) err
 	if next.Status == tip.StatusAcknowledged && next.AcknowledgedAt.IsZero() {
 		next.AcknowledgedAt = next.UpdatedAt
 	}
-	cond := expression.Name("version").Equal(expression.Value(t.Version))
+	// The chain head too: the put must not undo a reply stored meanwhile.
+	cond := expression.Name("version").Equal(expression.Value(t.Version)).And(chainIs(t.ChainHead))
 	put := condPut(s.table, toTipItem(&next), &cond)
 	items := []types.TransactWriteItem{put}
 	for i, a := range audit {
@@ -112,5 +113,6 @@ func (s *Store) SaveTip(ctx context.Context, t *tip.Tip, audit ...tip.Audit) err
 		return classify(op, err)
 	}
 	*t = next
+	s.retainAfterSave(ctx, old, &next)
 	return nil
 }

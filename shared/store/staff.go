@@ -274,7 +274,7 @@ func plan(q TipQuery) []source {
 				uf = expression.Name("urgency").Equal(expression.Value(string(u)))
 			}
 			srcs = append(srcs, source{index: "GSI2", pkName: "GSI2PK", skName: "GSI2SK", pk: "CAMPAIGN#" + q.Campaign,
-				filter: and(append(slices.Clone(filters), uf)), floor: fmt.Sprintf("%d#", u.Rank())})
+				filter: and(append(slices.Clone(filters), uf, notErased)), floor: fmt.Sprintf("%d#", u.Rank())})
 		}
 	default:
 		hideNoRegion()
@@ -525,19 +525,33 @@ func (s *Store) AddOutbound(ctx context.Context, tipID string, m *tip.Message, a
 	if a.At.IsZero() {
 		a.At = m.CreatedAt
 	}
-	exists := expression.AttributeExists(expression.Name("PK"))
-	e, _ := expression.NewBuilder().WithCondition(exists).Build()
-	items := []types.TransactWriteItem{
-		{ConditionCheck: &types.ConditionCheck{TableName: &s.table, Key: tipKey(tipID),
-			ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names()}},
-		condPut(s.table, toMessageItem(tipID, m), &notExists),
-		s.auditPut(a, 0),
+	// The message joins the tip's hash chain: the head moves in the same
+	// transaction, on condition that no other message moved it since read.
+	for attempt := 0; attempt < 3; attempt++ {
+		t, err := s.Tip(ctx, tipID)
+		if tip.Is(err, tip.KindNotFound) {
+			return tip.E(tip.KindNotFound, op, nil)
+		}
+		if err != nil {
+			return err
+		}
+		chain(t.ChainHead, tipID, m)
+		cond := expression.AttributeExists(expression.Name("PK")).And(chainIs(t.ChainHead))
+		e, _ := expression.NewBuilder().WithCondition(cond).
+			WithUpdate(expression.Set(expression.Name("chain_head"), expression.Value(m.Hash))).Build()
+		items := []types.TransactWriteItem{
+			{Update: &types.Update{TableName: &s.table, Key: tipKey(tipID), UpdateExpression: e.Update(),
+				ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}},
+			condPut(s.table, toMessageItem(tipID, m), &notExists),
+			s.auditPut(a, 0),
+		}
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if cancelledAt(err, 0) {
+			continue // another message moved the head, or the tip went: read again
+		}
+		return classify(op, err)
 	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if cancelledAt(err, 0) {
-		return tip.E(tip.KindNotFound, op, nil)
-	}
-	return classify(op, err)
+	return tip.E(tip.KindConflict, op, ErrStale)
 }
 
 // StatsQuery selects the tips received in [From, To).
@@ -588,7 +602,9 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) (Stats, error) {
 			And(expression.Key("GSI2SK").Between(expression.Value(timeKey(q.From)), expression.Value(timeKey(q.To))))
 		b := expression.NewBuilder().WithKeyCondition(key)
 		if q.Region != "" {
-			b = b.WithFilter(expression.Name("GSI3PK").Equal(expression.Value("REGION#" + q.Region)))
+			// region_key: an erased tip's tombstone counts in its region still.
+			b = b.WithFilter(expression.Name("GSI3PK").Equal(expression.Value("REGION#" + q.Region)).
+				Or(expression.Name("region_key").Equal(expression.Value("REGION#" + q.Region))))
 		}
 		e, err := b.Build()
 		if err != nil {

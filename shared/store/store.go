@@ -91,6 +91,8 @@ type Store struct {
 	table    string
 	now      tip.Clock
 	counters countersCache
+	// retention: how long closed and spam tips are kept (0: for ever); see erase.go.
+	retention time.Duration
 }
 
 // Option changes a store New makes.

@@ -47,6 +47,7 @@ type tipItem struct {
 	Forwarded    string   `dynamodbav:"forwarded_at,omitempty"`
 	Acknowledged string   `dynamodbav:"acknowledged_at,omitempty"`
 	Version      int      `dynamodbav:"version"`
+	ChainHead    string   `dynamodbav:"chain_head,omitempty"`
 }
 
 // NoRegion is the index key of tips without a region.
@@ -80,7 +81,7 @@ func toTipItem(t *tip.Tip) tipItem {
 		Assignee: t.Assignee, Corrected: t.Corrected, MessageCount: t.MessageCount,
 		CreatedAt: timeKey(t.CreatedAt), UpdatedAt: timeKey(t.UpdatedAt), LastInbound: timeKey(t.LastInbound),
 		Forwarded: optTimeKey(t.ForwardedAt), Acknowledged: optTimeKey(t.AcknowledgedAt),
-		Version: t.Version,
+		Version: t.Version, ChainHead: t.ChainHead,
 	}
 }
 
@@ -104,7 +105,7 @@ func (it tipItem) tip() *tip.Tip {
 		Assignee: it.Assignee, Corrected: it.Corrected, MessageCount: it.MessageCount,
 		CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt), LastInbound: parseTime(it.LastInbound),
 		ForwardedAt: parseTime(it.Forwarded), AcknowledgedAt: parseTime(it.Acknowledged),
-		Version: it.Version,
+		Version: it.Version, ChainHead: it.ChainHead,
 	}
 }
 
@@ -141,6 +142,8 @@ type messageItem struct {
 	Media     []tip.Media   `dynamodbav:"media,omitempty"`
 	Location  *tip.Location `dynamodbav:"location,omitempty"`
 	CreatedAt string        `dynamodbav:"created_at"`
+	PrevHash  string        `dynamodbav:"prev_hash,omitempty"`
+	Hash      string        `dynamodbav:"hash,omitempty"`
 }
 
 func messageSK(m *tip.Message) string { return "MSG#" + timeKey(m.CreatedAt) + "#" + m.SID }
@@ -161,6 +164,14 @@ type conversationItem struct {
 	Ref       string `dynamodbav:"ref"`
 	OpenUntil int64  `dynamodbav:"open_until"`
 	ExpiresAt int64  `dynamodbav:"expiresAt"`
+	// BurstStart and BurstCount count the reporter's messages since the
+	// start of the flood guard's current window (unix seconds).
+	BurstStart int64 `dynamodbav:"burst_start,omitempty"`
+	BurstCount int   `dynamodbav:"burst_count,omitempty"`
+}
+
+func (c conversationItem) conversation(until time.Time) *Conversation {
+	return &Conversation{TipID: c.TipID, Ref: c.Ref, OpenUntil: until, Burst: Burst{Start: time.Unix(c.BurstStart, 0), Count: c.BurstCount}}
 }
 
 // Conversation is a reporter's open conversation.
@@ -168,6 +179,22 @@ type Conversation struct {
 	TipID     string
 	Ref       string
 	OpenUntil time.Time
+	Burst     Burst // the reporter's recent messages, for the flood guard
+}
+
+// Burst counts a reporter's messages from Start: the flood guard's window.
+type Burst struct {
+	Start time.Time
+	Count int
+}
+
+// Next is the burst after one more message at now, with windows of length
+// window: the count goes on within the window and starts again after it.
+func (b Burst) Next(now time.Time, window time.Duration) Burst {
+	if b.Count == 0 || now.Sub(b.Start) >= window || now.Before(b.Start) {
+		return Burst{Start: now, Count: 1}
+	}
+	return Burst{Start: b.Start, Count: b.Count + 1}
 }
 
 func reporterKey(reporter, sk string) map[string]types.AttributeValue {
@@ -220,7 +247,7 @@ func (s *Store) OpenConversation(ctx context.Context, reporter string) (Conversa
 	if !s.now().Before(until) {
 		return Conversation{}, tip.E(tip.KindNotFound, op, errors.New("conversation closed"))
 	}
-	return Conversation{TipID: c.TipID, Ref: c.Ref, OpenUntil: until}, nil
+	return *c.conversation(until), nil
 }
 
 // NewTip is what the first message of a conversation writes.
@@ -264,6 +291,8 @@ func (s *Store) createTip(ctx context.Context, n NewTip, unread bool, phone stri
 	t, m := n.Tip, n.Message
 	t.Text = BoundText(t.Text)
 	now := s.now()
+	chain("", t.ID, m)
+	t.ChainHead = m.Hash
 	dedupe := condPut(s.table, dedupeItem{
 		PK: "MSGSID#" + m.SID, SK: "MSGSID", Type: "dedupe", TipID: t.ID, Reply: n.Reply,
 		CreatedAt: timeKey(now), ExpiresAt: now.Add(dedupeTTL).Unix(),
@@ -301,6 +330,7 @@ func (s *Store) createTip(ctx context.Context, n NewTip, unread bool, phone stri
 		conv := condPut(s.table, conversationItem{
 			PK: "REPORTER#" + t.ReporterKey, SK: "OPEN", Type: "conversation", TipID: t.ID, Ref: t.Ref,
 			OpenUntil: until.Unix(), ExpiresAt: until.Add(24 * time.Hour).Unix(),
+			BurstStart: m.CreatedAt.Unix(), BurstCount: 1,
 		}, &closed)
 		conv.Put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 		items = append(items, conv)
@@ -321,7 +351,7 @@ func (s *Store) createTip(ctx context.Context, n NewTip, unread bool, phone stri
 		var c conversationItem
 		found := unread && unmarshalOld(err, convAt, &c)
 		if found {
-			l.Conversation = &Conversation{TipID: c.TipID, Ref: c.Ref, OpenUntil: time.Unix(c.OpenUntil, 0)}
+			l.Conversation = c.conversation(time.Unix(c.OpenUntil, 0))
 			l.PhoneChecked = phone != ""
 		}
 		return l, found, tip.E(tip.KindConflict, op, ErrConversationOpen)
@@ -382,8 +412,25 @@ func toMessageItem(tipID string, m *tip.Message) messageItem {
 	return messageItem{
 		PK: "TIP#" + tipID, SK: messageSK(m), Type: "message", TipID: tipID, SID: m.SID,
 		Direction: m.Direction, Body: m.Body, Media: m.Media, Location: m.Location,
-		CreatedAt: timeKey(m.CreatedAt),
+		CreatedAt: timeKey(m.CreatedAt), PrevHash: m.PrevHash, Hash: m.Hash,
 	}
+}
+
+// chain sets m's hashes after prev, the tip's chain head. The time is the
+// stored one (timeKey's precision), so the hash can be computed again from
+// the item.
+func chain(prev, tipID string, m *tip.Message) {
+	m.CreatedAt = parseTime(timeKey(m.CreatedAt))
+	m.PrevHash = prev
+	m.Hash = tip.ChainHash(prev, tipID, *m)
+}
+
+// chainIs is the condition that the tip's chain head is still head.
+func chainIs(head string) expression.ConditionBuilder {
+	if head == "" {
+		return expression.AttributeNotExists(expression.Name("chain_head"))
+	}
+	return expression.Name("chain_head").Equal(expression.Value(head))
 }
 
 // FollowUp is what a later message of an open conversation writes.
@@ -394,6 +441,7 @@ type FollowUp struct {
 	Message *tip.Message
 	Reply   string
 	Window  time.Duration
+	Burst   Burst // the reporter's burst with this message (flood guard)
 }
 
 // AppendMessage adds a follow-up message to a tip, re-triaged, in one
@@ -410,10 +458,15 @@ func (s *Store) AppendMessage(ctx context.Context, f FollowUp) error {
 	t, m := f.Tip, f.Message
 	f.Text = BoundText(f.Text)
 	now := s.now()
+	if f.Burst.Count == 0 {
+		f.Burst = Burst{Start: m.CreatedAt, Count: 1}
+	}
 	updated := *t
 	updated.Triage = f.Triage
 	updated.Text = f.Text
+	chain(t.ChainHead, t.ID, m)
 	upd := expression.Set(expression.Name("text"), expression.Value(f.Text)).
+		Set(expression.Name("chain_head"), expression.Value(m.Hash)).
 		Set(expression.Name("message_count"), expression.Name("message_count").Plus(expression.Value(1))).
 		Set(expression.Name("version"), expression.Value(t.Version+1)).
 		Set(expression.Name("updated_at"), expression.Value(timeKey(now))).
@@ -428,7 +481,8 @@ func (s *Store) AppendMessage(ctx context.Context, f FollowUp) error {
 	for name, v := range triageValues(f.Triage) {
 		upd = upd.Set(expression.Name(name), expression.Value(v))
 	}
-	cond := expression.Name("version").Equal(expression.Value(t.Version))
+	// The chain head too: a staff reply stored meanwhile moved it.
+	cond := expression.Name("version").Equal(expression.Value(t.Version)).And(chainIs(t.ChainHead))
 	e, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
 	if err != nil {
 		return tip.E(tip.KindInternal, op, err)
@@ -456,6 +510,7 @@ func (s *Store) AppendMessage(ctx context.Context, f FollowUp) error {
 		items = append(items, condPut(s.table, conversationItem{
 			PK: "REPORTER#" + t.ReporterKey, SK: "OPEN", Type: "conversation", TipID: t.ID, Ref: t.Ref,
 			OpenUntil: until.Unix(), ExpiresAt: until.Add(24 * time.Hour).Unix(),
+			BurstStart: f.Burst.Start.Unix(), BurstCount: f.Burst.Count,
 		}, &ours))
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
@@ -500,6 +555,9 @@ func (s *Store) Tip(ctx context.Context, id string) (*tip.Tip, error) {
 	if err := s.getItem(ctx, op, tipKey(id), &it); err != nil {
 		return nil, err
 	}
+	if it.Type == "tombstone" {
+		return nil, tip.E(tip.KindNotFound, op, ErrErased)
+	}
 	return it.tip(), nil
 }
 
@@ -524,7 +582,7 @@ func (s *Store) Messages(ctx context.Context, tipID string) ([]tip.Message, erro
 	out := make([]tip.Message, 0, len(items))
 	for _, it := range items {
 		out = append(out, tip.Message{TipID: it.TipID, SID: it.SID, Direction: it.Direction, Body: it.Body,
-			Media: it.Media, Location: it.Location, CreatedAt: parseTime(it.CreatedAt)})
+			Media: it.Media, Location: it.Location, CreatedAt: parseTime(it.CreatedAt), PrevHash: it.PrevHash, Hash: it.Hash})
 	}
 	return out, nil
 }
@@ -610,7 +668,7 @@ func (s *Store) Lookup(ctx context.Context, sid, reporter, phone string) (Lookup
 					return l, tip.E(tip.KindInternal, op, err)
 				}
 				if until := time.Unix(c.OpenUntil, 0); s.now().Before(until) {
-					l.Conversation = &Conversation{TipID: c.TipID, Ref: c.Ref, OpenUntil: until}
+					l.Conversation = c.conversation(until)
 				}
 			case "optout":
 				v, ok := item["opted_out"].(*types.AttributeValueMemberBOOL)

@@ -169,6 +169,8 @@ type Tip struct {
 	ForwardedAt    time.Time `json:"forwarded_at,omitzero"`
 	AcknowledgedAt time.Time `json:"acknowledged_at,omitzero"`
 	Version        int       `json:"version"`
+	// ChainHead is the hash of the tip's last message (ChainHash).
+	ChainHead string `json:"-"`
 }
 
 // Direction of a message.
@@ -200,6 +202,10 @@ type Message struct {
 	Media     []Media   `json:"media,omitempty"`
 	Location  *Location `json:"location,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	// PrevHash and Hash chain the tip's messages (ChainHash), set by the
+	// store when it stores the message; empty for messages stored before.
+	PrevHash string `json:"prev_hash,omitempty"`
+	Hash     string `json:"hash,omitempty"`
 }
 
 // Kind classifies errors so that edges can map them to answers.

@@ -53,6 +53,7 @@ func Run(t *testing.T, f Factory) {
 	tests = append(tests, alertCases...)
 	tests = append(tests, staffCases...)
 	tests = append(tests, campaignCases...)
+	tests = append(tests, chainCases...)
 	for _, tc := range tests {
 		t.Run(tc.Name, func(t *testing.T) { tc.Run(t, f) })
 	}
