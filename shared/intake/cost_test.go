@@ -1,14 +1,11 @@
 package intake_test
 
 import (
-	"context"
-	"fmt"
-	"os"
 	"testing"
-	"time"
 
-	"tipline/infra/localdb"
-	"tipline/shared/store"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"tipline/shared/testkit"
 )
 
 // TestWebhookCost counts the DynamoDB round trips of a first message, a
@@ -18,28 +15,9 @@ import (
 // triage reasons, sets the units) and, when urgency changes, the campaign
 // counters; the ceilings catch a regression, they are not a target.
 func TestWebhookCost(t *testing.T) {
-	ctx := context.Background()
-	var db store.API
-	table := "tipline"
-	onLocal := os.Getenv("DYNAMODB_ENDPOINT") != ""
-	if onLocal {
-		c, _, err := localdb.Client(ctx, os.Getenv("DYNAMODB_ENDPOINT"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		table = fmt.Sprintf("cost_%d", time.Now().UnixNano())
-		if err := localdb.Ensure(ctx, c, table); err != nil {
-			t.Fatal(err)
-		}
-		db = c
-	} else {
-		c, err := localdb.Embedded(ctx, table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		db = c
-	}
-	meter := store.NewMeter(db)
+	db, table := testkit.Table(t, "cost")
+	_, onLocal := db.(*dynamodb.Client)
+	meter := testkit.NewMeter(db)
 	h := newHarnessOn(t, meter, table, false)
 	from := "+51987650060"
 	// A warm function has the campaign of our number cached.
