@@ -90,15 +90,11 @@ func NewCode(region string, length int, r io.Reader) (string, error) {
 	}
 }
 
-func fold(s string) string {
-	return strings.ToUpper(tip.StripAccents(s))
-}
-
 // Candidates returns the material codes a message may carry, normalised
 // (CUS-7K), in order of appearance, at most three.
 func Candidates(text string) []string {
 	var out []string
-	for _, m := range codePattern.FindAllStringSubmatch(fold(text), -1) {
+	for _, m := range codePattern.FindAllStringSubmatch(strings.ToUpper(tip.StripAccents(text)), -1) {
 		if !strings.ContainsAny(m[2], digits) {
 			continue
 		}

@@ -9,7 +9,6 @@ import (
 	"path"
 	"reflect"
 	"strings"
-	"unicode"
 
 	"tipline/shared/tip"
 )
@@ -137,11 +136,8 @@ func (b *Book) loadKeywords(raw []byte) error {
 	return nil
 }
 
-// fold upper-cases s, removes accents and trims punctuation and spaces.
-func fold(s string) string {
-	out := tip.StripAccents(s)
-	return strings.ToUpper(strings.TrimFunc(out, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) || unicode.IsSymbol(r) }))
-}
+// fold is the form keywords and answers are compared in: tip.Words, upper-cased.
+func fold(s string) string { return strings.ToUpper(tip.Words(s)) }
 
 // Keyword reports whether body is a single-word command, and its language.
 func (b *Book) Keyword(body string) (Keyword, string) {

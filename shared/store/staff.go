@@ -128,7 +128,7 @@ func (s *Store) ListTips(ctx context.Context, q TipQuery) (TipPage, error) {
 		}
 		states = c.Sources
 	}
-	needle := Fold(q.Text)
+	needle := tip.Fold(q.Text)
 	m := &merger{s: s, op: op, srcs: srcs, states: states, bufs: make([][]tipItem, len(srcs)),
 		leks: make([]map[string]types.AttributeValue, len(srcs)), fetched: make([]bool, len(srcs))}
 	var page TipPage
@@ -140,7 +140,7 @@ func (s *Store) ListTips(ctx context.Context, q TipQuery) (TipPage, error) {
 		if !ok {
 			break
 		}
-		if needle != "" && !strings.Contains(Fold(it.Text), needle) {
+		if needle != "" && !strings.Contains(tip.Fold(it.Text), needle) {
 			continue
 		}
 		page.Tips = append(page.Tips, it.tip())
@@ -165,7 +165,7 @@ func decodeCursor(s string) (cursorState, error) {
 // fingerprint identifies a query so that a cursor cannot be replayed on
 // another one (with another scope, say).
 func fingerprint(q TipQuery) string {
-	b, _ := json.Marshal([]any{q.Statuses, q.Urgency, q.Region, q.Campaign, Fold(q.Text), q.Scope.Regions, q.Scope.NoRegionHidden})
+	b, _ := json.Marshal([]any{q.Statuses, q.Urgency, q.Region, q.Campaign, tip.Fold(q.Text), q.Scope.Regions, q.Scope.NoRegionHidden})
 	sum := sha256.Sum256(b)
 	return base64.RawURLEncoding.EncodeToString(sum[:12])
 }
@@ -443,11 +443,6 @@ func (m *merger) exhausted() bool {
 		}
 	}
 	return true
-}
-
-// Fold lowers s and strips its accents, for comparisons that ignore both.
-func Fold(s string) string {
-	return strings.ToLower(tip.StripAccents(s))
 }
 
 // AddOutbound records a message sent to the reporter, with its audit entry,
