@@ -51,8 +51,13 @@ func TextsFor(lang string) Texts {
 
 // regionPrefixes are the three-letter region parts of ISO 3166-2:PE codes
 // that start material codes (CUS-7K: a material in Cusco).
-var regionPrefixes = []string{"AMA", "ANC", "APU", "ARE", "AYA", "CAJ", "CAL", "CUS", "HUC", "HUV", "ICA", "JUN",
-	"LAL", "LAM", "LIM", "LMA", "LOR", "MDD", "MOQ", "PAS", "PIU", "PUN", "SAM", "TAC", "TUM", "UCA", "PER"}
+var regionPrefixes = func() []string {
+	out := []string{"PER"}
+	for _, r := range tip.Regions {
+		out = append(out, strings.TrimPrefix(r, "PE-"))
+	}
+	return out
+}()
 
 // codePattern finds material codes in folded, upper-case text: a region
 // prefix, an optional separator, then two or three characters of the

@@ -70,7 +70,7 @@ func (s Scope) Allows(region string) bool {
 type TipQuery struct {
 	Statuses []tip.Status
 	Urgency  tip.Urgency
-	Region   string // an ISO 3166-2:PE code, or NoRegion for tips without one
+	Region   string // an ISO 3166-2:PE code, or tip.NoRegion for tips without one
 	Campaign string
 	Text     string // contained in the tip's text, ignoring case and accents
 	Scope    Scope
@@ -186,7 +186,7 @@ func plan(q TipQuery) []source {
 	}
 	hideNoRegion := func() {
 		if q.Scope.NoRegionHidden {
-			filters = append(filters, expression.Name("GSI3PK").NotEqual(expression.Value("REGION#"+NoRegion)))
+			filters = append(filters, expression.Name("GSI3PK").NotEqual(expression.Value("REGION#"+tip.NoRegion)))
 		}
 	}
 	prefix := ""
@@ -245,7 +245,7 @@ func plan(q TipQuery) []source {
 }
 
 func regionOrEmpty(r string) string {
-	if r == NoRegion {
+	if r == tip.NoRegion {
 		return ""
 	}
 	return r
@@ -478,7 +478,7 @@ type StatsQuery struct {
 	// Campaigns are the campaign partitions to read; "" stands for tips of
 	// no campaign. Figures over every campaign list them all and "".
 	Campaigns []string
-	Region    string // empty: every region; NoRegion: tips without one
+	Region    string // empty: every region; tip.NoRegion: tips without one
 	Location  *time.Location
 }
 

@@ -48,9 +48,6 @@ type tipItem struct {
 	Version      int      `dynamodbav:"version"`
 }
 
-// NoRegion is the index key of tips without a region.
-const NoRegion = "NONE"
-
 func tipKey(id string) map[string]types.AttributeValue { return key("TIP#"+id, "TIP") }
 
 // queueSK orders a work queue: most urgent first, then oldest first.
@@ -61,7 +58,7 @@ func queueSK(t *tip.Tip) string {
 func toTipItem(t *tip.Tip) tipItem {
 	region := t.Region
 	if region == "" {
-		region = NoRegion
+		region = tip.NoRegion
 	}
 	campaign := t.CampaignID
 	if campaign == "" {
@@ -310,7 +307,7 @@ func (s *Store) AppendMessage(ctx context.Context, f FollowUp) error {
 		Set(expression.Name("GSI3SK"), expression.Value(queueSK(&updated)))
 	region := f.Triage.Region
 	if region == "" {
-		region = NoRegion
+		region = tip.NoRegion
 	}
 	upd = upd.Set(expression.Name("GSI3PK"), expression.Value("REGION#"+region))
 	for name, v := range triageValues(f.Triage) {
