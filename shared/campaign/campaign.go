@@ -7,7 +7,6 @@ package campaign
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	_ "embed"
 	"encoding/json"
 	"io"
@@ -70,27 +69,17 @@ const digits = "23456789"
 // PER-… when the campaign has no region). length is 2 or 3 characters after
 // the dash; at least one is a digit.
 func NewCode(region string, length int, r io.Reader) (string, error) {
-	if r == nil {
-		r = rand.Reader
-	}
 	prefix := "PER"
 	if tip.ValidRegion(region) {
 		prefix = region[3:]
 	}
-	b := make([]byte, 1)
 	for {
-		out := make([]byte, 0, length)
-		for len(out) < length {
-			if _, err := io.ReadFull(r, b); err != nil {
-				return "", err
-			}
-			if int(b[0]) >= 256-256%len(tip.RefAlphabet) {
-				continue
-			}
-			out = append(out, tip.RefAlphabet[int(b[0])%len(tip.RefAlphabet)])
+		out, err := tip.RandomCode(r, length)
+		if err != nil {
+			return "", err
 		}
-		if bytes.ContainsAny(out, digits) {
-			return prefix + "-" + string(out), nil
+		if strings.ContainsAny(out, digits) {
+			return prefix + "-" + out, nil
 		}
 	}
 }
