@@ -64,7 +64,7 @@ type Config struct {
 	MaxAttempts int
 	// Grace is how long the sweep leaves a reportable tip to the stream
 	// before dispatching it itself (0: at once, for a stack without stream;
-	// the functions use DefaultGrace).
+	// the functions use config.DefaultGrace).
 	Grace time.Duration
 	// Batch bounds the work one sweep takes of each kind.
 	Batch int
@@ -76,7 +76,6 @@ const (
 	DefaultEscalateHigh     = time.Hour
 	DefaultLease            = 2 * time.Minute
 	DefaultMaxAttempts      = 8
-	DefaultGrace            = 30 * time.Second
 	DefaultBatch            = 100
 )
 

@@ -15,6 +15,7 @@ import (
 	"time"
 	"tipline/shared/campaign"
 
+	"tipline/shared/config"
 	"tipline/shared/contact"
 	"tipline/shared/reply"
 	"tipline/shared/store"
@@ -22,9 +23,6 @@ import (
 	"tipline/shared/triage"
 	"tipline/shared/twilio"
 )
-
-// DefaultWindow is how long follow-up texts join the open tip.
-const DefaultWindow = 2 * time.Hour
 
 // Deps are what the handler needs. All are required except Now, IDs, Rand.
 type Deps struct {
@@ -34,7 +32,7 @@ type Deps struct {
 	Contacts   *contact.Keeper
 	Validator  *twilio.Validator
 	Log        *slog.Logger
-	Window     time.Duration // 0 means DefaultWindow
+	Window     time.Duration // 0 means config.DefaultWindow
 	AccountSID string        // when set, other accounts are refused
 	Now        tip.Clock
 	IDs        *tip.IDs
@@ -65,7 +63,7 @@ type Handler struct{ d Deps }
 // New returns the webhook handler. It does no I/O.
 func New(d Deps) *Handler {
 	if d.Window == 0 {
-		d.Window = DefaultWindow
+		d.Window = config.DefaultWindow
 	}
 	if d.Now == nil {
 		d.Now = time.Now
