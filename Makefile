@@ -57,7 +57,7 @@ check_gofmt() {
 }
 check_cfn() {
 	if ! command -v cfn-lint >/dev/null; then
-		echo "SKIP cfn-lint: not installed (it comes from PyPI, which this machine cannot reach)"
+		echo "SKIP cfn-lint: not installed (pip install cfn-lint)"
 		return
 	fi
 	cfn-lint template.yaml || return 1
@@ -89,7 +89,7 @@ check_cfn() {
 check_openapi() {
 	if [[ ! -f infra/openapi.yaml ]]; then echo "SKIP openapi: no infra/openapi.yaml yet"; return; fi
 	if ! command -v openapi-spec-validator >/dev/null; then
-		echo "SKIP openapi-spec-validator: not installed (it comes from PyPI, which this machine cannot reach)"
+		echo "SKIP openapi-spec-validator: not installed (pip install openapi-spec-validator)"
 		return
 	fi
 	openapi-spec-validator infra/openapi.yaml

@@ -36,7 +36,7 @@ func Embedded(ctx context.Context, name string) (*minidyn.Client, error) {
 // Client returns an SDK client for endpoint. For a local endpoint without
 // AWS credentials in the environment it uses static local ones (letters and
 // digits only, as DynamoDB Local requires) and never asks the instance
-// metadata service, so nothing leaves this machine.
+// metadata service, so nothing leaves the host.
 func Client(ctx context.Context, endpoint string) (*dynamodb.Client, aws.Config, error) {
 	var opts []func(*config.LoadOptions) error
 	if endpoint != "" {
