@@ -56,6 +56,12 @@ func parseServe(args []string, stderr io.Writer) (config.Config, error) {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) error {
+	return serveUntil(context.Background(), args, stdout, stderr)
+}
+
+// serveUntil runs the local stack until parent ends or a signal comes
+// (tests start it in-process and end it through parent).
+func serveUntil(parent context.Context, args []string, stdout, stderr io.Writer) error {
 	c, err := parseServe(args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -64,7 +70,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := edge.Logger(stdout, c.LogLevel)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
 	ln, err := net.Listen("tcp", c.Local.Addr)
@@ -78,7 +84,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	// Whatever ends serve, background work (sweeper, stream reader, fake
 	// Twilio) stops before it returns.
 	defer func() { stop(); wg.Wait() }()
-	h, err := startStack(ctx, c, log, &wg)
+	h, err := startStack(ctx, c, log, &wg, stdout)
 	if err != nil {
 		ln.Close()
 		return err
@@ -109,7 +115,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 // startStack builds every handler through the composition root, as the
 // Lambda functions do, and starts the background work of the local stack:
 // the seed, the fake Twilio API, the sweeper and the stream reader.
-func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync.WaitGroup) (http.Handler, error) {
+func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync.WaitGroup, stdout io.Writer) (http.Handler, error) {
 	if err := c.Validate(config.Serve); err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
@@ -126,8 +132,8 @@ func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync
 	if err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
-	a := app.New(c, config.All, app.Clients{DB: db, Twilio: tw, MediaAccount: localAccountSID, Log: log,
-		StaffAuth: staff.LocalTokens{Key: key, Issuer: staff.LocalIssuer, Audience: staff.LocalAudience}})
+	tokens := staff.LocalTokens{Key: key, Issuer: staff.LocalIssuer, Audience: staff.LocalAudience}
+	a := app.New(c, config.All, app.Clients{DB: db, Twilio: tw, MediaAccount: localAccountSID, Log: log, StaffAuth: tokens})
 	if !c.Local.NoSeed {
 		n, r, err := seed.Load(ctx, a.Store())
 		if err != nil {
@@ -143,14 +149,17 @@ func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync
 	if err != nil {
 		return nil, err
 	}
-	api, err := a.StaffAPI()
+	site, err := a.StaffSite(localSignin(tokens))
 	if err != nil {
 		return nil, err
 	}
 	mux.Handle("/twilio/messages", webhook)
 	mux.Handle("/twilio/status", status)
-	mux.Handle("/api/", api)
+	mux.Handle("/", site)
 	log.Info("staff API", "url", c.PublicBaseURL+"/api/tips", "token", "go run ./infra/tipline token -role admin")
+	if err := printSignin(stdout, c.PublicBaseURL, tokens); err != nil {
+		return nil, err
+	}
 	if err := startAlerts(ctx, c, a, log, wg); err != nil {
 		return nil, err
 	}
