@@ -170,7 +170,7 @@ func TestTheReadmeTableIsTheConfigurationTable(t *testing.T) {
 	if !ok || !ok2 {
 		t.Fatalf("README.md has no configuration table between %q and %q", tableStart, tableEnd)
 	}
-	want := config.Markdown()
+	want := markdown()
 	if table == want {
 		return
 	}
