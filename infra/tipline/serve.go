@@ -89,7 +89,7 @@ func serveUntil(parent context.Context, args []string, stdout, stderr io.Writer)
 		ln.Close()
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(h, serverTimeouts)
 	log.Info("tipline serving", "addr", ln.Addr().String(), "public_url", c.PublicBaseURL, "dynamodb", engineName(c),
 		"webhook", c.PublicBaseURL+"/twilio/messages", "anonymous", c.Anonymous)
 
@@ -112,6 +112,19 @@ func serveUntil(parent context.Context, args []string, stdout, stderr io.Writer)
 	return nil
 }
 
+// timeouts bound how long one connection may hold serve.
+type timeouts struct{ readHeader, read, write, idle time.Duration }
+
+// serverTimeouts: webhook bodies are at most 64 KiB and Twilio waits 15 s,
+// so a request read in 30 s is generous; a CSV export may write for longer.
+var serverTimeouts = timeouts{readHeader: 10 * time.Second, read: 30 * time.Second, write: 2 * time.Minute, idle: 2 * time.Minute}
+
+// newServer is serve's HTTP server: no connection is held for ever by a
+// slow header, a slow body, a slow reader or an idle client.
+func newServer(h http.Handler, t timeouts) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: t.readHeader, ReadTimeout: t.read, WriteTimeout: t.write, IdleTimeout: t.idle}
+}
+
 // startStack builds every handler through the composition root, as the
 // Lambda functions do, and starts the background work of the local stack:
 // the seed, the fake Twilio API, the sweeper and the stream reader.
@@ -119,7 +132,7 @@ func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync
 	if err := c.Validate(config.Serve); err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
-	db, err := openDB(ctx, c.Local.DynamoDBEndpoint, c.Table)
+	db, err := openDB(ctx, c.Local.DynamoDBEndpoint, c.Table, c.Local.DynamoDBConflicts)
 	if err != nil {
 		return nil, err
 	}
@@ -167,19 +180,33 @@ func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync
 }
 
 func engineName(c config.Config) string {
-	if c.Local.DynamoDBEndpoint == "" {
-		return "embedded"
+	name := c.Local.DynamoDBEndpoint
+	if name == "" {
+		name = "embedded"
 	}
-	return c.Local.DynamoDBEndpoint
+	if c.Local.DynamoDBConflicts {
+		name += ", with DynamoDB's conflict rules"
+	}
+	return name
 }
 
 // openDB returns the embedded engine, or a client of endpoint with the table
-// created when missing.
-func openDB(ctx context.Context, endpoint, table string) (store.API, error) {
+// created when missing; with conflicts, behind DynamoDB's conflict rules.
+func openDB(ctx context.Context, endpoint, table string, conflicts bool) (store.API, error) {
 	if endpoint == "" {
-		return localdb.Embedded(ctx, table)
+		db, err := localdb.Embedded(ctx, table)
+		if err != nil || !conflicts {
+			return db, err
+		}
+		locks := localdb.NewLocks()
+		locks.Hold = 10 * time.Millisecond // about as long as DynamoDB's commit
+		return localdb.NewConflictAPI(db, locks), nil
 	}
-	db, _, err := localdb.Client(ctx, endpoint)
+	var opts []localdb.Option
+	if conflicts {
+		opts = append(opts, localdb.WithConflicts(localdb.NewLocks()))
+	}
+	db, _, err := localdb.Client(ctx, endpoint, opts...)
 	if err != nil {
 		return nil, err
 	}

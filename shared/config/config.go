@@ -88,11 +88,14 @@ type Config struct {
 
 // Local is what only `tipline serve` takes.
 type Local struct {
-	Addr             string        // -addr
-	DynamoDBEndpoint string        // DYNAMODB_ENDPOINT, -dynamodb-endpoint; empty: the embedded engine
-	SweepEvery       time.Duration // -sweep-every
-	NoSeed           bool          // -no-seed
-	StaffTokenKey    string        // -staff-token-key
+	Addr             string // -addr
+	DynamoDBEndpoint string // DYNAMODB_ENDPOINT, -dynamodb-endpoint; empty: the embedded engine
+	// DynamoDBConflicts (-dynamodb-conflicts) applies DynamoDB's transaction
+	// conflict rules, which DynamoDB Local and the embedded engine lack.
+	DynamoDBConflicts bool
+	SweepEvery        time.Duration // -sweep-every
+	NoSeed            bool          // -no-seed
+	StaffTokenKey     string        // -staff-token-key
 }
 
 // StatusCallbackURL is where Twilio posts delivery status of alerts

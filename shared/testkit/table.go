@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	minidyn "github.com/truora/minidyn/aws-v2/client"
 
 	"tipline/infra/localdb"
 	"tipline/shared/store"
@@ -18,7 +17,7 @@ import (
 var tables atomic.Int64
 
 // Embedded returns the embedded engine with table name created.
-func Embedded(t testing.TB, name string) *minidyn.Client {
+func Embedded(t testing.TB, name string) *localdb.Engine {
 	t.Helper()
 	db, err := localdb.Embedded(context.Background(), name)
 	if err != nil {
