@@ -1,7 +1,8 @@
 # Tipline: build, check and run.
 #
-#   make test    everything CI runs (.ci/run): gofmt, go vet, go test -race against
-#                DynamoDB Local and in chromium, cfn-lint and the OpenAPI check
+#   make test    everything CI runs (.ci/run): gofmt, go vet, staticcheck, deadcode,
+#                go test -race against DynamoDB Local and in chromium, cfn-lint and
+#                the OpenAPI check
 #   make lint    the static checks alone (no DynamoDB Local, no tests)
 #   make build   Lambda bootstrap binaries (linux/arm64) under $(BUILD_DIR)/<function>/
 #   make serve   the whole system on one port (ARGS="-addr :9000 ..." passes flags)
@@ -25,6 +26,10 @@ CHROMIUM_SH := infra/chromium/chromium.sh
 FUNCTIONS := $(patsubst functions/%/,%,$(wildcard functions/*/))
 ARGS ?=
 BENCH ?= .
+# Linters, pinned; `go run` builds each once into the build cache
+# (staticcheck 2026.2.2 and x/tools v0.52.0 support Go 1.26).
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+DEADCODE := golang.org/x/tools/cmd/deadcode@v0.52.0
 # Packages with fuzz targets (Fuzz* functions); make test fuzzes each target
 # for FUZZ_SMOKE after its seed corpus ran with the tests, make fuzz for FUZZTIME.
 FUZZ_PKGS := ./shared/intake ./shared/twilio ./shared/triage ./shared/staff ./shared/store
@@ -62,9 +67,25 @@ check_gofmt() {
 	if [[ -n $$out ]]; then echo "not gofmt-formatted (run gofmt -w on them):"; echo "$$out"; return 1; fi
 	echo "all Go files formatted"
 }
+check_staticcheck() {
+	$(GO) run $(STATICCHECK) ./... && echo "staticcheck: no findings"
+}
+check_deadcode() {
+	# Functions that no command or Lambda function reaches. The test kits
+	# and the store suite are imported by tests alone, so they do not count.
+	local out
+	out=$$($(GO) run $(DEADCODE) ./...) || return 1
+	out=$$(grep -v -E '^shared/(testkit|store/storetest|intake/masktest)/' <<<"$$out" || true)
+	if [[ -n $$out ]]; then
+		echo "unreachable code (delete it, or move what only tests use into a _test.go file):"
+		echo "$$out"
+		return 1
+	fi
+	echo "deadcode: every function is reachable"
+}
 check_cfn() {
 	if ! command -v cfn-lint >/dev/null; then
-		echo "SKIP cfn-lint: not installed (it comes from PyPI, which this machine cannot reach)"
+		echo "SKIP cfn-lint: not installed (pip install cfn-lint)"
 		return
 	fi
 	cfn-lint template.yaml || return 1
@@ -96,7 +117,7 @@ check_cfn() {
 check_openapi() {
 	if [[ ! -f infra/openapi.yaml ]]; then echo "SKIP openapi: no infra/openapi.yaml yet"; return; fi
 	if ! command -v openapi-spec-validator >/dev/null; then
-		echo "SKIP openapi-spec-validator: not installed (it comes from PyPI, which this machine cannot reach)"
+		echo "SKIP openapi-spec-validator: not installed (pip install openapi-spec-validator)"
 		return
 	fi
 	openapi-spec-validator infra/openapi.yaml
@@ -146,6 +167,8 @@ test:
 	else echo "chromium could not be installed: the browser tests will skip (or fail in CI)"; fi
 	step gofmt check_gofmt
 	step "go vet" $(GO) vet ./...
+	step staticcheck check_staticcheck
+	step deadcode check_deadcode
 	step "go test" env $(TEST_ENV) $(GO) test -race -count=1 ./...
 	step "fuzz ($(FUZZ_SMOKE) each)" fuzz_all $(FUZZ_SMOKE)
 	step cfn-lint check_cfn
@@ -156,6 +179,8 @@ lint:
 	@$(CHECKS)
 	step gofmt check_gofmt
 	step "go vet" $(GO) vet ./...
+	step staticcheck check_staticcheck
+	step deadcode check_deadcode
 	step cfn-lint check_cfn
 	step openapi check_openapi
 	finish lint

@@ -167,7 +167,7 @@ func WithConflicts(locks *Locks) Option { return func(o *clientOptions) { o.lock
 // retries (store.ClientOptions). For a local endpoint without AWS
 // credentials in the environment it uses static local ones (letters and
 // digits only, as DynamoDB Local requires) and never asks the instance
-// metadata service, so nothing leaves this machine.
+// metadata service, so nothing leaves the host.
 func Client(ctx context.Context, endpoint string, options ...Option) (*dynamodb.Client, aws.Config, error) {
 	var co clientOptions
 	for _, o := range options {

@@ -260,7 +260,12 @@ func pollStream(ctx context.Context, log *slog.Logger, db *dynamodb.Client, stre
 			}
 			ev := events.DynamoDBEvent{Records: make([]events.DynamoDBEventRecord, 0, len(out.Records))}
 			for _, r := range out.Records {
-				ev.Records = append(ev.Records, eventRecord(r, aws.ToString(arn)))
+				rec, err := localdb.EventRecord(r, aws.ToString(arn))
+				if err != nil {
+					log.Warn("stream record unreadable; the sweep will redo it", "error", err.Error())
+					continue
+				}
+				ev.Records = append(ev.Records, rec)
 			}
 			for _, c := range consumers {
 				batch := c.filter.Apply(ev)
@@ -278,61 +283,4 @@ func pollStream(ctx context.Context, log *slog.Logger, db *dynamodb.Client, stre
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-}
-
-// eventRecord converts a record read with the SDK into the shape Lambda
-// delivers to stream functions.
-func eventRecord(r streamtypes.Record, arn string) events.DynamoDBEventRecord {
-	out := events.DynamoDBEventRecord{EventID: aws.ToString(r.EventID), EventName: string(r.EventName),
-		EventSource: aws.ToString(r.EventSource), EventVersion: aws.ToString(r.EventVersion), AWSRegion: aws.ToString(r.AwsRegion),
-		EventSourceArn: arn}
-	if c := r.Dynamodb; c != nil {
-		out.Change = events.DynamoDBStreamRecord{Keys: image(c.Keys), NewImage: image(c.NewImage), OldImage: image(c.OldImage),
-			SequenceNumber: aws.ToString(c.SequenceNumber), SizeBytes: aws.ToInt64(c.SizeBytes), StreamViewType: string(c.StreamViewType)}
-		if c.ApproximateCreationDateTime != nil {
-			out.Change.ApproximateCreationDateTime = events.SecondsEpochTime{Time: *c.ApproximateCreationDateTime}
-		}
-	}
-	return out
-}
-
-func image(in map[string]streamtypes.AttributeValue) map[string]events.DynamoDBAttributeValue {
-	if in == nil {
-		return nil
-	}
-	out := make(map[string]events.DynamoDBAttributeValue, len(in))
-	for k, v := range in {
-		out[k] = attr(v)
-	}
-	return out
-}
-
-func attr(v streamtypes.AttributeValue) events.DynamoDBAttributeValue {
-	switch v := v.(type) {
-	case *streamtypes.AttributeValueMemberS:
-		return events.NewStringAttribute(v.Value)
-	case *streamtypes.AttributeValueMemberN:
-		return events.NewNumberAttribute(v.Value)
-	case *streamtypes.AttributeValueMemberB:
-		return events.NewBinaryAttribute(v.Value)
-	case *streamtypes.AttributeValueMemberBOOL:
-		return events.NewBooleanAttribute(v.Value)
-	case *streamtypes.AttributeValueMemberNULL:
-		return events.NewNullAttribute()
-	case *streamtypes.AttributeValueMemberSS:
-		return events.NewStringSetAttribute(v.Value)
-	case *streamtypes.AttributeValueMemberNS:
-		return events.NewNumberSetAttribute(v.Value)
-	case *streamtypes.AttributeValueMemberBS:
-		return events.NewBinarySetAttribute(v.Value)
-	case *streamtypes.AttributeValueMemberL:
-		l := make([]events.DynamoDBAttributeValue, 0, len(v.Value))
-		for _, e := range v.Value {
-			l = append(l, attr(e))
-		}
-		return events.NewListAttribute(l)
-	case *streamtypes.AttributeValueMemberM:
-		return events.NewMapAttribute(image(v.Value))
-	}
-	return events.NewNullAttribute()
 }

@@ -32,6 +32,7 @@ import (
 	"tipline/shared/caselink"
 	"tipline/shared/config"
 	"tipline/shared/staff"
+	"tipline/shared/testkit"
 )
 
 // chromiumPath finds chromium, or skips (fails in CI) without it.
@@ -52,29 +53,11 @@ func chromiumPath(tb testing.TB) string {
 	return ""
 }
 
-// syncBuffer collects serve's output while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // system is a running local stack.
 type system struct {
-	base      string // http://localhost:<port>
-	adminLink string // the sign-in link serve prints
-	out       *syncBuffer
+	base      string              // http://localhost:<port>
+	adminLink string              // the sign-in link serve prints
+	out       *testkit.SyncBuffer // serve's output, read while serve writes it
 	keyDir    string
 }
 
@@ -85,7 +68,7 @@ func startSystem(tb testing.TB, extra ...string) *system {
 	tb.Helper()
 	dir := tb.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out := &testkit.SyncBuffer{}
 	args := append([]string{"-addr", "127.0.0.1:0", "-staff-token-key", filepath.Join(dir, "staff-token.key"),
 		"-table", fmt.Sprintf("browser%d", time.Now().UnixNano()), "-sweep-every", "200ms", "-log-level", "warn"}, extra...)
 	done := make(chan error, 1)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"tipline/shared/staff"
+	"tipline/shared/tip"
 )
 
 // consoleTokenTTL is how long the console's local sign-in lasts.
@@ -34,7 +35,7 @@ func localSignin(tokens staff.LocalTokens) func(string, []string) (string, error
 			return "", errors.New("el rol debe ser staff, supervisor o admin")
 		}
 		for _, c := range regions {
-			if !staff.ValidRegion(c) {
+			if !tip.ValidRegion(c) {
 				return "", fmt.Errorf("la región %q no es un código ISO 3166-2:PE como PE-MDD", c)
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"tipline/shared/staff"
+	"tipline/shared/tip"
 )
 
 // The local stack signs staff tokens (HS256) with a random key kept in the
@@ -111,7 +112,7 @@ func runToken(args []string, stdout, stderr io.Writer) error {
 		if c == "" {
 			continue
 		}
-		if !staff.ValidRegion(c) {
+		if !tip.ValidRegion(c) {
 			return fmt.Errorf("token: region %q is not an ISO 3166-2:PE code such as PE-MDD", c)
 		}
 		codes = append(codes, c)

@@ -65,7 +65,7 @@ type Config struct {
 	MaxAttempts int
 	// Grace is how long the sweep leaves a reportable tip to the stream
 	// before dispatching it itself (0: at once, for a stack without stream;
-	// the functions use DefaultGrace).
+	// the functions use config.DefaultGrace).
 	Grace time.Duration
 	// Batch bounds the work one sweep takes of each kind.
 	Batch int
@@ -84,7 +84,6 @@ const (
 	DefaultEscalateHigh     = time.Hour
 	DefaultLease            = 2 * time.Minute
 	DefaultMaxAttempts      = 8
-	DefaultGrace            = 30 * time.Second
 	DefaultBatch            = 100
 	DefaultPassBudget       = 30 * time.Second // half the escalate function's timeout
 )

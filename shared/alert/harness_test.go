@@ -1,19 +1,14 @@
 package alert_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"net/http/httptest"
 	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -24,6 +19,7 @@ import (
 	"tipline/shared/edge"
 	"tipline/shared/reply"
 	"tipline/shared/store"
+	"tipline/shared/testkit"
 	"tipline/shared/tip"
 	"tipline/shared/twilio"
 	"tipline/shared/twilio/fakeapi"
@@ -37,32 +33,6 @@ const (
 	testEscCrit = 10 * time.Minute
 )
 
-// loopbackOnly refuses any request to a host that is not a loopback address.
-type loopbackOnly struct{}
-
-func (loopbackOnly) RoundTrip(r *http.Request) (*http.Response, error) {
-	host, _, err := net.SplitHostPort(r.URL.Host)
-	if err != nil {
-		host = r.URL.Host
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return nil, fmt.Errorf("test refused a request to %s", r.URL.Host)
-	}
-	return http.DefaultTransport.RoundTrip(r)
-}
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // env is one test's world: an embedded table with a small directory, the
 // fake Twilio API behind an httptest server reached by the real twilio-go
 // client, and a dispatcher on a pinned clock.
@@ -72,26 +42,14 @@ type env struct {
 	db    store.API
 	store *store.Store
 	fake  *fakeapi.Server
-	clock *clock
+	clock *testkit.Clock
 	d     *alert.Dispatcher
-	logs  *syncBuffer
+	logs  *testkit.SyncBuffer
 	book  *reply.Book
 	table string
 	cfg   alert.Config
 	deps  alert.Deps
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 var tables atomic.Int64
 
@@ -161,7 +119,7 @@ func newEnvOn(t *testing.T, endpoint string, tune func(*alert.Config)) *env {
 		}
 		db = client
 	}
-	c := &clock{t: time.Date(2026, 11, 20, 22, 15, 0, 0, time.UTC)}
+	c := testkit.NewClock(testkit.Start)
 	s := store.New(db, name, c.Now)
 	for _, a := range authorities {
 		if err := s.PutAuthority(ctx, a); err != nil {
@@ -177,7 +135,7 @@ func newEnvOn(t *testing.T, endpoint string, tune func(*alert.Config)) *env {
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	sender, err := twilio.NewSender(twilio.SenderConfig{AccountSID: testAccount, AuthToken: testToken, APIURL: srv.URL,
-		Timeout: 300 * time.Millisecond, Transport: loopbackOnly{}})
+		Timeout: 300 * time.Millisecond, Transport: testkit.LoopbackOnly{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +147,7 @@ func newEnvOn(t *testing.T, endpoint string, tune func(*alert.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	cfg := alert.Config{From: "+51900000000", StatusCallbackURL: testBase + "/twilio/status",
 		CampaignContact: "Equipo Tipline +51900000999", EscalateCritical: testEscCrit, EscalateHigh: time.Hour,
 		Lease: 2 * time.Minute, MaxAttempts: 4, Grace: 30 * time.Second}
@@ -260,47 +218,8 @@ func (e *env) alertItems(tipID string) []map[string]types.AttributeValue {
 	return out.Items
 }
 
-var seqNum atomic.Int64
-
 // record builds the stream record Lambda would deliver for an item.
-func record(name string, item map[string]types.AttributeValue) events.DynamoDBEventRecord {
-	return events.DynamoDBEventRecord{EventName: name, EventSource: "aws:dynamodb", EventID: fmt.Sprint(seqNum.Add(1)),
-		Change: events.DynamoDBStreamRecord{NewImage: toEvent(item), StreamViewType: "NEW_AND_OLD_IMAGES",
-			SequenceNumber: fmt.Sprintf("%021d", seqNum.Add(1)),
-			Keys:           map[string]events.DynamoDBAttributeValue{"PK": toEventAttr(item["PK"]), "SK": toEventAttr(item["SK"])}}}
-}
-
-func toEvent(item map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
-	out := map[string]events.DynamoDBAttributeValue{}
-	for k, v := range item {
-		out[k] = toEventAttr(v)
-	}
-	return out
-}
-
-func toEventAttr(v types.AttributeValue) events.DynamoDBAttributeValue {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return events.NewStringAttribute(v.Value)
-	case *types.AttributeValueMemberN:
-		return events.NewNumberAttribute(v.Value)
-	case *types.AttributeValueMemberB:
-		return events.NewBinaryAttribute(v.Value)
-	case *types.AttributeValueMemberBOOL:
-		return events.NewBooleanAttribute(v.Value)
-	case *types.AttributeValueMemberSS:
-		return events.NewStringSetAttribute(v.Value)
-	case *types.AttributeValueMemberL:
-		l := []events.DynamoDBAttributeValue{}
-		for _, e := range v.Value {
-			l = append(l, toEventAttr(e))
-		}
-		return events.NewListAttribute(l)
-	case *types.AttributeValueMemberM:
-		return events.NewMapAttribute(toEvent(v.Value))
-	}
-	return events.NewNullAttribute()
-}
+var record = testkit.StreamRecord
 
 // sentTo counts the outbox's messages per recipient.
 func (e *env) sentTo() map[string]int {

@@ -20,7 +20,7 @@ var ackPattern = regexp.MustCompile(`^(ok|okay|recibido|recibi|ack|confirmado|co
 
 // ParseAck returns the reference of an acknowledgement message, or "".
 func ParseAck(body string) string {
-	m := ackPattern.FindStringSubmatch(normalize(body))
+	m := ackPattern.FindStringSubmatch(tip.Words(body))
 	if m == nil {
 		return ""
 	}

@@ -150,14 +150,11 @@ func Must[T any](v T, err error) T {
 	return v
 }
 
-// Config is the configuration the handlers are built from.
-func (a *App) Config() config.Config { return a.cfg }
-
 // Store is the table the handlers share.
 func (a *App) Store() *store.Store { return a.store }
 
-// Log is the handlers' logger.
-func (a *App) Log() *slog.Logger { return a.c.Log }
+// Config is the validated configuration the app was built from.
+func (a *App) Config() config.Config { return a.cfg }
 
 // Webhook is receive-message: POST /twilio/messages. Authorities' messages
 // (alert's interceptor) and then reporters' consent answers (consent's) are

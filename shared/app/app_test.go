@@ -14,6 +14,7 @@ import (
 	"tipline/shared/alert"
 	"tipline/shared/app"
 	"tipline/shared/config"
+	"tipline/shared/testkit"
 	"tipline/shared/tip"
 	"tipline/shared/twilio"
 )
@@ -45,7 +46,7 @@ func TestEveryFunctionBuildsFromItsConfiguration(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := config.FromEnv(config.Getenv(env), tc.needs)
+			cfg, err := config.FromEnv(testkit.Getenv(env), tc.needs)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,7 +85,7 @@ func TestTheWebhookAsksForConsentAndTakesAuthoritiesMessages(t *testing.T) {
 		e[k] = v
 	}
 	e["TABLE_NAME"] = "app_webhook"
-	cfg, err := config.FromEnv(config.Getenv(e), config.ReceiveMessage)
+	cfg, err := config.FromEnv(testkit.Getenv(e), config.ReceiveMessage)
 	if err != nil {
 		t.Fatal(err)
 	}

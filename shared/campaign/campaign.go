@@ -7,7 +7,6 @@ package campaign
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	_ "embed"
 	"encoding/json"
 	"io"
@@ -51,8 +50,13 @@ func TextsFor(lang string) Texts {
 
 // regionPrefixes are the three-letter region parts of ISO 3166-2:PE codes
 // that start material codes (CUS-7K: a material in Cusco).
-var regionPrefixes = []string{"AMA", "ANC", "APU", "ARE", "AYA", "CAJ", "CAL", "CUS", "HUC", "HUV", "ICA", "JUN",
-	"LAL", "LAM", "LIM", "LMA", "LOR", "MDD", "MOQ", "PAS", "PIU", "PUN", "SAM", "TAC", "TUM", "UCA", "PER"}
+var regionPrefixes = func() []string {
+	out := []string{"PER"}
+	for _, r := range tip.Regions {
+		out = append(out, strings.TrimPrefix(r, "PE-"))
+	}
+	return out
+}()
 
 // codePattern finds material codes in folded, upper-case text: a region
 // prefix, an optional separator, then two or three characters of the
@@ -65,40 +69,26 @@ const digits = "23456789"
 // PER-… when the campaign has no region). length is 2 or 3 characters after
 // the dash; at least one is a digit.
 func NewCode(region string, length int, r io.Reader) (string, error) {
-	if r == nil {
-		r = rand.Reader
-	}
 	prefix := "PER"
 	if tip.ValidRegion(region) {
 		prefix = region[3:]
 	}
-	b := make([]byte, 1)
 	for {
-		out := make([]byte, 0, length)
-		for len(out) < length {
-			if _, err := io.ReadFull(r, b); err != nil {
-				return "", err
-			}
-			if int(b[0]) >= 256-256%len(tip.RefAlphabet) {
-				continue
-			}
-			out = append(out, tip.RefAlphabet[int(b[0])%len(tip.RefAlphabet)])
+		out, err := tip.RandomCode(r, length)
+		if err != nil {
+			return "", err
 		}
-		if bytes.ContainsAny(out, digits) {
-			return prefix + "-" + string(out), nil
+		if strings.ContainsAny(out, digits) {
+			return prefix + "-" + out, nil
 		}
 	}
-}
-
-func fold(s string) string {
-	return strings.ToUpper(tip.StripAccents(s))
 }
 
 // Candidates returns the material codes a message may carry, normalised
 // (CUS-7K), in order of appearance, at most three.
 func Candidates(text string) []string {
 	var out []string
-	for _, m := range codePattern.FindAllStringSubmatch(fold(text), -1) {
+	for _, m := range codePattern.FindAllStringSubmatch(strings.ToUpper(tip.StripAccents(text)), -1) {
 		if !strings.ContainsAny(m[2], digits) {
 			continue
 		}

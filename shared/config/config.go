@@ -196,9 +196,4 @@ func (c Config) check(needs Need) []error {
 	return errs
 }
 
-// Getenv returns a getenv that reads values, for tests and serve.
-func Getenv(values map[string]string) func(string) string {
-	return func(name string) string { return values[name] }
-}
-
 func trimSlash(s string) string { return strings.TrimRight(s, "/") }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"tipline/shared/config"
+	"tipline/shared/testkit"
 )
 
 // valid is an environment every function accepts.
@@ -58,7 +59,7 @@ func TestFromEnvNamesEveryProblemAtOnce(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := config.FromEnv(config.Getenv(tc.env), tc.needs)
+			_, err := config.FromEnv(testkit.Getenv(tc.env), tc.needs)
 			if len(tc.want) == 0 {
 				if err != nil {
 					t.Fatalf("FromEnv() error = %v, want none", err)
@@ -81,7 +82,7 @@ func TestFromEnvNamesEveryProblemAtOnce(t *testing.T) {
 }
 
 func TestFromEnvReadsEveryValue(t *testing.T) {
-	c, err := config.FromEnv(config.Getenv(with(map[string]string{"ESCALATE_CRITICAL": "5m", "ESCALATE_HIGH": "30m",
+	c, err := config.FromEnv(testkit.Getenv(with(map[string]string{"ESCALATE_CRITICAL": "5m", "ESCALATE_HIGH": "30m",
 		"ALERT_MAX_ATTEMPTS": "3", "MEDIA_HOSTS": " api.twilio.com, media.example.org ", "CONVERSATION_WINDOW": "90m"})), config.All)
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +99,7 @@ func TestFromEnvReadsEveryValue(t *testing.T) {
 	if c.Grace != config.DefaultGrace {
 		t.Errorf("grace = %v, want the default %v", c.Grace, config.DefaultGrace)
 	}
-	anon, err := config.FromEnv(config.Getenv(with(map[string]string{"ANONYMOUS_MODE": "true"})), config.ReceiveMessage)
+	anon, err := config.FromEnv(testkit.Getenv(with(map[string]string{"ANONYMOUS_MODE": "true"})), config.ReceiveMessage)
 	if err != nil || !anon.Anonymous || anon.ContactKey != nil {
 		t.Errorf("anonymous mode: %+v, %v; want no contact key kept", anon, err)
 	}
@@ -108,7 +109,7 @@ func TestServeFlagsComeFromTheSameTable(t *testing.T) {
 	parse := func(args []string, env map[string]string) (config.Config, error) {
 		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 		fs.SetOutput(io.Discard)
-		read := config.Flags(fs, config.Getenv(env))
+		read := config.Flags(fs, testkit.Getenv(env))
 		if err := fs.Parse(args); err != nil {
 			return config.Config{}, err
 		}
@@ -140,7 +141,7 @@ func TestServeFlagsComeFromTheSameTable(t *testing.T) {
 	})
 	t.Run("every table row with a flag is a flag of serve", func(t *testing.T) {
 		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		config.Flags(fs, config.Getenv(nil))
+		config.Flags(fs, testkit.Getenv(nil))
 		for _, v := range config.Vars {
 			if v.Flag != "" && fs.Lookup(v.Flag) == nil {
 				t.Errorf("-%s is not defined", v.Flag)
@@ -169,7 +170,7 @@ func TestTheReadmeTableIsTheConfigurationTable(t *testing.T) {
 	if !ok || !ok2 {
 		t.Fatalf("README.md has no configuration table between %q and %q", tableStart, tableEnd)
 	}
-	want := config.Markdown()
+	want := markdown()
 	if table == want {
 		return
 	}

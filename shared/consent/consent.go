@@ -8,7 +8,6 @@ package consent
 import (
 	_ "embed"
 	"strings"
-	"unicode"
 
 	"tipline/shared/tip"
 )
@@ -25,27 +24,15 @@ func parsePhrases(src string) []string {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		out = append(out, " "+normalize(line)+" ")
+		out = append(out, " "+tip.Words(line)+" ")
 	}
 	return out
-}
-
-// normalize lower-cases s, drops accents and turns everything that is not
-// a letter or digit into single spaces.
-func normalize(s string) string {
-	out := strings.Map(func(r rune) rune {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			return unicode.ToLower(r)
-		}
-		return ' '
-	}, tip.StripAccents(s))
-	return strings.Join(strings.Fields(out), " ")
 }
 
 // SelfReport reports whether text reads as written by the person being
 // exploited (first-person phrases from data/self-report.txt).
 func SelfReport(text string) bool {
-	n := " " + normalize(text) + " "
+	n := " " + tip.Words(text) + " "
 	for _, p := range selfReportPhrases {
 		if strings.Contains(n, p) {
 			return true

@@ -64,7 +64,7 @@ func TestLongConversationsStayBounded(t *testing.T) {
 				if rec.Code != 200 {
 					t.Fatalf("message %d answered %d: %s", i+1, rec.Code, rec.Body)
 				}
-				h.clock.advance(time.Minute)
+				h.clock.Advance(time.Minute)
 			}
 			tp := h.tipOf(from)
 			msgs, err := h.store.Messages(context.Background(), tp.ID)
@@ -126,7 +126,7 @@ func TestTipAtItsSizeLimitStillStoresMessages(t *testing.T) {
 	h := newHarnessOn(t, fault, "tipline", false)
 	from := "+51987650071"
 	h.post(form("SM00000000000000000000000000007100", from, "en el bar de la pampa hay chicas menores"), nil)
-	h.clock.advance(time.Minute)
+	h.clock.Advance(time.Minute)
 	rec := h.post(form("SM00000000000000000000000000007101", from, "y esto hace grow el tip"), nil)
 	if rec.Code != 200 {
 		t.Fatalf("a follow-up the tip cannot hold answered %d, want 200", rec.Code)

@@ -9,6 +9,7 @@ import (
 
 	"tipline/infra/localdb"
 	"tipline/shared/store"
+	"tipline/shared/testkit"
 )
 
 // TestWebhookCost prints the DynamoDB round trips and capacity units of
@@ -40,7 +41,7 @@ func TestWebhookCost(t *testing.T) {
 		}
 		db = c
 	}
-	meter := store.NewMeter(db)
+	meter := testkit.NewMeter(db)
 	h := newHarnessOn(t, meter, table, false)
 	from, other := "+51987650060", "+51987650061"
 	// A warm function has the campaign of our number cached.

@@ -29,7 +29,7 @@ func TestFloodGuard(t *testing.T) {
 	// Past three messages in ten minutes, messages are only stored.
 	guarded := intake.New(intake.Deps{Store: h.store, Triage: engine, Replies: book, Contacts: h.keeper,
 		Validator: twilio.NewValidator(testToken, testBaseURL), Log: edge.Logger(h.logs, "debug"), AccountSID: testAccount,
-		Now: h.clock.now, FloodLimit: 3, FloodWindow: 10 * time.Minute})
+		Now: h.clock.Now, FloodLimit: 3, FloodWindow: 10 * time.Minute})
 	post := func(sid, body string) string {
 		t.Helper()
 		f := form(sid, "+51987650070", body)
@@ -47,7 +47,7 @@ func TestFloodGuard(t *testing.T) {
 		if got := post("SM0000000000000000000000000000fl0"+string(rune('1'+i)), body); !strings.Contains(got, "<Message>") {
 			t.Fatalf("message %d answered %q, want a reply", i+1, got)
 		}
-		h.clock.advance(time.Minute)
+		h.clock.Advance(time.Minute)
 	}
 	before := h.tipOf("+51987650070")
 	flooded := post("SM0000000000000000000000000000fl04", "auxilio ahora mismo la están golpeando a una niña de 12 años")
@@ -71,7 +71,7 @@ func TestFloodGuard(t *testing.T) {
 		}
 	})
 	t.Run("after the window messages are answered and triaged again", func(t *testing.T) {
-		h.clock.advance(10 * time.Minute)
+		h.clock.Advance(10 * time.Minute)
 		if got := post("SM0000000000000000000000000000fl05", "sigue ahí la niña de 12 años"); !strings.Contains(got, "<Message>") {
 			t.Errorf("got %q, want a reply", got)
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 	"tipline/shared/campaign"
 
+	"tipline/shared/config"
 	"tipline/shared/contact"
 	"tipline/shared/metric"
 	"tipline/shared/reply"
@@ -23,9 +24,6 @@ import (
 	"tipline/shared/triage"
 	"tipline/shared/twilio"
 )
-
-// DefaultWindow is how long follow-up texts join the open tip.
-const DefaultWindow = 2 * time.Hour
 
 // Flood guard defaults: past 20 messages in 10 minutes from one reporter,
 // messages are stored but neither re-triaged nor answered.
@@ -42,7 +40,7 @@ type Deps struct {
 	Contacts   *contact.Keeper
 	Validator  *twilio.Validator
 	Log        *slog.Logger
-	Window     time.Duration // 0 means DefaultWindow
+	Window     time.Duration // 0 means config.DefaultWindow
 	AccountSID string        // when set, other accounts are refused
 	Now        tip.Clock
 	IDs        *tip.IDs
@@ -93,7 +91,7 @@ type Handler struct{ d Deps }
 // New returns the webhook handler. It does no I/O.
 func New(d Deps) *Handler {
 	if d.Window == 0 {
-		d.Window = DefaultWindow
+		d.Window = config.DefaultWindow
 	}
 	if d.FloodWindow <= 0 {
 		d.FloodWindow = DefaultFloodWindow

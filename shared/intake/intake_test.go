@@ -1,7 +1,6 @@
 package intake_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -13,18 +12,19 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"tipline/shared/campaign"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	minidyn "github.com/truora/minidyn/aws-v2/client"
 
 	"tipline/infra/localdb"
+	"tipline/shared/campaign"
 	"tipline/shared/contact"
 	"tipline/shared/edge"
 	"tipline/shared/intake"
 	"tipline/shared/reply"
 	"tipline/shared/store"
+	"tipline/shared/testkit"
 	"tipline/shared/tip"
 	"tipline/shared/triage"
 	"tipline/shared/twilio"
@@ -35,36 +35,16 @@ const (
 	contactKeyB64  = "dGVzdC1jb250YWN0LWtleS0wMTIzNDU2Nzg5YWJjZGU="
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 type harness struct {
 	t      testing.TB
 	db     *localdb.Engine
 	store  *store.Store
 	keeper *contact.Keeper
-	clock  *clock
-	logs   *syncBuffer
+	clock  *testkit.Clock
+	logs   *testkit.SyncBuffer
 	lambda func() lambda.Handler // one per invocation: a Lambda handler serves one event at a time
 	http   http.Handler
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func newHarness(t testing.TB, anonymous bool) *harness {
 	t.Helper()
@@ -80,8 +60,8 @@ func newHarness(t testing.TB, anonymous bool) *harness {
 func newHarnessOn(t testing.TB, db store.API, table string, anonymous bool, opts ...func(*intake.Deps)) *harness {
 	t.Helper()
 	var err error
-	c := &clock{t: time.Date(2026, 11, 20, 22, 15, 0, 0, time.UTC)}
-	st := store.New(db, table, c.now)
+	c := testkit.NewClock(testkit.Start)
+	st := store.New(db, table, c.Now)
 	var key []byte
 	if !anonymous {
 		if key, err = contact.DecodeKey(contactKeyB64); err != nil {
@@ -100,11 +80,11 @@ func newHarnessOn(t testing.TB, db store.API, table string, anonymous bool, opts
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	deps := intake.Deps{
 		Store: st, Triage: engine, Replies: book, Contacts: keeper,
 		Validator: twilio.NewValidator(testToken, testBaseURL), Log: edge.Logger(logs, "debug"),
-		AccountSID: testAccount, Now: c.now, Attributor: campaign.NewAttributor(st, c.now, time.Minute),
+		AccountSID: testAccount, Now: c.Now, Attributor: campaign.NewAttributor(st, c.Now, time.Minute),
 	}
 	for _, o := range opts {
 		o(&deps)
@@ -280,7 +260,7 @@ func TestReplayIsIdempotent(t *testing.T) {
 		h := newHarness(t, false)
 		ev := loadEvent(t, "twilio-sms.json")
 		first := h.invoke(ev)
-		h.clock.advance(3 * time.Second)
+		h.clock.Advance(3 * time.Second)
 		second := h.invoke(ev)
 		if first.StatusCode != 200 || second.Body != first.Body {
 			t.Errorf("replay answered %d %q, want the first reply %q", second.StatusCode, second.Body, first.Body)
@@ -399,7 +379,7 @@ func TestConversationWindow(t *testing.T) {
 	from := "+51987650020"
 	first := h.post(form("SM00000000000000000000000000000020", from, "en el bar de mazuco hay chicas"), nil)
 	tp := h.tipOf(from)
-	h.clock.advance(90 * time.Minute)
+	h.clock.Advance(90 * time.Minute)
 	second := h.post(form("SM00000000000000000000000000000021", from, "tienen 15 años y no las dejan salir"), nil)
 	if !strings.Contains(second.Body.String(), tp.Ref) || len(second.Body.String()) >= len(first.Body.String()) {
 		t.Errorf("follow-up reply %q should be a short acknowledgement with %s", second.Body.String(), tp.Ref)
@@ -412,7 +392,7 @@ func TestConversationWindow(t *testing.T) {
 	if joined.Text != "en el bar de mazuco hay chicas\ntienen 15 años y no las dejan salir" {
 		t.Errorf("tip text = %q, want both messages in order", joined.Text)
 	}
-	h.clock.advance(2*time.Hour + time.Second)
+	h.clock.Advance(2*time.Hour + time.Second)
 	h.post(form("SM00000000000000000000000000000022", from, "otra cosa, en puno"), nil)
 	if later := h.tipOf(from); later.ID == tp.ID {
 		t.Errorf("a message after the window joined the old tip")

@@ -76,14 +76,14 @@ func TestStaffCorrectionsSurviveFollowUps(t *testing.T) {
 	if err := h.store.SaveTip(ctx, tp); err != nil {
 		t.Fatal(err)
 	}
-	h.clock.advance(time.Minute)
+	h.clock.Advance(time.Minute)
 	h.post(form("SM00000000000000000000000000000091", from, "gracias, es en un local de lima"), nil)
 	got := h.tipOf(from)
 	if got.Region != "PE-MDD" || got.Place != "Mazuco" || got.Urgency != tip.Medium || got.MessageCount != 2 {
 		t.Errorf("after a follow-up: region %s, place %s, urgency %s, messages %d; want the staff's PE-MDD, Mazuco, medium",
 			got.Region, got.Place, got.Urgency, got.MessageCount)
 	}
-	h.clock.advance(time.Minute)
+	h.clock.Advance(time.Minute)
 	h.post(form("SM00000000000000000000000000000092", from, "ahorita la estan golpeando y la tienen encerrada, ayuda"), nil)
 	if got := h.tipOf(from); got.Urgency != tip.Critical || got.Region != "PE-MDD" {
 		t.Errorf("danger now after a correction: urgency %s, region %s; want critical in the staff's region", got.Urgency, got.Region)

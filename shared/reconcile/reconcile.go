@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"tipline/shared/config"
 	"tipline/shared/intake"
 	"tipline/shared/store"
 	"tipline/shared/tip"
@@ -93,7 +94,7 @@ func New(c Config, d Deps) *Reconciler {
 		c.Settle = DefaultSettle
 	}
 	if c.Window <= 0 {
-		c.Window = intake.DefaultWindow
+		c.Window = config.DefaultWindow
 	}
 	if c.FirstLookBack <= 0 {
 		c.FirstLookBack = DefaultFirstLookBack

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"tipline/shared/reconcile"
 	"tipline/shared/reply"
 	"tipline/shared/store"
+	"tipline/shared/testkit"
 	"tipline/shared/tip"
 	"tipline/shared/triage"
 	"tipline/shared/twilio"
@@ -33,30 +33,6 @@ const (
 	secret   = "reconcile-test-reporter-secret"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 // world is the webhook behind an HTTP server, the fake Twilio delivering
 // to it and listing its log through twilio-go, and a reconciler, all on one
 // embedded table and one clock.
@@ -66,10 +42,10 @@ type world struct {
 	db     *localdb.Engine
 	store  *store.Store
 	fake   *fakeapi.Server
-	clock  *clock
+	clock  *testkit.Clock
 	keeper *contact.Keeper
 	rec    *reconcile.Reconciler
-	logs   *syncBuffer
+	logs   *testkit.SyncBuffer
 }
 
 func newWorld(t *testing.T) *world {
@@ -79,7 +55,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{t: time.Date(2026, 11, 20, 22, 15, 0, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 11, 20, 22, 15, 0, 0, time.UTC))
 	st := store.New(db, "tipline", c.Now)
 	key := bytes.Repeat([]byte{7}, 32)
 	keeper, err := contact.NewKeeper([]byte(secret), key)
@@ -94,7 +70,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	log := edge.Logger(logs, "debug")
 	var webhook http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { webhook.ServeHTTP(w, r) }))

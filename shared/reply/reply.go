@@ -9,7 +9,6 @@ import (
 	"path"
 	"reflect"
 	"strings"
-	"unicode"
 
 	"tipline/shared/tip"
 )
@@ -142,11 +141,8 @@ func (b *Book) loadKeywords(raw []byte) error {
 	return nil
 }
 
-// fold upper-cases s, removes accents and trims punctuation and spaces.
-func fold(s string) string {
-	out := tip.StripAccents(s)
-	return strings.ToUpper(strings.TrimFunc(out, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) || unicode.IsSymbol(r) }))
-}
+// fold is the form keywords and answers are compared in: tip.Words, upper-cased.
+func fold(s string) string { return strings.ToUpper(tip.Words(s)) }
 
 // eraseWords ask to erase a tip: BORRAR K7Q3MX.
 var eraseWords = map[string]string{"BORRAR": tip.LangSpanish, "BORRA": tip.LangSpanish, "ELIMINAR": tip.LangSpanish,

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,10 +17,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/golang-jwt/jwt/v5"
 
-	"tipline/infra/localdb"
 	"tipline/shared/contact"
 	"tipline/shared/staff"
 	"tipline/shared/store"
+	"tipline/shared/testkit"
 	"tipline/shared/tip"
 )
 
@@ -32,23 +31,7 @@ const (
 	secretBody    = "Hay menores en el bar de la avenida"
 )
 
-var start = time.Date(2026, 11, 20, 22, 15, 0, 0, time.UTC)
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// Now ticks a microsecond per call, as a real clock would between two
-// writes: audit entries of one tip are keyed by their time.
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Microsecond)
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+var start = testkit.Start
 
 // sent is what the fake Twilio sender received.
 type sent struct{ from, to, body string }
@@ -136,7 +119,7 @@ type harness struct {
 	store   *store.Store
 	db      *faultyDB
 	keeper  *contact.Keeper
-	clock   *clock
+	clock   *testkit.Clock
 	sender  *fakeSender
 	fwd     *forwards
 	tokens  staff.LocalTokens
@@ -144,31 +127,6 @@ type harness struct {
 	logMu   *sync.Mutex
 	secrets []string // must not appear in logs
 	name    string   // the table's
-}
-
-var tables atomic.Int64
-
-// newTable returns a fresh table and its name: on the embedded engine, or on
-// DynamoDB Local when DYNAMODB_ENDPOINT is set (make test sets it).
-func newTable(t *testing.T) (store.API, string) {
-	t.Helper()
-	ctx := context.Background()
-	if endpoint := os.Getenv("DYNAMODB_ENDPOINT"); endpoint != "" {
-		db, _, err := localdb.Client(ctx, endpoint)
-		if err != nil {
-			t.Fatal(err)
-		}
-		name := fmt.Sprintf("staff_%d_%d", time.Now().UnixNano(), tables.Add(1))
-		if err := localdb.Ensure(ctx, db, name); err != nil {
-			t.Fatal(err)
-		}
-		return db, name
-	}
-	db, err := localdb.Embedded(ctx, "tipline")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db, "tipline"
 }
 
 type lockedWriter struct {
@@ -184,14 +142,16 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	c := &clock{t: start}
+	// The clock ticks a microsecond per reading: audit entries of one tip are
+	// keyed by their time.
+	c := testkit.NewTickingClock(start, time.Microsecond)
 	keeper, err := contact.NewKeeper([]byte("test-reporter-secret-0123456789"), bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs, mu := &bytes.Buffer{}, &sync.Mutex{}
 	log := slogJSON(lockedWriter{mu, logs})
-	api, table := newTable(t)
+	api, table := testkit.Table(t, "staff")
 	db := &faultyDB{API: api}
 	hs := &harness{t: t, store: store.New(db, table, c.Now), db: db, keeper: keeper, clock: c, sender: &fakeSender{}, fwd: &forwards{},
 		tokens: staff.LocalTokens{Key: []byte("test-signing-key-0123456789abcdef"), Issuer: staff.LocalIssuer, Audience: staff.LocalAudience, Now: c.Now},
@@ -229,6 +189,9 @@ func (hs *harness) logRecord(t *testing.T, msg string) map[string]any {
 	return nil
 }
 
+// seeded numbers the tips seed makes, for their ids, codes and numbers.
+var seeded atomic.Int64
+
 type tipSpec struct {
 	region   string
 	urgency  tip.Urgency
@@ -244,7 +207,7 @@ type tipSpec struct {
 // seed stores a tip from the reporter's number and returns it.
 func (hs *harness) seed(spec tipSpec) *tip.Tip {
 	hs.t.Helper()
-	n := tables.Add(1)
+	n := seeded.Add(1)
 	now := hs.clock.Now()
 	if spec.urgency == "" {
 		spec.urgency = tip.High

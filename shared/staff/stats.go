@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"tipline/shared/store"
+	"tipline/shared/tip"
 )
 
 // maxPeriod bounds the period of one figures request.
@@ -58,8 +59,8 @@ func (h *Handler) stats(w http.ResponseWriter, r *http.Request, p Principal) err
 	if s := v.Get("region"); s != "" {
 		switch up := strings.ToUpper(s); {
 		case up == "NONE":
-			q.Region = store.NoRegion
-		case ValidRegion(up):
+			q.Region = tip.NoRegion
+		case tip.ValidRegion(up):
 			q.Region = up
 		default:
 			return invalid("region %q is not an ISO 3166-2:PE code such as PE-MDD (or none)", s)

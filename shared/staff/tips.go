@@ -98,8 +98,8 @@ func queueQuery(p Principal, v url.Values) (store.TipQuery, error) {
 			if p.Role < RoleSupervisor {
 				return q, forbidden("tips without a region are for supervisors and admins")
 			}
-			q.Region = store.NoRegion
-		case !ValidRegion(up):
+			q.Region = tip.NoRegion
+		case !tip.ValidRegion(up):
 			return q, invalid("region %q is not an ISO 3166-2:PE code such as PE-MDD (or none)", s)
 		case !p.Scope().Allows(up):
 			return q, forbidden("region %s is outside your regions", up)
@@ -351,8 +351,8 @@ func applyPatch(t *tip.Tip, b patchBody, p Principal) (map[string]string, error)
 	}
 	if b.Category != nil {
 		c := strings.ToLower(*b.Category)
-		if !slices.Contains(Categories, c) {
-			problems = append(problems, fmt.Sprintf("category %q is not one of %s", *b.Category, strings.Join(Categories, ", ")))
+		if !slices.Contains(tip.Categories, c) {
+			problems = append(problems, fmt.Sprintf("category %q is not one of %s", *b.Category, strings.Join(tip.Categories, ", ")))
 		} else {
 			change("category", t.Category, c)
 			t.Category = c
@@ -361,7 +361,7 @@ func applyPatch(t *tip.Tip, b patchBody, p Principal) (map[string]string, error)
 	if b.Region != nil {
 		reg := strings.ToUpper(strings.TrimSpace(*b.Region))
 		switch {
-		case reg != "" && !ValidRegion(reg):
+		case reg != "" && !tip.ValidRegion(reg):
 			problems = append(problems, fmt.Sprintf("region %q is not an ISO 3166-2:PE code such as PE-MDD", *b.Region))
 		case !p.Scope().Allows(reg):
 			return nil, forbidden("you may not move a tip outside your regions")

@@ -72,7 +72,7 @@ func (s Scope) Allows(region string) bool {
 type TipQuery struct {
 	Statuses []tip.Status
 	Urgency  tip.Urgency
-	Region   string // an ISO 3166-2:PE code, or NoRegion for tips without one
+	Region   string // an ISO 3166-2:PE code, or tip.NoRegion for tips without one
 	Campaign string
 	Text     string // contained in the tip's text, ignoring case and accents
 	Scope    Scope
@@ -139,7 +139,7 @@ func (s *Store) ListTips(ctx context.Context, q TipQuery) (TipPage, error) {
 			}
 		}
 	}
-	needle := Fold(q.Text)
+	needle := tip.Fold(q.Text)
 	m := &merger{s: s, op: op, srcs: srcs, states: states, bufs: make([][]tipItem, len(srcs)),
 		leks: make([]map[string]types.AttributeValue, len(srcs)), fetched: make([]bool, len(srcs)), pos: pos,
 		start: pos, seen: map[string]bool{}}
@@ -157,7 +157,7 @@ func (s *Store) ListTips(ctx context.Context, q TipQuery) (TipPage, error) {
 		}
 		m.seen[it.ID] = true
 		m.pos = it.order()
-		if needle != "" && !strings.Contains(Fold(it.Text), needle) {
+		if needle != "" && !strings.Contains(tip.Fold(it.Text), needle) {
 			continue
 		}
 		page.Tips = append(page.Tips, it.tip())
@@ -211,7 +211,7 @@ func decodeCursor(s string) (cursorState, error) {
 // fingerprint identifies a query so that a cursor cannot be replayed on
 // another one (with another scope, say).
 func fingerprint(q TipQuery) string {
-	b, _ := json.Marshal([]any{q.Statuses, q.Urgency, q.Region, q.Campaign, Fold(q.Text), q.Scope.Regions, q.Scope.NoRegionHidden})
+	b, _ := json.Marshal([]any{q.Statuses, q.Urgency, q.Region, q.Campaign, tip.Fold(q.Text), q.Scope.Regions, q.Scope.NoRegionHidden})
 	sum := sha256.Sum256(b)
 	return base64.RawURLEncoding.EncodeToString(sum[:12])
 }
@@ -232,7 +232,7 @@ func plan(q TipQuery) []source {
 	}
 	hideNoRegion := func() {
 		if q.Scope.NoRegionHidden {
-			filters = append(filters, expression.Name("GSI3PK").NotEqual(expression.Value("REGION#"+NoRegion)))
+			filters = append(filters, expression.Name("GSI3PK").NotEqual(expression.Value("REGION#"+tip.NoRegion)))
 		}
 	}
 	prefix := ""
@@ -291,7 +291,7 @@ func plan(q TipQuery) []source {
 }
 
 func regionOrEmpty(r string) string {
-	if r == NoRegion {
+	if r == tip.NoRegion {
 		return ""
 	}
 	return r
@@ -508,11 +508,6 @@ func (m *merger) exhausted() bool {
 	return true
 }
 
-// Fold lowers s and strips its accents, for comparisons that ignore both.
-func Fold(s string) string {
-	return strings.ToLower(tip.StripAccents(s))
-}
-
 // AddOutbound records a message sent to the reporter, with its audit entry,
 // in one transaction. The tip itself (and its version) is left alone, so a
 // reply never makes a colleague's edit stale.
@@ -560,7 +555,7 @@ type StatsQuery struct {
 	// Campaigns are the campaign partitions to read; "" stands for tips of
 	// no campaign. Figures over every campaign list them all and "".
 	Campaigns []string
-	Region    string // empty: every region; NoRegion: tips without one
+	Region    string // empty: every region; tip.NoRegion: tips without one
 	Location  *time.Location
 }
 

@@ -50,9 +50,6 @@ type tipItem struct {
 	ChainHead    string   `dynamodbav:"chain_head,omitempty"`
 }
 
-// NoRegion is the index key of tips without a region.
-const NoRegion = "NONE"
-
 func tipKey(id string) map[string]types.AttributeValue { return key("TIP#"+id, "TIP") }
 
 // queueSK orders a work queue: most urgent first, tips to review first
@@ -64,7 +61,7 @@ func queueSK(t *tip.Tip) string {
 func toTipItem(t *tip.Tip) tipItem {
 	region := t.Region
 	if region == "" {
-		region = NoRegion
+		region = tip.NoRegion
 	}
 	campaign := t.CampaignID
 	if campaign == "" {
@@ -475,7 +472,7 @@ func (s *Store) AppendMessage(ctx context.Context, f FollowUp) error {
 		Set(expression.Name("GSI3SK"), expression.Value(queueSK(&updated)))
 	region := f.Triage.Region
 	if region == "" {
-		region = NoRegion
+		region = tip.NoRegion
 	}
 	upd = upd.Set(expression.Name("GSI3PK"), expression.Value("REGION#"+region))
 	for name, v := range triageValues(f.Triage) {

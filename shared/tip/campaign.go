@@ -3,7 +3,6 @@ package tip
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -40,13 +39,9 @@ type Material struct {
 }
 
 var (
-	regionCode = regexp.MustCompile(`^PE-[A-Z]{3}$`)
-	dayFormat  = "2006-01-02"
-	langCodes  = map[string]bool{LangSpanish: true, LangEnglish: true, LangQuechua: true, LangAymara: true}
+	dayFormat = "2006-01-02"
+	langCodes = map[string]bool{LangSpanish: true, LangEnglish: true, LangQuechua: true, LangAymara: true}
 )
-
-// ValidRegion reports whether s is an ISO 3166-2:PE code such as PE-CUS.
-func ValidRegion(s string) bool { return regionCode.MatchString(s) }
 
 // Validate checks a campaign. Errors are of kind invalid and name every problem.
 func (c Campaign) Validate() error {

@@ -41,22 +41,25 @@ const RefAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 const RefLen = 6
 
 // NewRef returns a random reference code a reporter can quote.
-func NewRef(r io.Reader) (string, error) {
+func NewRef(r io.Reader) (string, error) { return RandomCode(r, RefLen) }
+
+// RandomCode returns n characters drawn uniformly from RefAlphabet, reading
+// randomness from r, or from crypto/rand when r is nil. Errors are r's.
+func RandomCode(r io.Reader, n int) (string, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	b := make([]byte, RefLen)
-	out := make([]byte, RefLen)
-	for i := 0; i < RefLen; {
-		if _, err := io.ReadFull(r, b[:1]); err != nil {
+	b := make([]byte, 1)
+	out := make([]byte, 0, n)
+	for len(out) < n {
+		if _, err := io.ReadFull(r, b); err != nil {
 			return "", err
 		}
 		// Reject values that would bias the choice.
 		if int(b[0]) >= 256-256%len(RefAlphabet) {
 			continue
 		}
-		out[i] = RefAlphabet[int(b[0])%len(RefAlphabet)]
-		i++
+		out = append(out, RefAlphabet[int(b[0])%len(RefAlphabet)])
 	}
 	return string(out), nil
 }

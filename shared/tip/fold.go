@@ -1,6 +1,7 @@
 package tip
 
 import (
+	"strings"
 	"unicode"
 
 	"golang.org/x/text/runes"
@@ -18,4 +19,21 @@ func StripAccents(s string) string {
 		return s
 	}
 	return out
+}
+
+// Fold lower-cases s and strips its accents, for comparisons that ignore
+// both ("NIÑA" and "nina" fold alike).
+func Fold(s string) string { return strings.ToLower(StripAccents(s)) }
+
+// Words folds s and turns every run of characters that are not letters or
+// digits into one space, trimmed at both ends ("¡Sí, ACK!" → "si ack"): the
+// form in which phrases and commands are compared.
+func Words(s string) string {
+	out := strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return ' '
+	}, StripAccents(s))
+	return strings.Join(strings.Fields(out), " ")
 }

@@ -106,6 +106,9 @@ const (
 	CategoryNone    = "none"
 )
 
+// Categories are every category, in the order staff pick from.
+var Categories = []string{CategorySexual, CategoryLabor, CategoryOther, CategoryUnknown, CategoryNone}
+
 // Languages a tip can be written in.
 const (
 	LangSpanish = "es"

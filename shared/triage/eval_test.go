@@ -44,18 +44,15 @@ func TestScore(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "critical_recall        nan\n") {
-		t.Errorf("empty set: got %q, want nan figures as score.py prints them", buf.String())
+		t.Errorf("empty set: got %q, want nan figures as scorer.py prints them", buf.String())
 	}
 }
 
 // TestScoreMatchesScorePy runs the engine over the regression corpus and
-// checks that Score and WriteText give exactly what score.py gives, when
-// python3 and the handbook (../shared beside the checkout) are there.
+// checks that Score and WriteText give exactly what the project's scorer
+// (testdata/scorer.py, docs/triage-contract.md) gives, when python3 is there.
 func TestScoreMatchesScorePy(t *testing.T) {
-	script := "../../../shared/triage/score.py"
-	if _, err := os.Stat(script); err != nil {
-		t.Skip("score.py not beside the checkout")
-	}
+	script := "testdata/scorer.py"
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 not installed")
@@ -75,22 +72,22 @@ func TestScoreMatchesScorePy(t *testing.T) {
 	}
 	text, err := exec.Command(python, script, "testdata/corpus.jsonl", predPath).Output()
 	if err != nil {
-		t.Fatalf("score.py: %v", err)
+		t.Fatalf("scorer.py: %v", err)
 	}
 	var got bytes.Buffer
 	if err := scores.WriteText(&got); err != nil {
 		t.Fatal(err)
 	}
 	if got.String() != string(text) {
-		t.Errorf("WriteText:\n%s\nscore.py:\n%s", got.String(), text)
+		t.Errorf("WriteText:\n%s\nscorer.py:\n%s", got.String(), text)
 	}
 	js, err := exec.Command(python, script, "testdata/corpus.jsonl", predPath, "--json").Output()
 	if err != nil {
-		t.Fatalf("score.py --json: %v", err)
+		t.Fatalf("scorer.py --json: %v", err)
 	}
 	var py map[string]float64
 	if err := json.Unmarshal(js, &py); err != nil {
-		t.Fatalf("score.py --json output: %v", err)
+		t.Fatalf("scorer.py --json output: %v", err)
 	}
 	for _, f := range scores.Figures() {
 		var v float64
@@ -101,7 +98,7 @@ func TestScoreMatchesScorePy(t *testing.T) {
 			v = x
 		}
 		if math.Abs(v-py[f.Name]) > 1e-12 {
-			t.Errorf("%s: Go %v, score.py %v", f.Name, v, py[f.Name])
+			t.Errorf("%s: Go %v, scorer.py %v", f.Name, v, py[f.Name])
 		}
 	}
 }

@@ -3,14 +3,13 @@ package twilio_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"tipline/shared/testkit"
 	"tipline/shared/tip"
 	"tipline/shared/twilio"
 	"tipline/shared/twilio/fakeapi"
@@ -21,27 +20,13 @@ const (
 	sendToken   = "tiplinesendtoken"
 )
 
-// loopbackOnly refuses any request to a host that is not a loopback address.
-type loopbackOnly struct{}
-
-func (loopbackOnly) RoundTrip(r *http.Request) (*http.Response, error) {
-	host, _, err := net.SplitHostPort(r.URL.Host)
-	if err != nil {
-		host = r.URL.Host
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return nil, fmt.Errorf("test refused a request to %s", r.URL.Host)
-	}
-	return http.DefaultTransport.RoundTrip(r)
-}
-
 func newFake(t *testing.T) (*fakeapi.Server, *twilio.Sender) {
 	t.Helper()
 	fake := &fakeapi.Server{AccountSID: sendAccount, AuthToken: sendToken}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	s, err := twilio.NewSender(twilio.SenderConfig{AccountSID: sendAccount, AuthToken: sendToken, APIURL: srv.URL,
-		Timeout: 300 * time.Millisecond, Transport: loopbackOnly{}})
+		Timeout: 300 * time.Millisecond, Transport: testkit.LoopbackOnly{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +155,7 @@ func TestSendNonJSONError(t *testing.T) {
 			http.Error(w, "<html>bad gateway</html>", http.StatusBadGateway)
 		}))
 		defer srv.Close()
-		s, err := twilio.NewSender(twilio.SenderConfig{AccountSID: sendAccount, AuthToken: sendToken, APIURL: srv.URL, Transport: loopbackOnly{}})
+		s, err := twilio.NewSender(twilio.SenderConfig{AccountSID: sendAccount, AuthToken: sendToken, APIURL: srv.URL, Transport: testkit.LoopbackOnly{}})
 		if err != nil {
 			t.Fatal(err)
 		}

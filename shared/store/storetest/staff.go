@@ -177,7 +177,7 @@ func testQueueFilters(t *testing.T, f Factory) {
 			func(t *tip.Tip) bool { return t.CampaignID == "C1" && t.Urgency == tip.High }},
 		{"campaign and status", store.TipQuery{Campaign: "C1", Statuses: []tip.Status{tip.StatusTriaged}},
 			func(t *tip.Tip) bool { return t.CampaignID == "C1" && t.Status == tip.StatusTriaged }},
-		{"tips without a region", store.TipQuery{Region: store.NoRegion},
+		{"tips without a region", store.TipQuery{Region: tip.NoRegion},
 			func(t *tip.Tip) bool { return t.Region == "" }},
 		{"text ignoring case and accents", store.TipQuery{Text: "niña"},
 			func(t *tip.Tip) bool { return t.Region == "PE-PUN" }},
@@ -189,7 +189,7 @@ func testQueueFilters(t *testing.T, f Factory) {
 			func(t *tip.Tip) bool { return t.CampaignID == "C1" && t.Region == "PE-CUS" }},
 		{"a region outside the scope shows nothing", store.TipQuery{Region: "PE-LOR", Scope: store.Scope{Regions: []string{"PE-MDD"}, NoRegionHidden: true}},
 			func(t *tip.Tip) bool { return false }},
-		{"a scope hides tips without region from a region filter NONE", store.TipQuery{Region: store.NoRegion, Scope: store.Scope{NoRegionHidden: true}},
+		{"a scope hides tips without region from a region filter NONE", store.TipQuery{Region: tip.NoRegion, Scope: store.Scope{NoRegionHidden: true}},
 			func(t *tip.Tip) bool { return false }},
 	} {
 		want := queueOrder(where(all, tc.want))
@@ -411,7 +411,7 @@ func testStats(t *testing.T, f Factory) {
 		{"one campaign", store.StatsQuery{Campaigns: []string{"C1"}, From: start, To: c.Now()}, 2},
 		{"tips of no campaign", store.StatsQuery{Campaigns: []string{""}, From: start, To: c.Now()}, 2},
 		{"one region", store.StatsQuery{Campaigns: every, Region: "PE-MDD", From: start, To: c.Now()}, 3},
-		{"tips without a region", store.StatsQuery{Campaigns: every, Region: store.NoRegion, From: start, To: c.Now()}, 1},
+		{"tips without a region", store.StatsQuery{Campaigns: every, Region: tip.NoRegion, From: start, To: c.Now()}, 1},
 		{"the period is half-open", store.StatsQuery{Campaigns: every, From: start, To: day1[2].CreatedAt}, 2},
 		{"an empty period", store.StatsQuery{Campaigns: every, From: start.Add(-48 * time.Hour), To: start}, 0},
 	} {

@@ -13,23 +13,15 @@ import (
 	"time"
 
 	"tipline/shared/store"
+	"tipline/shared/testkit"
 	"tipline/shared/tip"
 )
 
 // Factory returns a store on a fresh, empty table whose clock is now.
 type Factory func(t *testing.T, now tip.Clock) *store.Store
 
-// Clock is a settable clock for tests.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-// Advance moves the clock forward.
-func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+// Clock is the suite's settable clock.
+type Clock = testkit.Clock
 
 var start = time.Date(2026, 11, 20, 22, 15, 0, 0, time.UTC)
 
@@ -104,7 +96,7 @@ func must(t *testing.T, err error) {
 }
 
 func setup(t *testing.T, f Factory) (*store.Store, *Clock, context.Context) {
-	c := &Clock{t: start}
+	c := testkit.NewClock(start)
 	return f(t, c.Now), c, context.Background()
 }
 

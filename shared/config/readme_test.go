@@ -1,12 +1,16 @@
-package config
+package config_test
 
-import "strings"
+import (
+	"strings"
 
-// Markdown is the README's configuration table, made from Vars.
-func Markdown() string {
+	"tipline/shared/config"
+)
+
+// markdown is the README's configuration table, made from config.Vars.
+func markdown() string {
 	var b strings.Builder
 	b.WriteString("| Variable (`serve` flag) | Meaning | Default in `serve` |\n|---|---|---|\n")
-	for _, v := range Vars {
+	for _, v := range config.Vars {
 		var name string
 		switch {
 		case v.Env != "" && v.Flag != "":

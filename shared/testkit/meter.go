@@ -1,4 +1,4 @@
-package store
+package testkit
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"tipline/shared/store"
 )
 
 // Meter wraps a DynamoDB client and adds up the capacity units its calls
@@ -13,14 +15,14 @@ import (
 // measure what an operation costs. The embedded engine reports no units;
 // DynamoDB Local and AWS do. Calls it does not override pass through uncounted.
 type Meter struct {
-	API
+	store.API
 	mu          sync.Mutex
 	read, write float64
 	calls       int
 }
 
 // NewMeter wraps db.
-func NewMeter(db API) *Meter { return &Meter{API: db} }
+func NewMeter(db store.API) *Meter { return &Meter{API: db} }
 
 // Units returns the read and write capacity units consumed so far, and the
 // number of calls (round trips) made.
@@ -61,7 +63,7 @@ func one(c *types.ConsumedCapacity) []types.ConsumedCapacity {
 	return []types.ConsumedCapacity{*c}
 }
 
-// GetItem implements API.
+// GetItem implements store.API.
 func (m *Meter) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.API.GetItem(ctx, in, o...)
@@ -69,7 +71,7 @@ func (m *Meter) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...fun
 	return out, err
 }
 
-// PutItem implements API.
+// PutItem implements store.API.
 func (m *Meter) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.API.PutItem(ctx, in, o...)
@@ -77,7 +79,7 @@ func (m *Meter) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...fun
 	return out, err
 }
 
-// UpdateItem implements API.
+// UpdateItem implements store.API.
 func (m *Meter) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.API.UpdateItem(ctx, in, o...)
@@ -85,7 +87,7 @@ func (m *Meter) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o 
 	return out, err
 }
 
-// Query implements API.
+// Query implements store.API.
 func (m *Meter) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.API.Query(ctx, in, o...)
@@ -93,7 +95,7 @@ func (m *Meter) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*d
 	return out, err
 }
 
-// TransactWriteItems implements API.
+// TransactWriteItems implements store.API.
 func (m *Meter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.API.TransactWriteItems(ctx, in, o...)
@@ -109,7 +111,7 @@ func (m *Meter) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o 
 	return out, err
 }
 
-// BatchGetItem implements API.
+// BatchGetItem implements store.API.
 func (m *Meter) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.API.BatchGetItem(ctx, in, o...)
