@@ -17,6 +17,7 @@ import (
 
 	"tipline/shared/config"
 	"tipline/shared/metric"
+	"tipline/shared/metric/emfcheck"
 	"tipline/shared/twilio"
 	"tipline/shared/twilio/fakeapi"
 )
@@ -141,15 +142,15 @@ func (s *localServe) send(sid, from, body string) string {
 
 // emf returns the points of serve's EMF lines, failing on any line that
 // does not follow the specification.
-func (s *localServe) emf() ([]metric.Point, [][]byte) {
+func (s *localServe) emf() ([]emfcheck.Point, [][]byte) {
 	s.t.Helper()
-	var pts []metric.Point
+	var pts []emfcheck.Point
 	var raw [][]byte
 	for _, l := range s.lines() {
-		if !metric.IsEMF(l) {
+		if !emfcheck.IsEMF(l) {
 			continue
 		}
-		p, err := metric.Parse(l)
+		p, err := emfcheck.Parse(l)
 		if err != nil {
 			s.t.Errorf("EMF line %s: %v", l, err)
 			continue

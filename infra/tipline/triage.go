@@ -21,7 +21,7 @@ const triageUsage = `usage:
 Input lines are JSON: {"id": "...", "channel": "sms|whatsapp", "text": "..."}.
 Output lines are JSON: {"id", "urgency", "category", "minor", "immediate_danger",
 "region", "place", "reportable", "language", "indicators", "reasons"}.
--eval prints the figures of score.py (CONTRACT.md), one a line, then
+-eval prints the figures of scorer.py (docs/triage-contract.md), one a line, then
 reportable_low (reportable messages decided low) and, when the set labels
 it, emergency_accuracy. With several files: each set's figures under its
 name, then for each set the figures over all the others

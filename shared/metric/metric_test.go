@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"tipline/shared/metric"
+	"tipline/shared/metric/emfcheck"
 )
 
 var pinned = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
@@ -43,7 +44,7 @@ func TestLinesFollowTheSpecification(t *testing.T) {
 			if bytes.Contains(line, []byte("\n")) {
 				t.Fatalf("got more than one line: %s", buf.String())
 			}
-			pts, err := metric.Parse(line)
+			pts, err := emfcheck.Parse(line)
 			if err != nil {
 				t.Fatalf("line %s: %v", line, err)
 			}
@@ -88,7 +89,7 @@ func TestDimensionsKeepToTheirClosedSets(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			metric.New(&buf, "receive-message", nil).Count(metric.TipsReceived, 1, tt.dim)
-			pts, err := metric.Parse(bytes.TrimSpace(buf.Bytes()))
+			pts, err := emfcheck.Parse(bytes.TrimSpace(buf.Bytes()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,7 +117,7 @@ func TestParseRefusesWhatTheSpecificationForbids(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := metric.Parse([]byte(tt.line))
+			_, err := emfcheck.Parse([]byte(tt.line))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("got error %v, want one saying %q", err, tt.want)
 			}

@@ -11,7 +11,8 @@ import (
 	"tipline/shared/tip"
 )
 
-// Labels are the expected decision of a labelled message (CONTRACT.md).
+// (scorer.py is testdata/scorer.py, the contract docs/triage-contract.md.)
+// Labels are the expected decision of a labelled message (docs/triage-contract.md).
 type Labels struct {
 	Urgency         string `json:"urgency"`
 	Category        string `json:"category"`
@@ -20,7 +21,7 @@ type Labels struct {
 	Region          string `json:"region"`
 	Reportable      bool   `json:"reportable"`
 	Language        string `json:"language"`
-	// Emergency (beyond CONTRACT.md, in the project's own held-out sets):
+	// Emergency (beyond docs/triage-contract.md, in the project's own held-out sets):
 	// anyone in danger now, trafficking or not.
 	Emergency *bool `json:"emergency,omitempty"`
 }
@@ -68,9 +69,9 @@ func ReadLabelled(r io.Reader) ([]Labelled, error) {
 	return out, nil
 }
 
-// Scores are the figures of CONTRACT.md over a set, in the order and under
-// the names that score.py prints them. A ratio with an empty denominator
-// is NaN, as in score.py.
+// Scores are the figures of docs/triage-contract.md over a set, in the order and under
+// the names that scorer.py prints them. A ratio with an empty denominator
+// is NaN, as in scorer.py.
 type Scores struct {
 	Messages            int
 	MissingPredictions  int
@@ -83,7 +84,7 @@ type Scores struct {
 	RegionAccuracy      float64
 	MinorF1             float64
 	CategoryAccuracy    float64
-	// Beyond score.py: reportable messages decided low (must be none), and
+	// Beyond scorer.py: reportable messages decided low (must be none), and
 	// the emergency output where a set labels it (NaN otherwise).
 	ReportableLow     int
 	EmergencyAccuracy float64
@@ -102,7 +103,7 @@ func sameRegion(a, b string) bool {
 	return a == b || (lima(a) && lima(b))
 }
 
-// Score compares predictions with labels exactly as score.py does
+// Score compares predictions with labels exactly as scorer.py does
 // (PE-LMA and PE-LIM count as the same region; a later prediction for the
 // same id replaces an earlier one).
 func Score(labels []Labelled, preds []Prediction) Scores {
@@ -181,7 +182,7 @@ func (t *tally) into(s *Scores) {
 	s.EmergencyAccuracy = ratio(t.emOK, t.em)
 }
 
-// Figures returns the scores as (name, value) pairs in score.py's order;
+// Figures returns the scores as (name, value) pairs in scorer.py's order;
 // values are int or float64.
 func (s Scores) Figures() []Figure {
 	return []Figure{
@@ -200,7 +201,7 @@ type Figure struct {
 	Value any
 }
 
-// WriteText prints one figure a line exactly as score.py does
+// WriteText prints one figure a line exactly as scorer.py does
 // (name padded to 22, floats with three decimals, NaN as "nan").
 func (s Scores) WriteText(w io.Writer) error {
 	for _, f := range s.Figures() {
@@ -231,7 +232,7 @@ func (e *Engine) Evaluate(labels []Labelled) (Scores, []Prediction) {
 	return Score(labels, preds), preds
 }
 
-// WriteExtra prints the figures beyond score.py's: reportable messages
+// WriteExtra prints the figures beyond scorer.py's: reportable messages
 // decided low, and emergency accuracy when the set labels it.
 func (s Scores) WriteExtra(w io.Writer) error {
 	if _, err := fmt.Fprintf(w, "%-22s %d\n", "reportable_low", s.ReportableLow); err != nil {

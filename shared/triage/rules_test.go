@@ -9,7 +9,7 @@ import (
 
 // TestGeneralRules checks the rules added so that the engine generalises to
 // messages written by other people about other places: each case is a
-// situation of PERU.md §2, not a sentence of the development set.
+// situation of docs/peru.md §2, not a sentence of the development set.
 func TestGeneralRules(t *testing.T) {
 	e := mustEngine(t)
 	tests := []struct {

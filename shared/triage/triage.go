@@ -118,31 +118,6 @@ type analysis struct {
 	lang  string
 	f     facts
 	morph *morphology
-	// clauses[c] is the range of a.hits in clause c: hits are sorted by
-	// start, and clauses follow the text, so a clause's hits are together.
-	clauses map[int][2]int
-}
-
-// clauseHits returns the hits of clause c.
-func (a *analysis) clauseHits(c int) []hit {
-	r, ok := a.clauses[c]
-	if !ok {
-		return nil
-	}
-	return a.hits[r[0]:r[1]]
-}
-
-// indexClauses fills a.clauses.
-func (a *analysis) indexClauses() {
-	a.clauses = map[int][2]int{}
-	for i, h := range a.hits {
-		r, ok := a.clauses[h.clause]
-		if !ok {
-			r[0] = i
-		}
-		r[1] = i + 1
-		a.clauses[h.clause] = r
-	}
 }
 
 func (e *Engine) scan(toks []token) []hit {
@@ -253,7 +228,6 @@ func (e *Engine) analyse(text string) *analysis {
 	toks := e.lx.tokens(text)
 	a := &analysis{toks: toks, text: text, morph: e.lx.morph}
 	a.hits = e.scan(toks)
-	a.indexClauses()
 	a.f.maxLen = maxLen(a.hits)
 	a.markNegationAndIntent()
 	a.gatherFacts()
@@ -552,7 +526,7 @@ func plannedOrOffered(a *analysis, h hit) bool {
 }
 
 // sigMoveGroup is the signal of a group of girls or children being taken
-// somewhere: toward exploitation it counts like a minor (PERU.md §2.4).
+// somewhere: toward exploitation it counts like a minor (docs/peru.md §2.4).
 // sigGroup names such a group ("4 chicas", "unas jovencitas"): an act on a
 // plural object in the same text ("las lleva al campamento") moves it.
 const (

@@ -31,13 +31,6 @@ func (a *analysis) startingIn(lo, hi int) []hit {
 	return a.hits[i:j]
 }
 
-// around returns the hits that may contain or touch the token range
-// [start, end): those starting at most maxLen+pad tokens before it and up
-// to its end.
-func (a *analysis) around(start, end, pad int) []hit {
-	return a.startingIn(start-a.f.maxLen-pad, end+pad+1)
-}
-
 // gatherFacts fills a.f from the hits.
 func (a *analysis) gatherFacts() {
 	a.f = facts{maxLen: a.f.maxLen, soonClause: map[int]bool{}, petClause: map[int]bool{}, intentEnd: map[int]int{}}
@@ -84,10 +77,6 @@ func sortHits(hits []hit) {
 // or after h's end, and the furthest end seen per signal and per
 // indicator and danger answers it in constant time.
 func dedupHits(hits []hit) []hit {
-	type indDanger struct {
-		ind    string
-		danger float64
-	}
 	sigEnd := map[*signal]int{}
 	indEnd := map[string]map[float64]int{}
 	out := hits[:0]

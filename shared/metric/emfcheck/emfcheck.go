@@ -1,8 +1,11 @@
-package metric
+// Package emfcheck reads CloudWatch Embedded Metric Format lines back and
+// checks them against the specification; only tests import it.
+package emfcheck
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -95,10 +98,10 @@ func parseDirective(rd json.RawMessage, root map[string]json.RawMessage, ts int6
 		return nil, err
 	}
 	if d.Namespace == nil || len(*d.Namespace) < 1 || len(*d.Namespace) > 255 {
-		return nil, fmt.Errorf("Namespace missing or not 1 to 255 characters")
+		return nil, errors.New("the Namespace is missing or not 1 to 255 characters")
 	}
 	if d.Dimensions == nil {
-		return nil, fmt.Errorf("Dimensions missing")
+		return nil, errors.New("the Dimensions are missing")
 	}
 	var sets []map[string]string
 	for _, set := range d.Dimensions {
