@@ -2,11 +2,11 @@ package localdb
 
 import (
 	"fmt"
+	"tipline/shared/alert"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 )
 
@@ -30,7 +30,7 @@ func EventRecord(r streamtypes.Record, arn string) (events.DynamoDBEventRecord, 
 		if err != nil {
 			return out, fmt.Errorf("localdb: stream record %s: %w", aws.ToString(r.EventID), err)
 		}
-		images[i] = EventImage(item)
+		images[i] = alert.EventImage(item)
 	}
 	out.Change = events.DynamoDBStreamRecord{Keys: images[0], NewImage: images[1], OldImage: images[2],
 		SequenceNumber: aws.ToString(c.SequenceNumber), SizeBytes: aws.ToInt64(c.SizeBytes), StreamViewType: string(c.StreamViewType)}
@@ -38,42 +38,4 @@ func EventRecord(r streamtypes.Record, arn string) (events.DynamoDBEventRecord, 
 		out.Change.ApproximateCreationDateTime = events.SecondsEpochTime{Time: *c.ApproximateCreationDateTime}
 	}
 	return out, nil
-}
-
-// EventImage converts an item as the SDK holds it into a stream record's
-// image as Lambda delivers it.
-func EventImage(item map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
-	out := make(map[string]events.DynamoDBAttributeValue, len(item))
-	for k, v := range item {
-		out[k] = eventAttr(v)
-	}
-	return out
-}
-
-func eventAttr(v types.AttributeValue) events.DynamoDBAttributeValue {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return events.NewStringAttribute(v.Value)
-	case *types.AttributeValueMemberN:
-		return events.NewNumberAttribute(v.Value)
-	case *types.AttributeValueMemberB:
-		return events.NewBinaryAttribute(v.Value)
-	case *types.AttributeValueMemberBOOL:
-		return events.NewBooleanAttribute(v.Value)
-	case *types.AttributeValueMemberSS:
-		return events.NewStringSetAttribute(v.Value)
-	case *types.AttributeValueMemberNS:
-		return events.NewNumberSetAttribute(v.Value)
-	case *types.AttributeValueMemberBS:
-		return events.NewBinarySetAttribute(v.Value)
-	case *types.AttributeValueMemberL:
-		l := make([]events.DynamoDBAttributeValue, 0, len(v.Value))
-		for _, e := range v.Value {
-			l = append(l, eventAttr(e))
-		}
-		return events.NewListAttribute(l)
-	case *types.AttributeValueMemberM:
-		return events.NewMapAttribute(EventImage(v.Value))
-	}
-	return events.NewNullAttribute()
 }

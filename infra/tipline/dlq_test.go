@@ -89,7 +89,7 @@ func TestDeadLettersAreRedrivenOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{{EventID: "e1", EventName: "INSERT",
-		Change: events.DynamoDBStreamRecord{Keys: deadletter.Image(key), NewImage: deadletter.Image(item.Item), SequenceNumber: "100"}}}}
+		Change: events.DynamoDBStreamRecord{Keys: alert.EventImage(key), NewImage: alert.EventImage(item.Item), SequenceNumber: "100"}}}}
 	flaky.broken.Store(true)
 	resp, _ := keepFailed(edge.Logger(io.Discard, "error"), dir, "dispatch-alerts", d.HandleTipStream)(ctx, ev)
 	if len(resp.BatchItemFailures) != 1 {

@@ -162,3 +162,41 @@ func attributeValue(v events.DynamoDBAttributeValue) (types.AttributeValue, erro
 	}
 	return nil, fmt.Errorf("unknown data type %v", v.DataType())
 }
+
+// EventImage converts an item as the SDK holds it into a stream record's
+// image as Lambda delivers it.
+func EventImage(item map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
+	out := make(map[string]events.DynamoDBAttributeValue, len(item))
+	for k, v := range item {
+		out[k] = eventAttr(v)
+	}
+	return out
+}
+
+func eventAttr(v types.AttributeValue) events.DynamoDBAttributeValue {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return events.NewStringAttribute(v.Value)
+	case *types.AttributeValueMemberN:
+		return events.NewNumberAttribute(v.Value)
+	case *types.AttributeValueMemberB:
+		return events.NewBinaryAttribute(v.Value)
+	case *types.AttributeValueMemberBOOL:
+		return events.NewBooleanAttribute(v.Value)
+	case *types.AttributeValueMemberSS:
+		return events.NewStringSetAttribute(v.Value)
+	case *types.AttributeValueMemberNS:
+		return events.NewNumberSetAttribute(v.Value)
+	case *types.AttributeValueMemberBS:
+		return events.NewBinarySetAttribute(v.Value)
+	case *types.AttributeValueMemberL:
+		l := make([]events.DynamoDBAttributeValue, 0, len(v.Value))
+		for _, e := range v.Value {
+			l = append(l, eventAttr(e))
+		}
+		return events.NewListAttribute(l)
+	case *types.AttributeValueMemberM:
+		return events.NewMapAttribute(EventImage(v.Value))
+	}
+	return events.NewNullAttribute()
+}

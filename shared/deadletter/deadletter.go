@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"tipline/shared/alert"
 	"tipline/shared/tip"
 )
 
@@ -194,7 +195,7 @@ func (x *Redriver) one(ctx context.Context, r Record) error {
 	}
 	ev := events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{{
 		EventID: "redrive-" + r.SequenceNumber, EventName: "MODIFY", EventSource: "aws:dynamodb",
-		Change: events.DynamoDBStreamRecord{Keys: Image(key), NewImage: Image(out.Item), SequenceNumber: r.SequenceNumber,
+		Change: events.DynamoDBStreamRecord{Keys: alert.EventImage(key), NewImage: alert.EventImage(out.Item), SequenceNumber: r.SequenceNumber,
 			StreamViewType: "NEW_AND_OLD_IMAGES"},
 	}}}
 	resp, err := h(ctx, ev)
@@ -205,41 +206,4 @@ func (x *Redriver) one(ctx context.Context, r Record) error {
 		return fmt.Errorf("deadletter: %s record of tip %s failed again", r.Kind, r.TipID)
 	}
 	return nil
-}
-
-// Image converts an item into a stream record's image.
-func Image(in map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
-	out := make(map[string]events.DynamoDBAttributeValue, len(in))
-	for k, v := range in {
-		out[k] = attr(v)
-	}
-	return out
-}
-
-func attr(v types.AttributeValue) events.DynamoDBAttributeValue {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return events.NewStringAttribute(v.Value)
-	case *types.AttributeValueMemberN:
-		return events.NewNumberAttribute(v.Value)
-	case *types.AttributeValueMemberB:
-		return events.NewBinaryAttribute(v.Value)
-	case *types.AttributeValueMemberBOOL:
-		return events.NewBooleanAttribute(v.Value)
-	case *types.AttributeValueMemberSS:
-		return events.NewStringSetAttribute(v.Value)
-	case *types.AttributeValueMemberNS:
-		return events.NewNumberSetAttribute(v.Value)
-	case *types.AttributeValueMemberBS:
-		return events.NewBinarySetAttribute(v.Value)
-	case *types.AttributeValueMemberL:
-		l := make([]events.DynamoDBAttributeValue, 0, len(v.Value))
-		for _, e := range v.Value {
-			l = append(l, attr(e))
-		}
-		return events.NewListAttribute(l)
-	case *types.AttributeValueMemberM:
-		return events.NewMapAttribute(Image(v.Value))
-	}
-	return events.NewNullAttribute()
 }

@@ -3,11 +3,10 @@ package testkit
 import (
 	"fmt"
 	"sync/atomic"
+	"tipline/shared/alert"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"tipline/infra/localdb"
 )
 
 var seqNum atomic.Int64
@@ -17,7 +16,7 @@ var seqNum atomic.Int64
 // (NEW_AND_OLD_IMAGES); each record has its own id and sequence number.
 func StreamRecord(name string, item map[string]types.AttributeValue) events.DynamoDBEventRecord {
 	return events.DynamoDBEventRecord{EventName: name, EventSource: "aws:dynamodb", EventID: fmt.Sprint(seqNum.Add(1)),
-		Change: events.DynamoDBStreamRecord{NewImage: localdb.EventImage(item), StreamViewType: "NEW_AND_OLD_IMAGES",
+		Change: events.DynamoDBStreamRecord{NewImage: alert.EventImage(item), StreamViewType: "NEW_AND_OLD_IMAGES",
 			SequenceNumber: fmt.Sprintf("%021d", seqNum.Add(1)),
-			Keys:           localdb.EventImage(map[string]types.AttributeValue{"PK": item["PK"], "SK": item["SK"]})}}
+			Keys:           alert.EventImage(map[string]types.AttributeValue{"PK": item["PK"], "SK": item["SK"]})}}
 }
