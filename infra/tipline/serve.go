@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -25,6 +26,7 @@ import (
 
 type serveConfig struct {
 	addr, publicURL, endpoint string
+	dataDir                   string // the embedded engine's journal; empty with -ephemeral
 	intake                    intake.Config
 }
 
@@ -68,6 +70,8 @@ func parseServe(args []string, stderr io.Writer, mods []module) (serveConfig, er
 	fs.StringVar(&c.intake.AuthToken, "twilio-auth-token", envOr("TWILIO_AUTH_TOKEN", localAuthToken), "Twilio auth token that signs webhooks (env TWILIO_AUTH_TOKEN)")
 	fs.StringVar(&c.intake.AccountSID, "twilio-account-sid", envOr("TWILIO_ACCOUNT_SID", ""), "refuse webhooks of other accounts when set (env TWILIO_ACCOUNT_SID)")
 	fs.StringVar(&c.endpoint, "dynamodb-endpoint", envOr("DYNAMODB_ENDPOINT", ""), "DynamoDB endpoint, e.g. http://127.0.0.1:8000; empty runs the embedded engine in-process")
+	fs.StringVar(&c.dataDir, "data", defaultDataDir(), "folder where the embedded engine keeps its data (a journal replayed at start)")
+	ephemeral := fs.Bool("ephemeral", false, "keep the embedded engine's data in memory only: everything is lost when serve stops")
 	fs.StringVar(&c.intake.Table, "table", envOr("TABLE_NAME", "tipline"), "table name (created when missing)")
 	fs.StringVar(&c.intake.ReporterSecret, "reporter-key-secret", envOr("REPORTER_KEY_SECRET", localReporterSecret), "secret keying reporter hashes (env REPORTER_KEY_SECRET)")
 	contactKey := fs.String("contact-key", envOr("CONTACT_KEY", localContactKey), "32-byte key sealing reporter numbers, base64 or hex (env CONTACT_KEY)")
@@ -79,6 +83,11 @@ func parseServe(args []string, stderr io.Writer, mods []module) (serveConfig, er
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if *ephemeral {
+		c.dataDir = ""
+	} else if c.dataDir == "" {
+		return c, errors.New("serve: -data needs a folder (or -ephemeral for no data on disk)")
 	}
 	if c.intake.Window <= 0 {
 		return c, errors.New("serve: -conversation-window must be positive")
@@ -116,11 +125,12 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	c.intake.PublicBaseURL = c.publicURL
 
-	db, engine, err := openDB(ctx, c.endpoint, c.intake.Table)
+	db, engine, closeDB, err := openDB(ctx, log, c.endpoint, c.intake.Table, c.dataDir)
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	defer closeDB()
 	deps, err := intake.Wire(c.intake, db, log)
 	if err != nil {
 		ln.Close()
@@ -162,22 +172,43 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// openDB returns the embedded engine, or a client of endpoint with the table
-// created when missing.
-func openDB(ctx context.Context, endpoint, table string) (store.API, string, error) {
-	if endpoint == "" {
+// openDB returns the embedded engine with its journal in dataDir replayed
+// (in memory only when dataDir is empty), or a client of endpoint with the
+// table created when missing, and what closes it.
+func openDB(ctx context.Context, log *slog.Logger, endpoint, table, dataDir string) (store.API, string, func(), error) {
+	nothing := func() {}
+	switch {
+	case endpoint != "":
+		db, _, err := localdb.Client(ctx, endpoint)
+		if err != nil {
+			return nil, "", nothing, err
+		}
+		if err := localdb.Ensure(ctx, db, table); err != nil {
+			return nil, "", nothing, err
+		}
+		return db, endpoint, nothing, nil
+	case dataDir == "":
+		log.Warn("embedded engine in memory only (-ephemeral): everything is lost when serve stops")
 		db, err := localdb.Embedded(ctx, table)
-		return db, "embedded", err
+		return db, "embedded, in memory", nothing, err
 	}
-	db, _, err := localdb.Client(ctx, endpoint)
+	db, rep, err := localdb.Durable(ctx, table, dataDir)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nothing, err
 	}
-	if err := localdb.Ensure(ctx, db, table); err != nil {
-		return nil, "", err
+	for _, s := range rep.Skipped {
+		log.Warn("journal line skipped", "journal", rep.Path, "problem", s)
 	}
-	return db, endpoint, nil
+	if rep.KeptCopy != "" {
+		log.Warn("journal with skipped lines kept", "copy", rep.KeptCopy)
+	}
+	log.Info("data replayed", "journal", rep.Path, "records", rep.Records, "items", rep.Items, "skipped", len(rep.Skipped))
+	return db, "embedded, data in " + dataDir, func() { db.Close() }, nil
 }
+
+// defaultDataDir is ${TIPLINE_CACHE:-~/.cache/tipline}/data, beside the
+// local token key.
+func defaultDataDir() string { return filepath.Join(filepath.Dir(defaultKeyFile()), "data") }
 
 // routes is the local stack's router: the same handlers as the Lambda functions.
 func routes(mux *http.ServeMux, webhook http.Handler) http.Handler {
