@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"tipline/shared/campaign"
@@ -206,7 +207,7 @@ func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inboun
 		}
 		text = credit.Text // the material code is not part of what triage reads
 	}
-	decision := h.d.Triage.Decide(text)
+	decision := credit.Locate(h.d.Triage.Decide(text))
 	t := &tip.Tip{
 		ID: h.d.IDs.New(now), Ref: ref, Channel: in.Channel, Status: tip.StatusTriaged,
 		CampaignID: credit.CampaignID, MaterialID: credit.MaterialID,
@@ -248,7 +249,12 @@ func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbo
 		}
 		text += add
 	}
-	decision := triage.Merge(t.Triage, h.d.Triage.Decide(text))
+	next := h.d.Triage.Decide(text)
+	decision := triage.Merge(t.Triage, next)
+	if next.Region == "" && !slices.Contains(t.Corrected, "region") {
+		// The region is still the one taken from the material: say so again.
+		decision.Reasons = append(decision.Reasons, locatedBy(t.Reasons)...)
+	}
 	if len(t.Corrected) > 0 {
 		decision = keepCorrections(t, decision, h.d.Triage.Decide(messageText(in)).ImmediateDanger)
 	}
@@ -352,4 +358,16 @@ func MaskSender(text, from string) string {
 		}
 		return run
 	})
+}
+
+// locatedBy returns the reasons saying a tip's region came from its
+// material or campaign.
+func locatedBy(reasons []string) []string {
+	var out []string
+	for _, r := range reasons {
+		if strings.HasPrefix(r, campaign.ReasonPrefix) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
