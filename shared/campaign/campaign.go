@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -132,10 +131,28 @@ func Strip(text, code string) string {
 }
 
 // WhatsAppLink is the click-to-chat link of a material: it opens a chat
-// with number (E.164) with the prefilled text carrying the code.
+// with number (E.164) with the prefilled text carrying the code, encoded as
+// WhatsApp documents it (https://faq.whatsapp.com/general/26000030, "How to use click to chat":
+// "https://wa.me/15551234567?text=I'm%20interested%20in%20your%20car%20for%20sale"),
+// a space as %20, never +.
 func WhatsAppLink(number, code, lang string) string {
 	text := strings.ReplaceAll(TextsFor(lang).Prefill, "{code}", code)
-	return "https://wa.me/" + strings.TrimPrefix(number, "+") + "?text=" + url.QueryEscape(text)
+	return "https://wa.me/" + strings.TrimPrefix(number, "+") + "?text=" + percentEncode(text)
+}
+
+// percentEncode escapes s as JavaScript's encodeURIComponent does: UTF-8
+// bytes as %XX except letters, digits and - _ . ! ~ * ' ( ).
+func percentEncode(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.!~*'()", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }
 
 // PrintText is what to print on a material beside the number.
