@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"tipline/shared/store"
 	"tipline/shared/tip"
@@ -56,6 +57,10 @@ func (x *Dispatcher) SendAlert(ctx context.Context, k tip.AlertKey) error {
 	m := x.message(t, a)
 	sid, sendErr := x.d.Messenger.SendMessage(ctx, m)
 	if sendErr == nil {
+		a.Channel = tip.SMS // the channel actually used
+		if strings.HasPrefix(m.To, "whatsapp:") {
+			a.Channel = tip.WhatsApp
+		}
 		return x.recordSent(ctx, log, a, sid)
 	}
 	code := twilio.Code(sendErr)
@@ -86,7 +91,7 @@ func (x *Dispatcher) SendAlert(ctx context.Context, k tip.AlertKey) error {
 func (x *Dispatcher) recordSent(ctx context.Context, log *slog.Logger, a tip.Alert, sid string) error {
 	var err error
 	for i := 0; i < 3; i++ {
-		if err = x.d.Store.AlertSent(ctx, a.Key(), a.Attempts, sid); err == nil || !tip.Is(err, tip.KindTransient) {
+		if err = x.d.Store.AlertSentVia(ctx, a.Key(), a.Attempts, sid, a.Channel); err == nil || !tip.Is(err, tip.KindTransient) {
 			break
 		}
 	}
@@ -100,7 +105,7 @@ func (x *Dispatcher) recordSent(ctx context.Context, log *slog.Logger, a tip.Ale
 		return err
 	}
 	log.Info("alert sent", "message_sid", sid, "channel", a.Channel)
-	return x.auditAlert(ctx, a, "alert.sent", map[string]string{"sid": sid})
+	return x.auditAlert(ctx, a, "alert.sent", map[string]string{"sid": sid, "channel": string(a.Channel)})
 }
 
 // ignoreLost treats a lost claim as done: the alert belongs to another worker.
