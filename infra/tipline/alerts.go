@@ -74,11 +74,15 @@ func (m *alertsModule) start(s *stack) error {
 	apiURL := m.apiURL
 	if apiURL == "" {
 		fake := &fakeapi.Server{AccountSID: account, AuthToken: token, Callbacks: true}
-		u, err := m.serveFake(s, fake)
+		media, err := newLocalMedia(s, account, token)
 		if err != nil {
 			return err
 		}
-		apiURL = u
+		u, err := m.serveFake(s, withMedia(fake, media), fake.Wait)
+		if err != nil {
+			return err
+		}
+		apiURL, s.fakeURL = u, u
 		s.mux.Handle("GET /local/outbox", fake.OutboxHandler())
 	}
 	sender, err := twilio.NewSender(twilio.SenderConfig{AccountSID: account, AuthToken: token, APIURL: apiURL})
@@ -131,7 +135,7 @@ func (m *alertsModule) start(s *stack) error {
 }
 
 // serveFake runs the fake Twilio API on a loopback port until shutdown.
-func (m *alertsModule) serveFake(s *stack, fake *fakeapi.Server) (string, error) {
+func (m *alertsModule) serveFake(s *stack, fake http.Handler, wait func()) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("serve: fake Twilio API: %w", err)
@@ -149,7 +153,7 @@ func (m *alertsModule) serveFake(s *stack, fake *fakeapi.Server) (string, error)
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("fake Twilio API stopped", "error", err.Error())
 		}
-		fake.Wait()
+		wait()
 	}()
 	return "http://" + ln.Addr().String(), nil
 }

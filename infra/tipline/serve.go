@@ -46,6 +46,8 @@ type stack struct {
 	// (the built-in fake unless -twilio-api-url) and the alert dispatcher.
 	sender     *twilio.Sender
 	dispatcher *alert.Dispatcher
+	dataDir    string // the embedded engine's data folder; empty when in memory or with an endpoint
+	fakeURL    string // the built-in fake Twilio API's base URL, when it runs
 }
 
 // module is one capability of the local stack beyond the webhook: it adds
@@ -143,6 +145,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	defer func() { stop(); wg.Wait() }()
 	st := &stack{ctx: ctx, log: log, db: db, store: deps.Store, table: c.intake.Table, endpoint: c.endpoint,
 		publicURL: c.publicURL, mux: mux, intake: &deps, wg: &wg}
+	if c.endpoint == "" {
+		st.dataDir = c.dataDir
+	}
 	for _, m := range mods {
 		if err := m.start(st); err != nil {
 			ln.Close()

@@ -42,7 +42,7 @@ func (m *staffModule) start(s *stack) error {
 		Contacts:  s.intake.Contacts,
 		Sender:    s.sender,
 		Forwarder: s.dispatcher,
-		Media:     staff.TwilioMedia{AccountSID: account, AuthToken: token},
+		Media:     staff.TwilioMedia{AccountSID: account, AuthToken: token, Client: mediaClient(s.fakeURL)},
 		MediaKey:  staff.MediaKey(key),
 	})
 	s.mux.Handle("/api/", h)
