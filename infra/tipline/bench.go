@@ -74,6 +74,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		failures int
 		wg       sync.WaitGroup
 	)
+	prog := newProgress(stderr, *n, "sent")
 	start := time.Now()
 	for w := 0; w < *c; w++ {
 		wg.Add(1)
@@ -101,21 +102,18 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 					statuses[resp.StatusCode]++
 					lat = append(lat, d)
 				}
-				done := len(lat) + failures
+				prog.report(len(lat) + failures)
 				mu.Unlock()
 				if resp != nil {
 					_, _ = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
-				}
-				if done%100 == 0 {
-					fmt.Fprintf(stderr, "\r%d/%d sent", done, *n)
 				}
 			}
 		}()
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	fmt.Fprintln(stderr)
+	prog.finish()
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration {
 		if len(lat) == 0 {
