@@ -215,7 +215,7 @@ type Attribution struct {
 	MaterialID string
 	Region     string
 	Place      string
-	Source     string // what the region comes from, for the reason: "el material CUS-7K (poster, Terminal)"
+	Source     string // what the region comes from, for the reason: "del material CUS-7K (poster, Terminal)"
 	Text       string
 }
 
@@ -287,7 +287,7 @@ func (a *Attributor) Attribute(ctx context.Context, to, text string) (Attributio
 				return Attribution{}, err
 			}
 			out := Attribution{CampaignID: m.CampaignID, MaterialID: m.ID, Region: m.Region, Place: m.Place,
-				Source: "el material " + Describe(m)}
+				Source: "del material " + Describe(m)}
 			if out.Region == "" {
 				// A material made before materials had regions.
 				c, err := a.dir.Campaign(ctx, m.CampaignID)
@@ -312,7 +312,7 @@ func (a *Attributor) Attribute(ctx context.Context, to, text string) (Attributio
 		if tip.Is(err, tip.KindNotFound) {
 			return Attribution{}, nil
 		}
-		return Attribution{CampaignID: c.ID, Region: onlyRegion(c), Source: "la campaña " + c.Name}, err
+		return Attribution{CampaignID: c.ID, Region: onlyRegion(c), Source: "de la campaña " + c.Name}, err
 	})
 	credit.Text = text
 	return credit, err
@@ -320,7 +320,7 @@ func (a *Attributor) Attribute(ctx context.Context, to, text string) (Attributio
 
 // ReasonPrefix begins the reason a tip's region was taken from its material
 // or campaign.
-const ReasonPrefix = "región tomada de "
+const ReasonPrefix = "región tomada "
 
 // Locate gives t the attribution's region and place when t's text named no
 // place, with a reason saying so. A place in the text always wins.
