@@ -30,7 +30,7 @@ func (m *mediaFlag) Set(v string) error { *m = append(*m, v); return nil }
 func runSend(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	target := fs.String("url", "http://localhost:8080/twilio/messages", "webhook URL, exactly as Twilio is configured to call it")
+	target := fs.String("url", localWebhook(), "webhook URL, exactly as Twilio is configured to call it (default $TIPLINE_API/twilio/messages)")
 	from := fs.String("from", "+51987654321", "sender's number, E.164")
 	to := fs.String("to", "+51900000000", "the campaign number written to, E.164")
 	body := fs.String("body", "", "message text")
@@ -175,4 +175,10 @@ func hostMedia(webhook, sid, item string) (string, string, error) {
 		return "", "", fmt.Errorf("the local stack did not keep it (%s)", resp.Status)
 	}
 	return out.URL, out.ContentType, nil
+}
+
+// localWebhook is the webhook of the stack at $TIPLINE_API (the base URL
+// campaign also uses), http://localhost:8080 by default.
+func localWebhook() string {
+	return strings.TrimRight(envOr("TIPLINE_API", "http://localhost:8080"), "/") + "/twilio/messages"
 }
