@@ -3,24 +3,14 @@
 package main
 
 import (
-	"context"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"tipline/shared/alert"
+	"tipline/shared/app"
+	"tipline/shared/config"
 	"tipline/shared/edge"
-	"tipline/shared/secret"
 )
 
 func main() {
-	awsCfg, getenv, err := secret.Load(context.Background(), os.Getenv)
-	edge.Must(err)
-	cfg, err := alert.ConfigFromEnv(getenv, alert.NeedWebhook)
-	edge.Must(err)
-	log := edge.Logger(os.Stdout, cfg.LogLevel)
-	d, err := alert.Build(cfg, dynamodb.NewFromConfig(awsCfg), log, "")
-	edge.Must(err)
-	lambda.Start(edge.APIGateway(d.StatusHandler(cfg.Validator(), cfg.AccountSID)))
+	a := app.Lambda(config.MessageStatus)
+	lambda.Start(edge.APIGateway(app.Must(a.MessageStatus())))
 }

@@ -3,33 +3,14 @@
 package main
 
 import (
-	"context"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"tipline/shared/alert"
+	"tipline/shared/app"
+	"tipline/shared/config"
 	"tipline/shared/edge"
-	"tipline/shared/intake"
-	"tipline/shared/secret"
 )
 
 func main() {
-	awsCfg, getenv, err := secret.Load(context.Background(), os.Getenv)
-	edge.Must(err)
-	cfg, err := intake.ConfigFromEnv(getenv)
-	edge.Must(err)
-	alerts, err := alert.ConfigFromEnv(getenv, 0)
-	edge.Must(err)
-	log := edge.Logger(os.Stdout, cfg.LogLevel)
-	db := dynamodb.NewFromConfig(awsCfg)
-	deps, err := intake.Wire(cfg, db, log)
-	edge.Must(err)
-	d, err := alert.Build(alerts, db, log, "")
-	edge.Must(err)
-	// Authorities' messages (acknowledgements) and consent answers never become tips.
-	deps.Interceptors = append(deps.Interceptors, d.Interceptor())
-	deps.AskConsent = alert.NeedsConsent
-	lambda.Start(edge.APIGateway(intake.New(deps)))
+	a := app.Lambda(config.ReceiveMessage)
+	lambda.Start(edge.APIGateway(app.Must(a.Webhook())))
 }

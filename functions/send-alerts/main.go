@@ -3,24 +3,13 @@
 package main
 
 import (
-	"context"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"tipline/shared/alert"
-	"tipline/shared/edge"
-	"tipline/shared/secret"
+	"tipline/shared/app"
+	"tipline/shared/config"
 )
 
 func main() {
-	awsCfg, getenv, err := secret.Load(context.Background(), os.Getenv)
-	edge.Must(err)
-	cfg, err := alert.ConfigFromEnv(getenv, alert.NeedSend)
-	edge.Must(err)
-	log := edge.Logger(os.Stdout, cfg.LogLevel)
-	d, err := alert.Build(cfg, dynamodb.NewFromConfig(awsCfg), log, "")
-	edge.Must(err)
-	lambda.Start(d.HandleAlertStream)
+	a := app.Lambda(config.SendAlerts)
+	lambda.Start(app.Must(a.SendAlerts()))
 }

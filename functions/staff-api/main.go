@@ -3,31 +3,14 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"tipline/shared/alert"
+	"tipline/shared/app"
+	"tipline/shared/config"
 	"tipline/shared/edge"
-	"tipline/shared/secret"
-	"tipline/shared/staff"
 )
 
 func main() {
-	awsCfg, getenv, err := secret.Load(context.Background(), os.Getenv)
-	edge.Must(err)
-	cfg, err1 := staff.ConfigFromEnv(getenv)
-	alerts, err2 := alert.ConfigFromEnv(getenv, 0) // manual forwards write alerts; send-alerts sends them
-	edge.Must(errors.Join(err1, err2))
-	log := edge.Logger(os.Stdout, cfg.LogLevel)
-	db := dynamodb.NewFromConfig(awsCfg)
-	deps, err := staff.Wire(cfg, db, log)
-	if err == nil {
-		deps.Forwarder, err = alert.Build(alerts, db, log, "")
-	}
-	edge.Must(err)
-	lambda.Start(edge.APIGateway(staff.New(deps)))
+	a := app.Lambda(config.StaffAPI)
+	lambda.Start(edge.APIGateway(app.Must(a.StaffAPI())))
 }

@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -17,141 +17,102 @@ import (
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"tipline/infra/localdb"
-	"tipline/infra/seed"
 	"tipline/shared/alert"
-	"tipline/shared/reply"
+	"tipline/shared/app"
+	"tipline/shared/config"
 	"tipline/shared/twilio"
 	"tipline/shared/twilio/fakeapi"
 )
-
-// alertsModule runs the alert pipeline in the local stack: the seed
-// directory loaded on start, the acknowledgement and consent interceptor,
-// POST /twilio/status, a sweep every second (the escalate function), and
-// with a DynamoDB endpoint the table's stream read and handed to the same
-// handlers as dispatch-alerts and send-alerts. Alerts go to a built-in fake
-// Twilio API (GET /local/outbox lists them) unless -twilio-api-url is set.
-type alertsModule struct {
-	fs               *flag.FlagSet
-	escalateCritical time.Duration
-	escalateHigh     time.Duration
-	apiURL           string
-	from             string
-	campaignContact  string
-	sweepEvery       time.Duration
-	noSeed           bool
-}
 
 // localAccountSID is the fake API's account: letters and digits, as
 // twilio-go requires of credentials.
 const localAccountSID = "AC00000000000000000000000000000000"
 
-func (m *alertsModule) flags(fs *flag.FlagSet) {
-	m.fs = fs
-	fs.DurationVar(&m.escalateCritical, "escalate-after", alert.DefaultEscalateCritical, "escalate a critical tip to the next tier when nobody acknowledged it within this time")
-	fs.DurationVar(&m.escalateHigh, "escalate-high-after", 0, "the same for high tips (default six times -escalate-after)")
-	fs.StringVar(&m.apiURL, "twilio-api-url", "", "Twilio API base URL for alerts; empty runs a built-in fake whose outbox is GET /local/outbox")
-	fs.StringVar(&m.from, "alert-from", envOr("ALERT_FROM", "+51900000000"), "number alerts are sent from (env ALERT_FROM)")
-	fs.StringVar(&m.campaignContact, "campaign-contact", envOr("CAMPAIGN_CONTACT", "Equipo Tipline +51900000999"), "follow-up contact printed in alerts (env CAMPAIGN_CONTACT)")
-	fs.DurationVar(&m.sweepEvery, "sweep-every", time.Second, "how often the sweeper runs (the escalate function runs every minute in AWS)")
-	fs.BoolVar(&m.noSeed, "no-seed", false, "do not load the seed authorities and routing rules (infra/seed) on start")
-}
-
-func (m *alertsModule) start(s *stack) error {
-	if m.escalateHigh <= 0 {
-		m.escalateHigh = 6 * m.escalateCritical
-	}
-	if !m.noSeed {
-		a, r, err := seed.Load(s.ctx, s.store)
-		if err != nil {
-			return fmt.Errorf("serve: seed: %w", err)
-		}
-		s.log.Info("seed loaded", "authorities", a, "rules", r)
-	}
-	account, token := s.intake.AccountSID, flagValue(m.fs, "twilio-auth-token")
+// startTwilio returns the Twilio sender of the local stack: to the API at
+// TWILIO_API_URL, else to a built-in fake whose outbox is GET /local/outbox
+// (manual forwards and staff replies appear there too).
+//
+// With the fake it also returns the client the staff API fetches media
+// with, which takes api.twilio.com to the fake's media (see media.go).
+func startTwilio(ctx context.Context, c config.Config, log *slog.Logger, mux *http.ServeMux, wg *sync.WaitGroup) (*twilio.Sender, *http.Client, error) {
+	account := c.AccountSID
 	if account == "" {
 		account = localAccountSID
 	}
-	apiURL := m.apiURL
+	apiURL := c.TwilioAPIURL
+	var mediaFrom *http.Client
 	if apiURL == "" {
-		fake := &fakeapi.Server{AccountSID: account, AuthToken: token, Callbacks: true}
-		media, err := newLocalMedia(s, account, token)
+		fake := &fakeapi.Server{AccountSID: account, AuthToken: c.AuthToken, Callbacks: true}
+		media, err := newLocalMedia(c, log, mux, account)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		u, err := m.serveFake(s, withMedia(fake, media), fake.Wait)
+		u, err := serveFake(ctx, log, wg, withMedia(fake, media), fake.Wait)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		apiURL, s.fakeURL = u, u
-		s.mux.Handle("GET /local/outbox", fake.OutboxHandler())
+		apiURL, mediaFrom = u, mediaClient(u)
+		mux.Handle("GET /local/outbox", fake.OutboxHandler())
 	}
-	sender, err := twilio.NewSender(twilio.SenderConfig{AccountSID: account, AuthToken: token, APIURL: apiURL})
+	sender, err := twilio.NewSender(twilio.SenderConfig{AccountSID: account, AuthToken: c.AuthToken, APIURL: apiURL})
 	if err != nil {
-		return fmt.Errorf("serve: alerts: %w (twilio-auth-token must be letters and digits)", err)
+		return nil, nil, fmt.Errorf("serve: alerts: %w (twilio-auth-token must be letters and digits)", err)
 	}
-	texts, err := alert.LoadTexts()
-	if err != nil {
-		return err
-	}
-	book, err := reply.Load()
-	if err != nil {
-		return err
-	}
-	grace := time.Duration(0) // no stream with the embedded engine: the sweep is the pipeline
-	if s.endpoint != "" {
-		grace = 3 * time.Second // leave the stream its chance, as in AWS
-	}
-	d := alert.New(alert.Config{
-		From: m.from, StatusCallbackURL: s.publicURL + "/twilio/status", CampaignContact: m.campaignContact,
-		EscalateCritical: m.escalateCritical, EscalateHigh: m.escalateHigh, Grace: grace, Lease: 30 * time.Second,
-	}, alert.Deps{Store: s.store, Messenger: sender, Texts: texts, Replies: book, Log: s.log})
-	s.sender, s.dispatcher = sender, d
-	s.intake.Interceptors = append(s.intake.Interceptors, d.Interceptor())
-	s.intake.AskConsent = alert.NeedsConsent
-	s.mux.Handle("/twilio/status", d.StatusHandler(s.intake.Validator, s.intake.AccountSID))
+	log.Info("alerts", "outbox", c.PublicBaseURL+"/local/outbox", "twilio_api", apiURL, "escalate_after", c.EscalateCritical.String(),
+		"escalate_high_after", c.EscalateHigh.String(), "stream", c.Local.DynamoDBEndpoint != "")
+	return sender, mediaFrom, nil
+}
 
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		m.sweep(s.ctx, s.log, d)
-	}()
-	if s.endpoint != "" {
-		db, cfg, err := localdb.Client(s.ctx, s.endpoint)
-		if err != nil {
-			return err
-		}
-		streams := dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) {
-			o.BaseEndpoint = aws.String(s.endpoint)
-		})
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			pollStream(s.ctx, s.log, db, streams, s.table, d.HandleTipStream, d.HandleAlertStream)
-		}()
+// startAlerts runs the alert pipeline's background work in the local stack:
+// a sweep every -sweep-every (the escalate function), and with a DynamoDB
+// endpoint the table's stream read and handed to the same handlers as
+// dispatch-alerts and send-alerts.
+func startAlerts(ctx context.Context, c config.Config, a *app.App, log *slog.Logger, wg *sync.WaitGroup) error {
+	d, err := a.Dispatcher()
+	if err != nil {
+		return err
 	}
-	s.log.Info("alerts", "outbox", s.publicURL+"/local/outbox", "twilio_api", apiURL, "escalate_after", m.escalateCritical.String(),
-		"escalate_high_after", m.escalateHigh.String(), "stream", s.endpoint != "")
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		sweep(ctx, log, d, c.Local.SweepEvery)
+	}()
+	if c.Local.DynamoDBEndpoint == "" {
+		return nil
+	}
+	db, cfg, err := localdb.Client(ctx, c.Local.DynamoDBEndpoint)
+	if err != nil {
+		return err
+	}
+	streams := dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) {
+		o.BaseEndpoint = aws.String(c.Local.DynamoDBEndpoint)
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		pollStream(ctx, log, db, streams, c.Table, d.HandleTipStream, d.HandleAlertStream)
+	}()
 	return nil
 }
 
 // serveFake runs the fake Twilio API on a loopback port until shutdown.
-func (m *alertsModule) serveFake(s *stack, fake http.Handler, wait func()) (string, error) {
+func serveFake(ctx context.Context, log *slog.Logger, wg *sync.WaitGroup, fake http.Handler, wait func()) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("serve: fake Twilio API: %w", err)
 	}
 	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 5 * time.Second}
-	s.wg.Add(1)
+	wg.Add(1)
 	go func() {
-		defer s.wg.Done()
+		defer wg.Done()
 		go func() {
-			<-s.ctx.Done()
+			<-ctx.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			_ = srv.Shutdown(ctx)
 		}()
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("fake Twilio API stopped", "error", err.Error())
+			log.Error("fake Twilio API stopped", "error", err.Error())
 		}
 		wait()
 	}()
@@ -159,8 +120,8 @@ func (m *alertsModule) serveFake(s *stack, fake http.Handler, wait func()) (stri
 }
 
 // sweep runs the escalate function's sweep on a ticker until ctx ends.
-func (m *alertsModule) sweep(ctx context.Context, log *slog.Logger, d *alert.Dispatcher) {
-	t := time.NewTicker(m.sweepEvery)
+func sweep(ctx context.Context, log *slog.Logger, d *alert.Dispatcher, every time.Duration) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {

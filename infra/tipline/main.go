@@ -7,7 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"tipline/shared/contact"
+
+	"tipline/shared/config"
 )
 
 const usage = `tipline: the tip line's operator command
@@ -57,11 +58,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 }
 
 // Local defaults: documented in the README, for a laptop only.
-const (
-	localAuthToken      = "tiplinelocaltoken"
-	localReporterSecret = "local-reporter-key-secret-not-for-production"
-	localContactKey     = "bG9jYWwtY29udGFjdC1rZXktbm90LWZvci1wcm9kISE=" // 32 bytes, base64
-)
+const localAuthToken = config.LocalAuthToken
 
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
@@ -69,5 +66,3 @@ func envOr(name, def string) string {
 	}
 	return def
 }
-
-func decodeContactKey(s string) ([]byte, error) { return contact.DecodeKey(s) }

@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"path/filepath"
 	"time"
 
+	"tipline/shared/config"
 	"tipline/shared/twilio/fakeapi"
 )
 
@@ -18,18 +20,18 @@ import (
 // fake: a tip's detail shows the media through the same signed link.
 
 // newLocalMedia returns the fake's media store, loading what an earlier
-// run kept.
-func newLocalMedia(s *stack, account, token string) (*fakeapi.Media, error) {
-	m := &fakeapi.Media{AccountSID: account, AuthToken: token}
-	if s.dataDir != "" {
-		m.Dir = filepath.Join(s.dataDir, "media")
+// run kept in the data folder.
+func newLocalMedia(c config.Config, log *slog.Logger, mux *http.ServeMux, account string) (*fakeapi.Media, error) {
+	m := &fakeapi.Media{AccountSID: account, AuthToken: c.AuthToken}
+	if c.Local.DataDir != "" {
+		m.Dir = filepath.Join(c.Local.DataDir, "media")
 	}
 	n, err := m.Load()
 	if err != nil {
 		return nil, fmt.Errorf("serve: local media: %w", err)
 	}
-	s.mux.Handle("POST /local/media", m.UploadHandler())
-	s.log.Info("local media", "upload", s.publicURL+"/local/media", "items", n)
+	mux.Handle("POST /local/media", m.UploadHandler())
+	log.Info("local media", "upload", c.PublicBaseURL+"/local/media", "items", n)
 	return m, nil
 }
 

@@ -9,154 +9,91 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
-	"tipline/shared/alert"
-	"tipline/shared/twilio"
 
 	"tipline/infra/localdb"
+	"tipline/infra/seed"
+	"tipline/shared/app"
+	"tipline/shared/config"
 	"tipline/shared/edge"
-	"tipline/shared/intake"
+	"tipline/shared/staff"
 	"tipline/shared/store"
 	"tipline/shared/tip"
 )
 
-type serveConfig struct {
-	addr, publicURL, endpoint string
-	dataDir                   string // the embedded engine's journal; empty with -ephemeral
-	intake                    intake.Config
-}
-
-// stack is what serve hands each module of the local stack.
-type stack struct {
-	ctx       context.Context // cancelled on shutdown: stop background work
-	log       *slog.Logger
-	db        store.API
-	store     *store.Store
-	table     string
-	endpoint  string // DynamoDB endpoint; empty for the embedded engine
-	publicURL string
-	mux       *http.ServeMux
-	intake    *intake.Deps // add interceptors before the webhook starts
-	wg        *sync.WaitGroup
-	// Set by the alerts module for the modules after it: the Twilio sender
-	// (the built-in fake unless -twilio-api-url) and the alert dispatcher.
-	sender     *twilio.Sender
-	dispatcher *alert.Dispatcher
-	dataDir    string // the embedded engine's data folder; empty when in memory or with an endpoint
-	fakeURL    string // the built-in fake Twilio API's base URL, when it runs
-}
-
-// module is one capability of the local stack beyond the webhook: it adds
-// flags, then routes and background work.
-type module interface {
-	flags(fs *flag.FlagSet)
-	start(s *stack) error
-}
-
-// modules lists the capabilities serve runs, each in its own file.
-func modules() []module { return []module{&alertsModule{}, &staffModule{}} }
-
-func parseServe(args []string, stderr io.Writer, mods []module) (serveConfig, error) {
+// parseServe reads serve's flags, defined by the configuration table with
+// the environment as their defaults, checking every value's form.
+func parseServe(args []string, stderr io.Writer) (config.Config, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	for _, m := range mods {
-		m.flags(fs)
-	}
 	fs.SetOutput(stderr)
-	var c serveConfig
-	fs.StringVar(&c.addr, "addr", ":8080", "address to listen on")
-	fs.StringVar(&c.publicURL, "public-url", "", "public base URL Twilio signs (default http://localhost:<port>)")
-	fs.StringVar(&c.intake.AuthToken, "twilio-auth-token", envOr("TWILIO_AUTH_TOKEN", localAuthToken), "Twilio auth token that signs webhooks (env TWILIO_AUTH_TOKEN)")
-	fs.StringVar(&c.intake.AccountSID, "twilio-account-sid", envOr("TWILIO_ACCOUNT_SID", ""), "refuse webhooks of other accounts when set (env TWILIO_ACCOUNT_SID)")
-	fs.StringVar(&c.endpoint, "dynamodb-endpoint", envOr("DYNAMODB_ENDPOINT", ""), "DynamoDB endpoint, e.g. http://127.0.0.1:8000; empty runs the embedded engine in-process")
-	fs.StringVar(&c.dataDir, "data", defaultDataDir(), "folder where the embedded engine keeps its data (a journal replayed at start)")
-	ephemeral := fs.Bool("ephemeral", false, "keep the embedded engine's data in memory only: everything is lost when serve stops")
-	fs.StringVar(&c.intake.Table, "table", envOr("TABLE_NAME", "tipline"), "table name (created when missing)")
-	fs.StringVar(&c.intake.ReporterSecret, "reporter-key-secret", envOr("REPORTER_KEY_SECRET", localReporterSecret), "secret keying reporter hashes (env REPORTER_KEY_SECRET)")
-	contactKey := fs.String("contact-key", envOr("CONTACT_KEY", localContactKey), "32-byte key sealing reporter numbers, base64 or hex (env CONTACT_KEY)")
-	fs.BoolVar(&c.intake.Anonymous, "anonymous", false, "keep no reporter numbers at all")
-	fs.DurationVar(&c.intake.Window, "conversation-window", intake.DefaultWindow, "follow-up texts within this time join the open tip")
-	fs.StringVar(&c.intake.LogLevel, "log-level", envOr("LOG_LEVEL", "info"), "debug, info, warn or error")
+	read := config.Flags(fs, os.Getenv)
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		return config.Config{}, err
 	}
 	if fs.NArg() > 0 {
-		return c, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+		return config.Config{}, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
-	if *ephemeral {
-		c.dataDir = ""
-	} else if c.dataDir == "" {
-		return c, errors.New("serve: -data needs a folder (or -ephemeral for no data on disk)")
+	c, err := read(0)
+	if err != nil {
+		return c, fmt.Errorf("serve: %w", err)
 	}
-	if c.intake.Window <= 0 {
-		return c, errors.New("serve: -conversation-window must be positive")
+	if c.EscalateHigh == 0 {
+		c.EscalateHigh = 6 * c.EscalateCritical
 	}
-	if !c.intake.Anonymous {
-		k, err := decodeContactKey(*contactKey)
-		if err != nil {
-			return c, fmt.Errorf("serve: -contact-key: %w", err)
-		}
-		c.intake.ContactKey = k
+	if c.Local.StaffTokenKey == "" {
+		c.Local.StaffTokenKey = defaultKeyFile()
+	}
+	if c.Local.DataDir == "" {
+		c.Local.DataDir = defaultDataDir()
+	}
+	if c.Local.Ephemeral || c.Local.DynamoDBEndpoint != "" {
+		c.Local.DataDir = "" // in memory, or wherever that DynamoDB keeps it
+	}
+	c.Lease = 30 * time.Second
+	c.Grace = 0 // no stream with the embedded engine: the sweep is the pipeline
+	if c.Local.DynamoDBEndpoint != "" {
+		c.Grace = 3 * time.Second // leave the stream its chance, as in AWS
 	}
 	return c, nil
 }
 
 func runServe(args []string, stdout, stderr io.Writer) error {
-	mods := modules()
-	c, err := parseServe(args, stderr, mods)
+	c, err := parseServe(args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
 	}
-	log := edge.Logger(stdout, c.intake.LogLevel)
+	log := edge.Logger(stdout, c.LogLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	ln, err := net.Listen("tcp", c.addr)
+	ln, err := net.Listen("tcp", c.Local.Addr)
 	if err != nil {
-		return fmt.Errorf("serve: listen on %s: %w", c.addr, err)
+		return fmt.Errorf("serve: listen on %s: %w", c.Local.Addr, err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	if c.publicURL == "" {
-		c.publicURL = fmt.Sprintf("http://localhost:%d", port)
+	if c.PublicBaseURL == "" {
+		c.PublicBaseURL = fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
 	}
-	c.intake.PublicBaseURL = c.publicURL
-
-	db, engine, closeDB, err := openDB(ctx, log, c.endpoint, c.intake.Table, c.dataDir)
+	var wg sync.WaitGroup
+	// Whatever ends serve, background work (sweeper, stream reader, fake
+	// Twilio) stops before it returns.
+	defer func() { stop(); wg.Wait() }()
+	h, closeDB, err := startStack(ctx, c, log, &wg)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer closeDB()
-	deps, err := intake.Wire(c.intake, db, log)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	mux := http.NewServeMux()
-	var wg sync.WaitGroup
-	// Whatever ends serve, background work (sweeper, stream reader, fake
-	// Twilio) stops before it returns.
-	defer func() { stop(); wg.Wait() }()
-	st := &stack{ctx: ctx, log: log, db: db, store: deps.Store, table: c.intake.Table, endpoint: c.endpoint,
-		publicURL: c.publicURL, mux: mux, intake: &deps, wg: &wg}
-	if c.endpoint == "" {
-		st.dataDir = c.dataDir
-	}
-	for _, m := range mods {
-		if err := m.start(st); err != nil {
-			ln.Close()
-			return err
-		}
-	}
-	srv := &http.Server{Handler: routes(mux, intake.New(deps)), ReadHeaderTimeout: 10 * time.Second}
-	log.Info("tipline serving", "addr", ln.Addr().String(), "public_url", c.publicURL, "dynamodb", engine,
-		"webhook", c.publicURL+"/twilio/messages", "anonymous", c.intake.Anonymous)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("tipline serving", "addr", ln.Addr().String(), "public_url", c.PublicBaseURL, "dynamodb", engineName(c),
+		"webhook", c.PublicBaseURL+"/twilio/messages", "anonymous", c.Anonymous)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -177,29 +114,101 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// openDB returns the embedded engine with its journal in dataDir replayed
-// (in memory only when dataDir is empty), or a client of endpoint with the
-// table created when missing, and what closes it.
-func openDB(ctx context.Context, log *slog.Logger, endpoint, table, dataDir string) (store.API, string, func(), error) {
+// startStack builds every handler through the composition root, as the
+// Lambda functions do, and starts the background work of the local stack:
+// the seed, the fake Twilio API, the sweeper and the stream reader. The
+// function returned closes the embedded engine's journal: call it once the
+// server and the background work have stopped.
+func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync.WaitGroup) (http.Handler, func(), error) {
+	if err := c.Validate(config.Serve); err != nil {
+		return nil, nil, fmt.Errorf("serve: %w", err)
+	}
+	db, closeDB, err := openDB(ctx, log, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := buildStack(ctx, c, db, log, wg)
+	if err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	return h, closeDB, nil
+}
+
+func buildStack(ctx context.Context, c config.Config, db store.API, log *slog.Logger, wg *sync.WaitGroup) (http.Handler, error) {
+	mux := http.NewServeMux()
+	tw, media, err := startTwilio(ctx, c, log, mux, wg)
+	if err != nil {
+		return nil, err
+	}
+	key, err := localKey(c.Local.StaffTokenKey)
+	if err != nil {
+		return nil, fmt.Errorf("serve: %w", err)
+	}
+	a := app.New(c, config.All, app.Clients{DB: db, Twilio: tw, MediaAccount: localAccountSID, MediaClient: media, Log: log,
+		StaffAuth: staff.LocalTokens{Key: key, Issuer: staff.LocalIssuer, Audience: staff.LocalAudience}})
+	if !c.Local.NoSeed {
+		n, r, err := seed.Load(ctx, a.Store())
+		if err != nil {
+			return nil, fmt.Errorf("serve: seed: %w", err)
+		}
+		log.Info("seed loaded", "authorities", n, "rules", r)
+	}
+	webhook, err := a.Webhook()
+	if err != nil {
+		return nil, err
+	}
+	status, err := a.MessageStatus()
+	if err != nil {
+		return nil, err
+	}
+	api, err := a.StaffAPI()
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/twilio/messages", webhook)
+	mux.Handle("/twilio/status", status)
+	mux.Handle("/api/", api)
+	log.Info("staff API", "url", c.PublicBaseURL+"/api/tips", "token", "go run ./infra/tipline token -role admin")
+	if err := startAlerts(ctx, c, a, log, wg); err != nil {
+		return nil, err
+	}
+	return routes(mux), nil
+}
+
+func engineName(c config.Config) string {
+	switch {
+	case c.Local.DynamoDBEndpoint != "":
+		return c.Local.DynamoDBEndpoint
+	case c.Local.DataDir == "":
+		return "embedded, in memory"
+	}
+	return "embedded, data in " + c.Local.DataDir
+}
+
+// openDB returns the embedded engine with its journal in the data folder
+// replayed (in memory only without one), or a client of the DynamoDB
+// endpoint with the table created when missing; and what closes it.
+func openDB(ctx context.Context, log *slog.Logger, c config.Config) (store.API, func(), error) {
 	nothing := func() {}
 	switch {
-	case endpoint != "":
-		db, _, err := localdb.Client(ctx, endpoint)
+	case c.Local.DynamoDBEndpoint != "":
+		db, _, err := localdb.Client(ctx, c.Local.DynamoDBEndpoint)
 		if err != nil {
-			return nil, "", nothing, err
+			return nil, nothing, err
 		}
-		if err := localdb.Ensure(ctx, db, table); err != nil {
-			return nil, "", nothing, err
+		if err := localdb.Ensure(ctx, db, c.Table); err != nil {
+			return nil, nothing, err
 		}
-		return db, endpoint, nothing, nil
-	case dataDir == "":
+		return db, nothing, nil
+	case c.Local.DataDir == "":
 		log.Warn("embedded engine in memory only (-ephemeral): everything is lost when serve stops")
-		db, err := localdb.Embedded(ctx, table)
-		return db, "embedded, in memory", nothing, err
+		db, err := localdb.Embedded(ctx, c.Table)
+		return db, nothing, err
 	}
-	db, rep, err := localdb.Durable(ctx, table, dataDir)
+	db, rep, err := localdb.Durable(ctx, c.Table, c.Local.DataDir)
 	if err != nil {
-		return nil, "", nothing, err
+		return nil, nothing, fmt.Errorf("serve: %w", err)
 	}
 	for _, s := range rep.Skipped {
 		log.Warn("journal line skipped", "journal", rep.Path, "problem", s)
@@ -208,7 +217,7 @@ func openDB(ctx context.Context, log *slog.Logger, endpoint, table, dataDir stri
 		log.Warn("journal with skipped lines kept", "copy", rep.KeptCopy)
 	}
 	log.Info("data replayed", "journal", rep.Path, "records", rep.Records, "items", rep.Items, "skipped", len(rep.Skipped))
-	return db, "embedded, data in " + dataDir, func() { db.Close() }, nil
+	return db, func() { db.Close() }, nil
 }
 
 // defaultDataDir is ${TIPLINE_CACHE:-~/.cache/tipline}/data, beside the
@@ -216,12 +225,11 @@ func openDB(ctx context.Context, log *slog.Logger, endpoint, table, dataDir stri
 func defaultDataDir() string { return filepath.Join(filepath.Dir(defaultKeyFile()), "data") }
 
 // routes is the local stack's router: the same handlers as the Lambda functions.
-func routes(mux *http.ServeMux, webhook http.Handler) http.Handler {
+func routes(mux *http.ServeMux) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
 	})
-	mux.Handle("/twilio/messages", webhook)
 	ids := tip.NewIDs(nil)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get(edge.RequestIDHeader) == "" {

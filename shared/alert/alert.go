@@ -34,6 +34,7 @@ import (
 	"sync"
 	"time"
 
+	"tipline/shared/consent"
 	"tipline/shared/reply"
 	"tipline/shared/store"
 	"tipline/shared/tip"
@@ -123,7 +124,9 @@ type Dispatcher struct {
 	c   Config
 	d   Deps
 	dir directory
-	mu  sync.Mutex // guards d.Rand and lastStamp
+	// consent asks adult victims before anyone is told.
+	consent *consent.Questions
+	mu      sync.Mutex // guards d.Rand and lastStamp
 
 	lastStamp time.Time
 }
@@ -139,7 +142,8 @@ func New(c Config, d Deps) *Dispatcher {
 	if d.Log == nil {
 		d.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	return &Dispatcher{c: c.withDefaults(), d: d, dir: directory{store: d.Store, ttl: 30 * time.Second, now: d.Now}}
+	return &Dispatcher{c: c.withDefaults(), d: d, dir: directory{store: d.Store, ttl: 30 * time.Second, now: d.Now},
+		consent: consent.NewQuestions(d.Store, d.Replies, d.Log, d.Now)}
 }
 
 // escalateAfter is how long a tier has to acknowledge a tip of urgency u;

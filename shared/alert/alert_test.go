@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"tipline/shared/alert"
+	"tipline/shared/consent"
+	"tipline/shared/edge"
 	"tipline/shared/store"
 	"tipline/shared/tip"
 	"tipline/shared/twilio"
@@ -504,6 +506,11 @@ func TestAuthorityMessagesNeverBecomeTips(t *testing.T) {
 	}
 }
 
+// answers is the webhook's interceptor of consent answers, on the env's table.
+func (e *env) answers() func(context.Context, twilio.Inbound, string, store.Lookup) (string, bool, error) {
+	return consent.NewQuestions(e.store, e.book, edge.Logger(e.logs, "debug"), e.clock.Now).Interceptor()
+}
+
 func TestConsent(t *testing.T) {
 	adult := tip.Triage{Urgency: tip.High, Category: tip.CategoryLabor, Region: "PE-MDD", Place: "Mazuko", Language: tip.LangSpanish}
 	tests := []struct {
@@ -520,8 +527,8 @@ func TestConsent(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			tp := e.newTip(selfText, adult)
-			if !alert.NeedsConsent(tp.Triage, tp.Text) {
-				t.Fatal("NeedsConsent() = false for an adult victim's report")
+			if !consent.Needed(tp.Triage, tp.Text) {
+				t.Fatal("consent.Needed() = false for an adult victim's report")
 			}
 			if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
 				t.Fatal(err)
@@ -532,11 +539,11 @@ func TestConsent(t *testing.T) {
 				t.Fatalf("sent %d alerts before consent, want none", n)
 			}
 			in := twilio.Inbound{MessageSID: "SMconsent", From: reporterNum, Body: tc.answer}
-			text, handled, err := e.d.Interceptor()(e.ctx, in, tp.ReporterKey, store.Lookup{})
+			text, handled, err := e.answers()(e.ctx, in, tp.ReporterKey, store.Lookup{})
 			if err != nil || !handled || !strings.Contains(text, tp.Ref) {
 				t.Fatalf("consent answer = %q, %v, %v; want handled with the reference", text, handled, err)
 			}
-			again, _, _ := e.d.Interceptor()(e.ctx, in, tp.ReporterKey, store.Lookup{})
+			again, _, _ := e.answers()(e.ctx, in, tp.ReporterKey, store.Lookup{})
 			if again != text {
 				t.Errorf("a replayed answer got %q, want %q", again, text)
 			}
@@ -574,7 +581,7 @@ func TestConsent(t *testing.T) {
 			}
 			e.clock.Advance(tc.after)
 			in := twilio.Inbound{MessageSID: "SMlate", From: reporterNum, Body: tc.answer}
-			text, handled, err := e.d.Interceptor()(e.ctx, in, tp.ReporterKey, store.Lookup{})
+			text, handled, err := e.answers()(e.ctx, in, tp.ReporterKey, store.Lookup{})
 			if err != nil || handled != tc.handled || handled && !strings.Contains(text, tp.Ref) {
 				t.Fatalf("consent answer = %q, %v, %v; want handled %v, with the reference when handled", text, handled, err, tc.handled)
 			}
@@ -590,12 +597,12 @@ func TestConsent(t *testing.T) {
 	}
 	t.Run("a minor or danger now is forwarded without asking", func(t *testing.T) {
 		for _, tr := range []tip.Triage{{Urgency: tip.High, Minor: true, Reportable: true}, {Urgency: tip.Critical, ImmediateDanger: true, Reportable: true}} {
-			if alert.NeedsConsent(tr, selfText) {
-				t.Errorf("NeedsConsent(%+v) = true, want false", tr)
+			if consent.Needed(tr, selfText) {
+				t.Errorf("consent.Needed(%+v) = true, want false", tr)
 			}
 		}
-		if alert.NeedsConsent(tip.Triage{Urgency: tip.High, Reportable: true}, "vi a unas chicas en un bar de Mazuko") {
-			t.Error("NeedsConsent() = true for a witness's report, want false")
+		if consent.Needed(tip.Triage{Urgency: tip.High, Reportable: true}, "vi a unas chicas en un bar de Mazuko") {
+			t.Error("consent.Needed() = true for a witness's report, want false")
 		}
 	})
 }

@@ -9,16 +9,13 @@ import (
 	"strings"
 	"time"
 
+	"tipline/shared/consent"
 	"tipline/shared/store"
 	"tipline/shared/tip"
 )
 
 // retries bounds the read-modify-write loops that lose optimistic races.
 const retries = 5
-
-// consentTTL is how long a reporter's SI or NO still answers the consent
-// question of their tip.
-const consentTTL = 7 * 24 * time.Hour
 
 // audit is an entry of the tip's trail, stamped with a time no earlier
 // than the dispatcher's previous entry: entries written in one instant
@@ -85,21 +82,11 @@ func (x *Dispatcher) dispatch(ctx context.Context, tipID string) error {
 	if !t.Reportable || t.Status != tip.StatusTriaged {
 		return nil
 	}
-	if r.Consent != "yes" && NeedsConsent(t.Triage, t.Text) {
+	if consent.Pending(t, r) {
 		if r.State == tip.RouteAwaitingConsent {
 			return nil
 		}
-		// Recorded first: the reporter may answer days later, after their
-		// conversation closed, and the answer must find this tip. Should
-		// saving the route fail, the record points to a tip not waiting,
-		// which the answer ignores.
-		if t.ReporterKey != "" {
-			if err := x.d.Store.SaveConsentQuestion(ctx, t.ReporterKey, t.ID, consentTTL); err != nil {
-				return err
-			}
-		}
-		r.State, r.Consent = tip.RouteAwaitingConsent, "asked"
-		if err := x.d.Store.SaveRoute(ctx, &r, x.audit("system", "consent.asked", nil)); err != nil {
+		if err := x.consent.Ask(ctx, t, &r); err != nil {
 			return err
 		}
 		log.Info("alert waits for consent")
@@ -126,7 +113,7 @@ func (x *Dispatcher) dispatch(ctx context.Context, tipID string) error {
 	}
 	detail := map[string]string{"rules": strings.Join(ruleIDs, ","), "tier": strconv.Itoa(r.Tier),
 		"authorities": strings.Join(authoritiesAt(targets, r.Tier), ","), "urgency": string(t.Urgency),
-		"region": t.Region, "minor": strconv.FormatBool(t.Minor), "consent": r.Consent}
+		"region": t.Region, "minor": strconv.FormatBool(t.Minor), "consent": string(r.Consent)}
 	if err := x.d.Store.SaveRoute(ctx, &r, x.audit("system", "route", detail)); err != nil {
 		return err
 	}

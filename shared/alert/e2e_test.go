@@ -8,29 +8,29 @@ import (
 	"testing"
 	"time"
 
-	"tipline/shared/alert"
-	"tipline/shared/contact"
+	"tipline/shared/app"
+	"tipline/shared/config"
 	"tipline/shared/edge"
-	"tipline/shared/intake"
-	"tipline/shared/triage"
 	"tipline/shared/twilio"
 )
 
-// webhook is the inbound handler wired as receive-message wires it: the
-// alert interceptor first, consent asked for adult victims.
+// webhook is the inbound handler built as receive-message builds it, by
+// the composition root: the alert interceptor first, consent asked for
+// adult victims. Alerts it writes are sent by the env's dispatcher.
 func (e *env) webhook() http.Handler {
 	e.t.Helper()
-	keeper, err := contact.NewKeeper([]byte("alert-test-reporter-secret"), nil)
+	cfg := config.Default()
+	cfg.Table, cfg.PublicBaseURL, cfg.AuthToken = e.table, testBase, testToken
+	cfg.ReporterSecret, cfg.Anonymous = "alert-test-reporter-secret", true
+	cfg.EscalateCritical, cfg.EscalateHigh = testEscCrit, time.Hour
+	if err := cfg.Validate(config.ReceiveMessage); err != nil {
+		e.t.Fatal(err)
+	}
+	h, err := app.New(cfg, config.ReceiveMessage, app.Clients{DB: e.db, Now: e.clock.Now, Log: edge.Logger(e.logs, "debug")}).Webhook()
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	engine, err := triage.New()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return intake.New(intake.Deps{Store: e.store, Triage: engine, Replies: e.book, Contacts: keeper,
-		Validator: twilio.NewValidator(testToken, testBase), Log: edge.Logger(e.logs, "debug"), Now: e.clock.Now,
-		Interceptors: []intake.Interceptor{e.d.Interceptor()}, AskConsent: alert.NeedsConsent})
+	return h
 }
 
 // send posts a signed inbound message and returns the TwiML answer.

@@ -26,11 +26,11 @@ func ParseAck(body string) string {
 	return strings.ToUpper(m[2])
 }
 
-// Interceptor takes over inbound messages before they can become tips:
-// every message from an authority's number (an acknowledgement, or
-// anything else, which gets a short help text and is never stored), and a
-// reporter's SI/NO while their tip waits for consent. Its signature is
-// intake's Interceptor. It is idempotent on a replayed MessageSid: the same
+// Interceptor takes over inbound messages from an authority's number
+// before they can become tips: an acknowledgement, or anything else, which
+// gets a short help text and is never stored. (A reporter's SI/NO is
+// consent's interceptor, after this one.) Its signature is intake's
+// Interceptor. It is idempotent on a replayed MessageSid: the same
 // message finds the same state and gets the same answer.
 //
 // l is what the webhook already read: when it checked the sender's number
@@ -50,11 +50,7 @@ func (x *Dispatcher) Interceptor() func(ctx context.Context, in twilio.Inbound, 
 			text, err := x.authorityMessage(ctx, in, l.Authority.AuthorityID, l.Authority.Contact)
 			return text, true, err
 		}
-		answer, yes := x.d.Replies.ConsentAnswer(in.Body)
-		if !answer || len(in.Media) > 0 {
-			return "", false, nil
-		}
-		return x.consentAnswer(ctx, in, reporterKey, yes)
+		return "", false, nil
 	}
 }
 
@@ -139,100 +135,4 @@ func (x *Dispatcher) Acknowledge(ctx context.Context, tipID, authorityID, messag
 		}
 	}
 	return tip.Errorf(tip.KindTransient, "alert: acknowledge "+tipID, "gave up after repeated conflicts")
-}
-
-// consentAnswer records a reporter's SI or NO when a tip of theirs waits
-// for consent: the tip of their open conversation, or the one whose
-// question they were last asked (recorded for days, as the answer may come
-// after the conversation closed). Otherwise the message goes on as an
-// ordinary one.
-func (x *Dispatcher) consentAnswer(ctx context.Context, in twilio.Inbound, reporterKey string, yes bool) (string, bool, error) {
-	var ids []string
-	conv, err := x.d.Store.OpenConversation(ctx, reporterKey)
-	switch {
-	case err == nil:
-		ids = append(ids, conv.TipID)
-	case !tip.Is(err, tip.KindNotFound):
-		return "", false, err
-	}
-	asked, err := x.d.Store.ConsentQuestion(ctx, reporterKey)
-	switch {
-	case err == nil && !slices.Contains(ids, asked):
-		ids = append(ids, asked)
-	case err != nil && !tip.Is(err, tip.KindNotFound):
-		return "", false, err
-	}
-	for _, id := range ids {
-		reply, handled, err := x.consentAnswerFor(ctx, in, id, yes)
-		if err != nil || handled {
-			return reply, handled, err
-		}
-	}
-	return "", false, nil
-}
-
-// consentAnswerFor records the answer for tipID when its route waits for
-// consent (or got the same answer before: a replay).
-func (x *Dispatcher) consentAnswerFor(ctx context.Context, in twilio.Inbound, tipID string, yes bool) (string, bool, error) {
-	log := x.d.Log.With("tip_id", tipID, "message_sid", in.MessageSID)
-	for attempt := 0; attempt < retries; attempt++ {
-		r, err := x.d.Store.Route(ctx, tipID)
-		if tip.Is(err, tip.KindNotFound) {
-			return "", false, nil
-		}
-		if err != nil {
-			return "", false, err
-		}
-		t, err := x.d.Store.Tip(ctx, tipID)
-		if tip.Is(err, tip.KindNotFound) {
-			return "", false, nil
-		}
-		if err != nil {
-			return "", false, err
-		}
-		reply := x.d.Replies.ConsentReply(yes, t.Ref, t.Language)
-		switch {
-		case r.State == tip.RouteAwaitingConsent, r.State == tip.RouteDeclined && yes:
-		case r.Consent == "yes" && yes, r.Consent == "no" && !yes:
-			return reply, true, nil // a replay, or the same answer again
-		default:
-			return "", false, nil // no question pending: an ordinary message
-		}
-		action := "consent.refused"
-		r.State, r.Consent = tip.RouteDeclined, "no"
-		if yes {
-			action = "consent.granted"
-			r.State, r.Consent = tip.RouteConsented, "yes"
-		}
-		err = x.d.Store.SaveRoute(ctx, &r, x.audit("reporter", action, map[string]string{"message_sid": in.MessageSID}))
-		if errors.Is(err, store.ErrStale) {
-			continue
-		}
-		if err != nil {
-			return "", false, err
-		}
-		log.Info("consent answer recorded", "consent", r.Consent)
-		if yes {
-			// Touch the tip: its stream record brings it to the dispatcher
-			// at once (the sweep would find it in the triaged queue anyway).
-			if err := x.touch(ctx, t); err != nil {
-				log.Warn("tip not touched after consent; the sweep dispatches it", "error", err.Error())
-			}
-		}
-		return reply, true, nil
-	}
-	return "", false, tip.Errorf(tip.KindTransient, "alert: consent "+tipID, "gave up after repeated conflicts")
-}
-
-func (x *Dispatcher) touch(ctx context.Context, t *tip.Tip) error {
-	for attempt := 0; attempt < retries; attempt++ {
-		err := x.d.Store.SaveTip(ctx, t)
-		if !errors.Is(err, store.ErrStale) {
-			return err
-		}
-		if t, err = x.d.Store.Tip(ctx, t.ID); err != nil {
-			return err
-		}
-	}
-	return nil
 }

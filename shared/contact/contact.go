@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 )
 
 // Keeper hashes and seals reporter addresses. It is safe for concurrent use.
@@ -96,25 +95,4 @@ func (k *Keeper) Open(sealed []byte, reporterKey string) (string, error) {
 		return "", errors.New("contact: sealed address does not open")
 	}
 	return string(plain), nil
-}
-
-// SealingFromEnv reads ANONYMOUS_MODE and, unless anonymous, the 32-byte
-// CONTACT_KEY, as every function that keeps or opens numbers does. Its
-// errors name the variable and never its value.
-func SealingFromEnv(getenv func(string) string) (key []byte, anonymous bool, errs []error) {
-	if s := getenv("ANONYMOUS_MODE"); s != "" {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("ANONYMOUS_MODE %q is not true or false", s))
-		}
-		anonymous = b
-	}
-	if !anonymous {
-		k, err := DecodeKey(getenv("CONTACT_KEY"))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("CONTACT_KEY: %v (or set ANONYMOUS_MODE=true)", err))
-		}
-		key = k
-	}
-	return key, anonymous, errs
 }

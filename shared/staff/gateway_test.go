@@ -10,7 +10,6 @@ import (
 
 	"tipline/shared/edge"
 	"tipline/shared/staff"
-	"tipline/shared/tip"
 )
 
 // In Lambda the handler trusts the claims API Gateway's JWT authorizer put
@@ -65,26 +64,4 @@ func TestLambdaReadsTheAuthorizerClaims(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestConfigReportsEveryMissingVariable(t *testing.T) {
-	_, err := staff.ConfigFromEnv(func(string) string { return "" })
-	if err == nil {
-		t.Fatal("no error for an empty environment")
-	}
-	for _, name := range []string{"TABLE_NAME", "JWT_ISSUER", "REPORTER_KEY_SECRET", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "CONTACT_KEY"} {
-		if !strings.Contains(err.Error(), name) {
-			t.Errorf("error %q does not name %s", err, name)
-		}
-	}
-	env := map[string]string{"TABLE_NAME": "t", "JWT_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/x",
-		"REPORTER_KEY_SECRET": "0123456789abcdef0123", "TWILIO_ACCOUNT_SID": "AC0123", "TWILIO_AUTH_TOKEN": "tok0123", "ANONYMOUS_MODE": "true"}
-	c, err := staff.ConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil || !c.Anonymous {
-		t.Errorf("config = %+v, %v; want a valid anonymous configuration", c, err)
-	}
-	if _, err := staff.Wire(c, nil, nil); err != nil {
-		t.Errorf("Wire() error = %v", err)
-	}
-	_ = tip.Lima
 }

@@ -137,3 +137,11 @@ func (h *Handler) media(w http.ResponseWriter, r *http.Request, _ Principal) err
 	}
 	return nil
 }
+
+// MediaKey derives the key of media links from a secret, so that no
+// further secret has to be deployed.
+func MediaKey(secret []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("tipline media links v1"))
+	return m.Sum(nil)
+}

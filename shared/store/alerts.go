@@ -74,7 +74,7 @@ type routeItem struct {
 
 func toRouteItem(r *tip.Route) routeItem {
 	it := routeItem{PK: "TIP#" + r.TipID, SK: "ROUTE", Type: "route", TipID: r.TipID, State: string(r.State),
-		Consent: r.Consent, Rules: r.Rules, Targets: r.Targets, Tier: r.Tier, EscalateAt: optTimeKey(r.EscalateAt),
+		Consent: string(r.Consent), Rules: r.Rules, Targets: r.Targets, Tier: r.Tier, EscalateAt: optTimeKey(r.EscalateAt),
 		AckBy: r.AckBy, AckAt: optTimeKey(r.AckAt), Version: r.Version,
 		CreatedAt: timeKey(r.CreatedAt), UpdatedAt: timeKey(r.UpdatedAt)}
 	if it.Targets == nil {
@@ -89,7 +89,7 @@ func toRouteItem(r *tip.Route) routeItem {
 }
 
 func (it routeItem) route() tip.Route {
-	return tip.Route{TipID: it.TipID, State: tip.RouteState(it.State), Consent: it.Consent, Rules: it.Rules,
+	return tip.Route{TipID: it.TipID, State: tip.RouteState(it.State), Consent: tip.Consent(it.Consent), Rules: it.Rules,
 		Targets: it.Targets, Tier: it.Tier, EscalateAt: parseTime(it.EscalateAt), AckBy: it.AckBy,
 		AckAt: parseTime(it.AckAt), Version: it.Version, CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt)}
 }

@@ -219,6 +219,19 @@ const (
 	RouteExhausted       RouteState = "exhausted"        // every tier alerted, nobody confirmed
 )
 
+// Consent is what a route's reporter answered to the consent question;
+// it outlives the route state it came with (a consented tip is routed, then
+// acknowledged, and is never asked again).
+type Consent string
+
+// Consent answers.
+const (
+	ConsentNone    Consent = ""      // never asked
+	ConsentAsked   Consent = "asked" // asked, no answer yet
+	ConsentGiven   Consent = "yes"   // the reporter said yes
+	ConsentRefused Consent = "no"    // the reporter said no
+)
+
 // Target is one contact a route may alert, at its tier.
 type Target struct {
 	AuthorityID string  `json:"authority_id" dynamodbav:"authority_id"`
@@ -233,7 +246,7 @@ type Target struct {
 type Route struct {
 	TipID      string     `json:"tip_id"`
 	State      RouteState `json:"state"`
-	Consent    string     `json:"consent,omitempty"` // "", "asked", "yes", "no"
+	Consent    Consent    `json:"consent,omitempty"`
 	Rules      []string   `json:"rules,omitempty"`
 	Targets    []Target   `json:"targets"`
 	Tier       int        `json:"tier"`                 // highest tier alerted

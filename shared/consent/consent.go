@@ -1,4 +1,9 @@
-package alert
+// Package consent decides when an adult victim is asked before anyone is
+// told: a reportable tip written in the first person by the person being
+// exploited, with no minor and no danger now, waits for its reporter's yes.
+// Tips with a minor or with danger now are forwarded without asking; so is
+// every tip not written in the first person.
+package consent
 
 import (
 	_ "embed"
@@ -49,10 +54,9 @@ func SelfReport(text string) bool {
 	return false
 }
 
-// NeedsConsent reports whether a tip must wait for its reporter's yes
-// before any authority is told: a reportable tip written by an adult
-// victim with no immediate danger. Tips with a minor or with danger now are
-// forwarded without asking; so is every tip not written in the first person.
-func NeedsConsent(t tip.Triage, text string) bool {
+// Needed reports whether a tip must wait for its reporter's yes before any
+// authority is told: a reportable tip written by an adult victim with no
+// immediate danger.
+func Needed(t tip.Triage, text string) bool {
 	return t.Reportable && !t.Minor && !t.ImmediateDanger && SelfReport(text)
 }
