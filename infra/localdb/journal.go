@@ -37,6 +37,8 @@ import (
 // is rewritten as one line per live item (written beside it, fsynced, then
 // renamed over it), so it does not grow without bound; a journal that had bad
 // lines is first kept as journal-<time>.corrupt for a person to look at.
+// Items whose time to live (expiresAt) has passed are left out at replay,
+// as DynamoDB would have deleted them.
 //
 // Item images rather than requests are journalled so that replay never
 // re-evaluates a condition or an update expression.
@@ -51,6 +53,8 @@ const journalFile = "journal.log"
 type Journal struct {
 	db   *minidyn.Client
 	keys []string // the table's key attribute names, partition key first
+	ttl  string   // the table's time-to-live attribute
+	now  func() time.Time
 
 	mu   sync.Mutex
 	f    *os.File
@@ -89,7 +93,7 @@ func Durable(ctx context.Context, name, dir string) (*Journal, Replay, error) {
 		lock.Close()
 		return nil, rep, err
 	}
-	j := &Journal{db: db, lock: lock}
+	j := &Journal{db: db, lock: lock, ttl: def.TimeToLiveAttribute, now: time.Now}
 	for _, k := range def.KeySchema {
 		if k.KeyType == "HASH" {
 			j.keys = append([]string{k.AttributeName}, j.keys...)
@@ -207,6 +211,11 @@ func (j *Journal) apply(ctx context.Context, rec record, live map[string][]byte)
 			return err
 		}
 		id := o.Table + "\x00" + j.keyString(item)
+		if o.Put != nil && j.expired(item) {
+			// DynamoDB's time to live would have deleted it by now.
+			o = op{Table: o.Table, Delete: o.Put}
+			item = j.key(item)
+		}
 		if o.Put != nil {
 			_, err = j.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(o.Table), Item: item})
 		} else {
@@ -413,4 +422,14 @@ func (j *Journal) TransactWriteItems(ctx context.Context, in *dynamodb.TransactW
 	}
 	err = j.write(ctx, targets, func() (err error) { out, err = j.db.TransactWriteItems(ctx, in, opts...); return err })
 	return out, err
+}
+
+// expired reports whether item's time-to-live (epoch seconds) has passed.
+func (j *Journal) expired(item map[string]types.AttributeValue) bool {
+	n, ok := item[j.ttl].(*types.AttributeValueMemberN)
+	if j.ttl == "" || !ok {
+		return false
+	}
+	at, err := strconv.ParseFloat(n.Value, 64)
+	return err == nil && at > 0 && time.Unix(int64(at), 0).Before(j.now())
 }

@@ -164,6 +164,33 @@ func TestJournalReplay(t *testing.T) {
 	}
 }
 
+func TestJournalDropsExpiredItemsAtReplay(t *testing.T) {
+	dir := t.TempDir()
+	j, _ := open(t, dir)
+	ctx := context.Background()
+	for pk, at := range map[string]string{"TIP#OLD": "1000000000", "TIP#NEW": "4000000000"} {
+		it := item(pk, "x")
+		it["expiresAt"] = &types.AttributeValueMemberN{Value: at}
+		if _, err := j.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: it}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+	j, rep := open(t, dir)
+	for pk, want := range map[string]bool{"TIP#OLD": false, "TIP#NEW": true} {
+		out, err := j.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(tbl), Key: key(pk)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(out.Item) > 0; got != want {
+			t.Errorf("got %s present %v after replay, want %v (expiresAt passed: gone)", pk, got, want)
+		}
+	}
+	if rep.Items != 1 {
+		t.Errorf("got %d live items, want 1", rep.Items)
+	}
+}
+
 func TestJournalRefusesASecondProcess(t *testing.T) {
 	dir := t.TempDir()
 	open(t, dir)
