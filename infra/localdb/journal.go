@@ -20,7 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	minidyn "github.com/truora/minidyn/aws-v2/client"
 
 	"tipline/infra/table"
 )
@@ -51,7 +50,7 @@ const journalFile = "journal.log"
 // writes are applied and journalled one at a time, so the journal's order is
 // the order in which the engine applied them.
 type Journal struct {
-	db   *minidyn.Client
+	db   engine
 	keys []string // the table's key attribute names, partition key first
 	ttl  string   // the table's time-to-live attribute
 	now  func() time.Time
@@ -60,6 +59,18 @@ type Journal struct {
 	f    *os.File
 	lock io.Closer
 	err  error // set once a write could not be journalled: refuse further writes
+}
+
+// engine is what the journal needs of the embedded engine.
+type engine interface {
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 }
 
 // Replay says what opening a journal found.
