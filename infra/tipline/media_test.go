@@ -78,6 +78,23 @@ func TestSendMediaIsHeldByTheFakeTwilio(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a URL is read by send and kept by the fake as a file is", func(t *testing.T) {
+		src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "audio/ogg")
+			_, _ = w.Write([]byte("OggS a voice note"))
+		}))
+		defer src.Close()
+		u, ct, err := hostMedia(stack.URL+"/twilio/messages", sid, src.URL+"/nota.ogg")
+		if err != nil || ct != "audio/ogg" || !strings.HasPrefix(u, "https://api.twilio.com/") {
+			t.Fatalf("got %s (%s), %v; want a Twilio media URL, audio/ogg", u, ct, err)
+		}
+	})
+	t.Run("a Twilio media URL is passed on as it is", func(t *testing.T) {
+		const twilioURL = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
+		if u, _, err := hostMedia(stack.URL+"/twilio/messages", sid, twilioURL); err != nil || u != twilioURL {
+			t.Errorf("got %s, %v; want %s", u, err, twilioURL)
+		}
+	})
 	t.Run("a server without local media says so", func(t *testing.T) {
 		bare := httptest.NewServer(http.NotFoundHandler())
 		defer bare.Close()
