@@ -1,7 +1,7 @@
 # Tipline: build, check and run.
 #
 #   make test    everything CI runs (.ci/run): gofmt, go vet, go test -race against
-#                DynamoDB Local, cfn-lint and the OpenAPI check
+#                DynamoDB Local and in chromium, cfn-lint and the OpenAPI check
 #   make lint    the static checks alone (no DynamoDB Local, no tests)
 #   make build   Lambda bootstrap binaries (linux/arm64) under $(BUILD_DIR)/<function>/
 #   make serve   the whole system on one port (ARGS="-addr :9000 ..." passes flags)
@@ -20,6 +20,7 @@ MAKEFLAGS += --no-builtin-rules
 GO ?= go
 BUILD_DIR ?= build
 DDB_LOCAL := infra/dynamodb-local/dynamodb-local.sh
+CHROMIUM_SH := infra/chromium/chromium.sh
 FUNCTIONS := $(patsubst functions/%/,%,$(wildcard functions/*/))
 ARGS ?=
 BENCH ?= .
@@ -122,6 +123,10 @@ test:
 	endpoint=$$(bash $(DDB_LOCAL) start --pid-file "$$pid_file")
 	echo "DYNAMODB_ENDPOINT=$$endpoint"
 	ensure_cc
+	# The console's browser tests drive Debian's chromium: installed when
+	# missing; in CI a failed install fails the browser tests, not this line.
+	if chromium=$$(bash $(CHROMIUM_SH) install); then export CHROMIUM=$$chromium; echo "CHROMIUM=$$chromium"; \
+	else echo "chromium could not be installed: the browser tests will skip (or fail in CI)"; fi
 	step gofmt check_gofmt
 	step "go vet" $(GO) vet ./...
 	step "go test" env $(TEST_ENV) $(GO) test -race -count=1 ./...

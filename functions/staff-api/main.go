@@ -1,5 +1,7 @@
-// Command staff-api is the Lambda behind /api/* on the HTTP API: the staff
-// review queue, with roles and regions from the Cognito JWT authorizer.
+// Command staff-api is the Lambda behind /api/* on the HTTP API (the staff
+// review queue, with roles and regions from the Cognito JWT authorizer),
+// the staff console under /console/ and the authorities' case page under
+// /case/, all on one origin.
 package main
 
 import (
@@ -12,5 +14,5 @@ import (
 
 func main() {
 	a := app.Lambda(config.StaffAPI)
-	lambda.Start(edge.APIGateway(app.Must(a.StaffAPI())))
+	lambda.Start(edge.APIGateway(app.Must(a.StaffSite(nil))))
 }

@@ -63,6 +63,12 @@ func parseServe(args []string, stderr io.Writer) (config.Config, error) {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) error {
+	return serveUntil(context.Background(), args, stdout, stderr)
+}
+
+// serveUntil runs the local stack until parent ends or a signal comes
+// (tests start it in-process and end it through parent).
+func serveUntil(parent context.Context, args []string, stdout, stderr io.Writer) error {
 	c, err := parseServe(args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -71,7 +77,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := edge.Logger(stdout, c.LogLevel)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
 	ln, err := net.Listen("tcp", c.Local.Addr)
@@ -85,7 +91,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	// Whatever ends serve, background work (sweeper, stream reader, fake
 	// Twilio) stops before it returns.
 	defer func() { stop(); wg.Wait() }()
-	h, closeDB, err := startStack(ctx, c, log, &wg)
+	h, closeDB, err := startStack(ctx, c, log, &wg, stdout)
 	if err != nil {
 		ln.Close()
 		return err
@@ -119,7 +125,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 // the seed, the fake Twilio API, the sweeper and the stream reader. The
 // function returned closes the embedded engine's journal: call it once the
 // server and the background work have stopped.
-func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync.WaitGroup) (http.Handler, func(), error) {
+func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync.WaitGroup, stdout io.Writer) (http.Handler, func(), error) {
 	if err := c.Validate(config.Serve); err != nil {
 		return nil, nil, fmt.Errorf("serve: %w", err)
 	}
@@ -127,7 +133,7 @@ func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync
 	if err != nil {
 		return nil, nil, err
 	}
-	h, err := buildStack(ctx, c, db, log, wg)
+	h, err := buildStack(ctx, c, db, log, wg, stdout)
 	if err != nil {
 		closeDB()
 		return nil, nil, err
@@ -135,7 +141,7 @@ func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync
 	return h, closeDB, nil
 }
 
-func buildStack(ctx context.Context, c config.Config, db store.API, log *slog.Logger, wg *sync.WaitGroup) (http.Handler, error) {
+func buildStack(ctx context.Context, c config.Config, db store.API, log *slog.Logger, wg *sync.WaitGroup, stdout io.Writer) (http.Handler, error) {
 	mux := http.NewServeMux()
 	tw, media, err := startTwilio(ctx, c, log, mux, wg)
 	if err != nil {
@@ -145,8 +151,8 @@ func buildStack(ctx context.Context, c config.Config, db store.API, log *slog.Lo
 	if err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
-	a := app.New(c, config.All, app.Clients{DB: db, Twilio: tw, MediaAccount: localAccountSID, MediaClient: media, Log: log,
-		StaffAuth: staff.LocalTokens{Key: key, Issuer: staff.LocalIssuer, Audience: staff.LocalAudience}})
+	tokens := staff.LocalTokens{Key: key, Issuer: staff.LocalIssuer, Audience: staff.LocalAudience}
+	a := app.New(c, config.All, app.Clients{DB: db, Twilio: tw, MediaAccount: localAccountSID, MediaClient: media, Log: log, StaffAuth: tokens})
 	if !c.Local.NoSeed {
 		n, r, err := seed.Load(ctx, a.Store())
 		if err != nil {
@@ -162,14 +168,17 @@ func buildStack(ctx context.Context, c config.Config, db store.API, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	api, err := a.StaffAPI()
+	site, err := a.StaffSite(localSignin(tokens))
 	if err != nil {
 		return nil, err
 	}
 	mux.Handle("/twilio/messages", webhook)
 	mux.Handle("/twilio/status", status)
-	mux.Handle("/api/", api)
+	mux.Handle("/", site)
 	log.Info("staff API", "url", c.PublicBaseURL+"/api/tips", "token", "go run ./infra/tipline token -role admin")
+	if err := printSignin(stdout, c.PublicBaseURL, tokens); err != nil {
+		return nil, err
+	}
 	if err := startAlerts(ctx, c, a, log, wg); err != nil {
 		return nil, err
 	}

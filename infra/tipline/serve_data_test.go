@@ -59,7 +59,7 @@ func stackIn(t *testing.T, dir, keyFile string) (*httptest.Server, func()) {
 	c.PublicBaseURL = "http://" + srv.Listener.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	h, closeDB, err := startStack(ctx, c, slog.New(slog.NewJSONHandler(io.Discard, nil)), &wg)
+	h, closeDB, err := startStack(ctx, c, slog.New(slog.NewJSONHandler(io.Discard, nil)), &wg, io.Discard)
 	if err != nil {
 		cancel()
 		t.Fatal(err)

@@ -38,7 +38,7 @@ func startTestStack(t *testing.T, args ...string) *httptest.Server {
 	c.PublicBaseURL = "http://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	h, closeDB, err := startStack(ctx, c, slog.New(slog.NewJSONHandler(io.Discard, nil)), &wg)
+	h, closeDB, err := startStack(ctx, c, slog.New(slog.NewJSONHandler(io.Discard, nil)), &wg, io.Discard)
 	if err != nil {
 		cancel()
 		t.Fatal(err)

@@ -68,6 +68,9 @@ type Config struct {
 	Grace time.Duration
 	// Batch bounds the work one sweep takes of each kind.
 	Batch int
+	// CaseLink, when set, returns the link to the tip's case page that an
+	// alert SMS carries (bound to the alert's contact); "" carries none.
+	CaseLink func(a tip.Alert) string
 }
 
 // Defaults.

@@ -25,6 +25,7 @@ type Texts struct {
 	AckConfirm    string            `json:"ack_confirm"`
 	AckUnknown    string            `json:"ack_unknown"`
 	AuthorityHelp string            `json:"authority_help"`
+	CaseLink      string            `json:"case_link"` // appended when the alert carries a case link
 	Regions       map[string]string `json:"regions"`
 }
 
@@ -65,6 +66,13 @@ const MaxSegments = 3
 // contact, in at most MaxSegments GSM-7 segments. It never carries the
 // reporter's number or name: the tip holds neither in clear.
 func (x *Texts) Compose(t *tip.Tip, campaignContact string) string {
+	return x.ComposeWithLink(t, campaignContact, "")
+}
+
+// ComposeWithLink is Compose with a link to the tip's case page at the
+// end (when link is not empty); the tip's text is cut further so that the
+// whole still fits in MaxSegments.
+func (x *Texts) ComposeWithLink(t *tip.Tip, campaignContact, link string) string {
 	urgency := x.Urgency[string(t.Urgency)]
 	if urgency == "" {
 		urgency = strings.ToUpper(string(t.Urgency))
@@ -84,6 +92,9 @@ func (x *Texts) Compose(t *tip.Tip, campaignContact string) string {
 	}
 	frame := strings.NewReplacer("{urgency}", urgency, "{ref}", t.Ref, "{category}", category, "{minor}", minor,
 		"{place}", place, "{contact}", contact).Replace(x.Alert)
+	if link != "" && x.CaseLink != "" {
+		frame += strings.ReplaceAll(x.CaseLink, "{link}", link)
+	}
 	frame = ToGSM(frame)
 	text := ToGSM(strings.Join(strings.Fields(t.Text), " "))
 	return fit(frame, text)

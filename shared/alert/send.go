@@ -143,6 +143,10 @@ func (x *Dispatcher) message(t *tip.Tip, a tip.Alert) twilio.Message {
 		m.ContentSID, m.ContentVariables = x.c.WhatsAppContentSID, string(vars)
 		return m
 	}
-	m.Body = x.d.Texts.Compose(t, x.c.CampaignContact)
+	link := ""
+	if x.c.CaseLink != nil {
+		link = x.c.CaseLink(a)
+	}
+	m.Body = x.d.Texts.ComposeWithLink(t, x.c.CampaignContact, link)
 	return m
 }

@@ -20,8 +20,10 @@ import (
 
 	"tipline/shared/alert"
 	"tipline/shared/campaign"
+	"tipline/shared/caselink"
 	"tipline/shared/config"
 	"tipline/shared/consent"
+	"tipline/shared/console"
 	"tipline/shared/contact"
 	"tipline/shared/edge"
 	"tipline/shared/intake"
@@ -247,7 +249,7 @@ func (a *App) Dispatcher() (*alert.Dispatcher, error) {
 			From: c.AlertFrom, WhatsAppFrom: c.WhatsAppFrom, WhatsAppContentSID: c.WhatsAppContentSID,
 			StatusCallbackURL: c.StatusCallbackURL(), CampaignContact: c.CampaignContact,
 			EscalateCritical: c.EscalateCritical, EscalateHigh: c.EscalateHigh,
-			Lease: c.Lease, MaxAttempts: c.MaxAttempts, Grace: c.Grace,
+			Lease: c.Lease, MaxAttempts: c.MaxAttempts, Grace: c.Grace, CaseLink: a.caseLinkOf(),
 		}, d)
 	}
 	return a.dispatcher, nil
@@ -325,4 +327,72 @@ func (a *App) StaffAPI() (*staff.Handler, error) {
 		Media:    staff.TwilioMedia{Client: a.c.MediaClient, AccountSID: account, AuthToken: a.cfg.AuthToken, Hosts: a.cfg.MediaHosts},
 		MediaKey: staff.MediaKey([]byte(a.cfg.ReporterSecret)), Now: a.c.Now,
 	}), nil
+}
+
+// CaseLinks signs the case page links alerts carry, with a key derived
+// from REPORTER_KEY_SECRET; its Key is nil when CASE_LINK_TTL is 0 or the
+// function has no secret, and alerts then carry no link.
+func (a *App) CaseLinks() caselink.Signer {
+	if a.cfg.CaseLinkTTL <= 0 || a.cfg.ReporterSecret == "" || a.cfg.PublicBaseURL == "" {
+		return caselink.Signer{}
+	}
+	return caselink.Signer{Key: caselink.Key([]byte(a.cfg.ReporterSecret)), TTL: a.cfg.CaseLinkTTL, Now: a.c.Now}
+}
+
+// caseLinkOf returns the alert's case link, issued now, or nil for none.
+func (a *App) caseLinkOf() func(tip.Alert) string {
+	s := a.CaseLinks()
+	if s.Key == nil {
+		return nil
+	}
+	now := a.c.Now
+	if now == nil {
+		now = time.Now
+	}
+	base := a.cfg.PublicBaseURL
+	return func(al tip.Alert) string {
+		tok, err := s.Token(caselink.Claim{TipID: al.TipID, AuthorityID: al.AuthorityID, Contact: al.Contact, Issued: now()})
+		if err != nil {
+			return ""
+		}
+		return base + "/case/" + tok
+	}
+}
+
+// Console is the staff console's page under /console/; localSignin, for
+// serve only, issues tokens at /console/local-signin.
+func (a *App) Console(localSignin func(role string, regions []string) (string, error)) (*console.Handler, error) {
+	return console.New(console.Config{CognitoDomain: a.cfg.CognitoDomain, ClientID: a.cfg.ConsoleClientID,
+		PublicBaseURL: a.cfg.PublicBaseURL, LocalSignin: localSignin})
+}
+
+// StaffSite is what the staff-api function serves on one origin: the API
+// under /api/, the console under /console/ (GET / leads there) and the
+// case page of alerted authorities under /case/ when links are on.
+// localSignin is serve's (nil in Lambda).
+func (a *App) StaffSite(localSignin func(role string, regions []string) (string, error)) (http.Handler, error) {
+	api, err := a.StaffAPI()
+	if err != nil {
+		return nil, err
+	}
+	con, err := a.Console(localSignin)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api)
+	mux.Handle("/console/", con)
+	mux.Handle("/console", con)
+	mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
+	if s := a.CaseLinks(); s.Key != nil {
+		x, err := a.Dispatcher()
+		if err != nil {
+			return nil, err
+		}
+		page := &caselink.Page{Signer: s, Store: a.store, Ack: x, Log: a.c.Log, MediaLink: api.MediaLink,
+			CSS: con.AssetURL("style.css"), CSP: caselink.CSP}
+		mux.Handle("GET /case/{token}", page)
+		mux.Handle("POST /case/{token}/ack", page)
+	}
+	return mux, nil
 }

@@ -48,6 +48,8 @@ const (
 const (
 	DefaultWindow = 2 * time.Hour    // CONVERSATION_WINDOW
 	DefaultGrace  = 30 * time.Second // the stream's head start over the sweep
+	// DefaultCaseLinkTTL is CASE_LINK_TTL's default.
+	DefaultCaseLinkTTL = 72 * time.Hour
 )
 
 // Config is the configuration of every function and of serve.
@@ -72,6 +74,10 @@ type Config struct {
 	EscalateCritical   time.Duration // ESCALATE_CRITICAL (0: the alert default)
 	EscalateHigh       time.Duration // ESCALATE_HIGH (0: the alert default)
 	MaxAttempts        int           // ALERT_MAX_ATTEMPTS (0: the alert default)
+	CaseLinkTTL        time.Duration // CASE_LINK_TTL: how long an alert's case link works; 0: alerts carry none
+
+	CognitoDomain   string // CONSOLE_COGNITO_DOMAIN: the console's managed login; empty: tokens only
+	ConsoleClientID string // CONSOLE_CLIENT_ID: the user pool client of the console
 
 	// Not read from the environment: serve sets them.
 	Grace time.Duration // the sweep's wait for the stream (DefaultGrace; 0 without a stream)
@@ -101,7 +107,9 @@ func (c Config) StatusCallbackURL() string {
 }
 
 // Default is the configuration before any variable is read.
-func Default() Config { return Config{Window: DefaultWindow, Grace: DefaultGrace} }
+func Default() Config {
+	return Config{Window: DefaultWindow, Grace: DefaultGrace, CaseLinkTTL: DefaultCaseLinkTTL}
+}
 
 // FromEnv reads the configuration of a function that needs the parts in
 // needs, reporting every missing or malformed variable at once.
@@ -148,6 +156,9 @@ func (c Config) check(needs Need) []error {
 	}
 	if (c.WhatsAppFrom == "") != (c.WhatsAppContentSID == "") {
 		errs = append(errs, errors.New("ALERT_WHATSAPP_FROM and ALERT_WHATSAPP_CONTENT_SID go together"))
+	}
+	if (c.CognitoDomain == "") != (c.ConsoleClientID == "") {
+		errs = append(errs, errors.New("CONSOLE_COGNITO_DOMAIN and CONSOLE_CLIENT_ID go together"))
 	}
 	if c.Window <= 0 {
 		errs = append(errs, errors.New("CONVERSATION_WINDOW must be positive"))

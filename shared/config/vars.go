@@ -78,6 +78,12 @@ var Vars = []Var{
 		set: setDuration("ESCALATE_HIGH", "1h", func(c *Config, d time.Duration) { c.EscalateHigh = d }), get: func(c Config) string { return durationOrEmpty(c.EscalateHigh) }},
 	{Env: "ALERT_MAX_ATTEMPTS", Meaning: "sends of one alert after transient failures", LocalDoc: "`8`",
 		set: setMaxAttempts, get: func(c Config) string { return strconv.Itoa(c.MaxAttempts) }},
+	{Env: "CASE_LINK_TTL", Flag: "case-link-ttl", Meaning: "how long the case page link (`/case/<token>`) an alert SMS carries works; `0`: alerts carry no link", Local: "72h",
+		set: setCaseLinkTTL, get: func(c Config) string { return c.CaseLinkTTL.String() }},
+	{Env: "CONSOLE_COGNITO_DOMAIN", Meaning: "staff console: the user pool's managed login domain (`https://<prefix>.auth.<region>.amazoncognito.com`), with the next", LocalDoc: "empty: sign-in by the link `serve` prints or `/console/local-signin`",
+		set: setCognitoDomain, get: func(c Config) string { return c.CognitoDomain }},
+	{Env: "CONSOLE_CLIENT_ID", Meaning: "staff console: the user pool client its managed login (authorization code with PKCE) goes through", LocalDoc: "empty",
+		set: func(c *Config, s string) error { c.ConsoleClientID = s; return nil }, get: func(c Config) string { return c.ConsoleClientID }},
 	{Env: "SECRET_ID", Meaning: "AWS: the Secrets Manager secret read once at start; its `twilioAuthToken`, `reporterKeySecret` and `contactKey` stand in for TWILIO_AUTH_TOKEN, REPORTER_KEY_SECRET and CONTACT_KEY (a variable set in the environment wins)",
 		LocalDoc: "not used", set: func(*Config, string) error { return nil }, get: func(Config) string { return "" }},
 	{Env: "DYNAMODB_ENDPOINT", Flag: "dynamodb-endpoint", Meaning: "local only: DynamoDB Local or another endpoint, e.g. `http://127.0.0.1:8000`; the table is created when missing",
@@ -172,6 +178,23 @@ func setAlertFrom(c *Config, s string) error {
 	c.AlertFrom = s
 	if !tip.ValidE164(s) {
 		return errors.New("ALERT_FROM is not an E.164 number")
+	}
+	return nil
+}
+
+func setCaseLinkTTL(c *Config, s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return fmt.Errorf("CASE_LINK_TTL %q is not a duration such as 72h (0: no links)", s)
+	}
+	c.CaseLinkTTL = d
+	return nil
+}
+
+func setCognitoDomain(c *Config, s string) error {
+	c.CognitoDomain = trimSlash(s)
+	if !strings.HasPrefix(s, "https://") {
+		return errors.New("CONSOLE_COGNITO_DOMAIN must be an https URL")
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package staff
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -76,21 +78,10 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, p Principal) err
 	if err != nil {
 		return err
 	}
-	if h.d.Contacts == nil || h.d.Contacts.Anonymous() || len(t.Contact) == 0 {
-		return fail(http.StatusConflict, "no_contact", "this tip keeps no number to answer (anonymous mode)")
-	}
-	out, err := h.d.Store.OptedOut(ctx, t.ReporterKey)
-	if err != nil {
+	if err := h.replyRefusal(ctx, t); err != nil {
 		return err
 	}
-	if out {
-		return fail(http.StatusConflict, "opted_out", "the reporter asked not to receive messages")
-	}
 	now := h.d.Now()
-	if t.Channel == tip.WhatsApp && now.Sub(t.LastInbound) > WhatsAppWindow {
-		return fail(http.StatusConflict, "outside_whatsapp_window",
-			"WhatsApp allows free-text replies only within 24 hours of the reporter's last message")
-	}
 	if h.d.Sender == nil {
 		return fail(http.StatusServiceUnavailable, "unavailable", "replies are not available on this deployment")
 	}
@@ -117,4 +108,46 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, p Principal) err
 	h.log(ctx).Info("reply sent", "tip_id", t.ID, "message_sid", sid)
 	writeJSON(w, http.StatusCreated, messageView{SID: sid, Direction: tip.Outbound, Body: body, CreatedAt: now, Media: []mediaView{}})
 	return nil
+}
+
+// replyRefusal says why the reporter of t cannot be answered now (an API
+// error of kind conflict), or nil when a reply may go: never to a reporter
+// who opted out, never on WhatsApp outside the 24-hour window, never when
+// no number is kept (anonymous mode).
+func (h *Handler) replyRefusal(ctx context.Context, t *tip.Tip) error {
+	if h.d.Contacts == nil || h.d.Contacts.Anonymous() || len(t.Contact) == 0 {
+		return fail(http.StatusConflict, "no_contact", "this tip keeps no number to answer (anonymous mode)")
+	}
+	out, err := h.d.Store.OptedOut(ctx, t.ReporterKey)
+	if err != nil {
+		return err
+	}
+	if out {
+		return fail(http.StatusConflict, "opted_out", "the reporter asked not to receive messages")
+	}
+	if t.Channel == tip.WhatsApp && h.d.Now().Sub(t.LastInbound) > WhatsAppWindow {
+		return fail(http.StatusConflict, "outside_whatsapp_window",
+			"WhatsApp allows free-text replies only within 24 hours of the reporter's last message")
+	}
+	return nil
+}
+
+// replyState is whether the detail's reader may answer the reporter now,
+// and if not why, as POST /reply would refuse.
+type replyState struct {
+	Allowed bool   `json:"allowed"`
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+func (h *Handler) replyStateOf(ctx context.Context, t *tip.Tip) (replyState, error) {
+	err := h.replyRefusal(ctx, t)
+	var ae *apiError
+	switch {
+	case err == nil:
+		return replyState{Allowed: true}, nil
+	case errors.As(err, &ae):
+		return replyState{Code: ae.code, Message: ae.message}, nil
+	}
+	return replyState{}, err
 }

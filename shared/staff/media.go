@@ -67,6 +67,12 @@ func (m TwilioMedia) Fetch(ctx context.Context, mediaURL string) (io.ReadCloser,
 	return resp.Body, resp.Header.Get("Content-Type"), nil
 }
 
+// MediaLink returns a signed link to one media item of a message that
+// works for MediaTTL, for pages outside the API (the case page).
+func (h *Handler) MediaLink(tipID, sid string, index int) string {
+	return h.mediaLink(tipID, sid, index, h.d.Now().Add(h.d.MediaTTL))
+}
+
 // mediaLink returns a link to one media item of a message that works until
 // exp without a bearer token (an <img> cannot send one): the path carries
 // the tip, message and index, the expiry and an HMAC-SHA256 of them.

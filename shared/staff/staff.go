@@ -81,6 +81,7 @@ func Routes() []Route {
 		{"PATCH", "/api/tips/{id}", RoleStaff, (*Handler).patchTip},
 		{"POST", "/api/tips/{id}/forward", RoleStaff, (*Handler).forward},
 		{"POST", "/api/tips/{id}/reply", RoleStaff, (*Handler).reply},
+		{"POST", "/api/tips/{id}/case-links/revoke", RoleStaff, (*Handler).revokeCaseLinks},
 		{"GET", "/api/media/{token}", RoleNone, (*Handler).media},
 		{"GET", "/api/stats", RoleSupervisor, (*Handler).stats},
 		{"GET", "/api/authorities", RoleAdmin, (*Handler).listAuthorities},

@@ -56,6 +56,7 @@ type tipDetail struct {
 	Messages   []messageView `json:"messages"`
 	Alerts     []tip.Alert   `json:"alerts"`
 	Audit      []tip.Audit   `json:"audit"`
+	Reply      replyState    `json:"reply"`
 }
 
 type messageView struct {
@@ -207,6 +208,9 @@ func (h *Handler) getTip(w http.ResponseWriter, r *http.Request, p Principal) er
 	}
 	if alerts != nil {
 		d.Alerts = alerts
+	}
+	if d.Reply, err = h.replyStateOf(ctx, t); err != nil {
+		return err
 	}
 	w.Header().Set("ETag", etag(t.Version))
 	writeJSON(w, http.StatusOK, d)
