@@ -6,6 +6,7 @@
 #   make build   Lambda bootstrap binaries (linux/arm64) under $(BUILD_DIR)/<function>/
 #   make serve   the whole system on one port (ARGS="-addr :9000 ..." passes flags)
 #   make bench   benchmarks of the shared packages
+#   make fuzz    every fuzz target for FUZZTIME (1m) each; make test runs them 2s each
 #
 # DynamoDB Local is installed once into ${TIPLINE_CACHE:-~/.cache/tipline} by
 # infra/dynamodb-local/dynamodb-local.sh; each `make test` starts its own
@@ -24,6 +25,11 @@ CHROMIUM_SH := infra/chromium/chromium.sh
 FUNCTIONS := $(patsubst functions/%/,%,$(wildcard functions/*/))
 ARGS ?=
 BENCH ?= .
+# Packages with fuzz targets (Fuzz* functions); make test fuzzes each target
+# for FUZZ_SMOKE after its seed corpus ran with the tests, make fuzz for FUZZTIME.
+FUZZ_PKGS := ./shared/intake ./shared/twilio ./shared/triage ./shared/staff ./shared/store
+FUZZ_SMOKE ?= 2s
+FUZZTIME ?= 1m
 
 # Dummy credentials for DynamoDB Local (its access key must be letters and
 # digits only); a fixed region, and no shared config, profile or instance
@@ -95,6 +101,17 @@ check_openapi() {
 	fi
 	openapi-spec-validator infra/openapi.yaml
 }
+fuzz_all() {
+	local pkg target n=0
+	for pkg in $(FUZZ_PKGS); do
+		for target in $$($(GO) test -list '^Fuzz' "$$pkg" | grep '^Fuzz'); do
+			echo "fuzz $$pkg $$target for $$1"
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime "$$1" "$$pkg" | grep -v '^fuzz: elapsed' || return 1
+			n=$$((n + 1))
+		done
+	done
+	echo "$$n fuzz targets ran for $$1 each"
+}
 ensure_cc() {
 	# go test -race needs cgo and a C compiler.
 	command -v "$$($(GO) env CC)" >/dev/null && return
@@ -103,7 +120,7 @@ ensure_cc() {
 }
 endef
 
-.PHONY: help test lint build serve bench clean
+.PHONY: help test lint build serve bench fuzz clean
 
 help:
 	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//; s|$$(BUILD_DIR)|$(BUILD_DIR)|g'
@@ -130,6 +147,7 @@ test:
 	step gofmt check_gofmt
 	step "go vet" $(GO) vet ./...
 	step "go test" env $(TEST_ENV) $(GO) test -race -count=1 ./...
+	step "fuzz ($(FUZZ_SMOKE) each)" fuzz_all $(FUZZ_SMOKE)
 	step cfn-lint check_cfn
 	step openapi check_openapi
 	finish test
@@ -157,6 +175,13 @@ serve:
 
 bench:
 	@$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem ./shared/...
+
+# Every fuzz target for FUZZTIME (1m; FUZZTIME=10m make fuzz for longer). New
+# failing inputs land in the package's testdata/fuzz/, where go test replays them.
+fuzz:
+	@$(CHECKS)
+	step "fuzz ($(FUZZTIME) each)" fuzz_all $(FUZZTIME)
+	finish fuzz
 
 clean:
 	@rm -rf "$(BUILD_DIR)"

@@ -16,12 +16,12 @@ import (
 
 const tbl = "tipline"
 
-func key(pk string) map[string]types.AttributeValue {
+func jkey(pk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: pk}, "SK": &types.AttributeValueMemberS{Value: "TIP"}}
 }
 
-func item(pk, text string) map[string]types.AttributeValue {
-	it := key(pk)
+func jitem(pk, text string) map[string]types.AttributeValue {
+	it := jkey(pk)
 	it["text"] = &types.AttributeValueMemberS{Value: text}
 	it["version"] = &types.AttributeValueMemberN{Value: "1"}
 	it["tags"] = &types.AttributeValueMemberSS{Value: []string{"a", "b"}}
@@ -48,27 +48,27 @@ func write(t *testing.T, j *localdb.Journal) {
 	t.Helper()
 	ctx := context.Background()
 	for _, pk := range []string{"TIP#A", "TIP#B", "TIP#C"} {
-		if _, err := j.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: item(pk, "hola "+pk),
+		if _, err := j.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: jitem(pk, "hola "+pk),
 			ConditionExpression: aws.String("attribute_not_exists(PK)")}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := j.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(tbl), Key: key("TIP#A"),
+	if _, err := j.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(tbl), Key: jkey("TIP#A"),
 		UpdateExpression:          aws.String("SET version = version + :one"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := j.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(tbl), Key: key("TIP#B")}); err != nil {
+	if _, err := j.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(tbl), Key: jkey("TIP#B")}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := j.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: aws.String(tbl), Item: item("TIP#D", "d")}},
-		{Put: &types.Put{TableName: aws.String(tbl), Item: item("TIP#E", "e")}},
+		{Put: &types.Put{TableName: aws.String(tbl), Item: jitem("TIP#D", "d")}},
+		{Put: &types.Put{TableName: aws.String(tbl), Item: jitem("TIP#E", "e")}},
 	}}); err != nil {
 		t.Fatal(err)
 	}
 	// A write the engine refuses is not journalled.
-	if _, err := j.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: item("TIP#C", "again"),
+	if _, err := j.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: jitem("TIP#C", "again"),
 		ConditionExpression: aws.String("attribute_not_exists(PK)")}); err == nil {
 		t.Fatal("got a second put of TIP#C accepted, want a conditional failure")
 	}
@@ -79,7 +79,7 @@ func present(t *testing.T, j *localdb.Journal) string {
 	t.Helper()
 	var got []string
 	for _, pk := range []string{"TIP#A", "TIP#B", "TIP#C", "TIP#D", "TIP#E"} {
-		out, err := j.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(tbl), Key: key(pk)})
+		out, err := j.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(tbl), Key: jkey(pk)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +149,7 @@ func TestJournalReplay(t *testing.T) {
 			}
 			// The journal is usable after the damage: a new write survives
 			// the next restart with the rest.
-			if _, err := j.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: item("TIP#B", "back")}); err != nil {
+			if _, err := j.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: jitem("TIP#B", "back")}); err != nil {
 				t.Fatal(err)
 			}
 			j.Close()
@@ -169,7 +169,7 @@ func TestJournalDropsExpiredItemsAtReplay(t *testing.T) {
 	j, _ := open(t, dir)
 	ctx := context.Background()
 	for pk, at := range map[string]string{"TIP#OLD": "1000000000", "TIP#NEW": "4000000000"} {
-		it := item(pk, "x")
+		it := jitem(pk, "x")
 		it["expiresAt"] = &types.AttributeValueMemberN{Value: at}
 		if _, err := j.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: it}); err != nil {
 			t.Fatal(err)
@@ -178,7 +178,7 @@ func TestJournalDropsExpiredItemsAtReplay(t *testing.T) {
 	j.Close()
 	j, rep := open(t, dir)
 	for pk, want := range map[string]bool{"TIP#OLD": false, "TIP#NEW": true} {
-		out, err := j.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(tbl), Key: key(pk)})
+		out, err := j.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(tbl), Key: jkey(pk)})
 		if err != nil {
 			t.Fatal(err)
 		}

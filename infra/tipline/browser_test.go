@@ -372,7 +372,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	t.Run("assigning the tip to oneself and closing it show in the audit trail", func(t *testing.T) {
 		do(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`form[data-action=assign] button[type=submit]`)))
 		waitJS(t, ctx, 15*time.Second, `[...document.querySelectorAll('.audit li')].some(li => li.textContent.includes('assignee:  -> local-admin'))`)
+		// A tip about a minor: only a supervisor or an admin closes it, with a note.
 		do(t, ctx, 10*time.Second, chromedp.SetValue(chromedp.CSS(`form[data-action=status] select[name=status]`), "closed"),
+			chromedp.SetValue(chromedp.CSS(`form[data-action=status] textarea[name=note]`), "duplicado de un aviso ya atendido"),
 			chromedp.Click(chromedp.CSS(`form[data-action=status] button[type=submit]`)))
 		waitJS(t, ctx, 15*time.Second, `[...document.querySelectorAll('.audit li')].some(li => li.textContent.includes('status: forwarded -> closed'))`)
 	})

@@ -97,7 +97,7 @@ func serveUntil(parent context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer closeDB()
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(h, serverTimeouts)
 	log.Info("tipline serving", "addr", ln.Addr().String(), "public_url", c.PublicBaseURL, "dynamodb", engineName(c),
 		"webhook", c.PublicBaseURL+"/twilio/messages", "anonymous", c.Anonymous)
 
@@ -118,6 +118,19 @@ func serveUntil(parent context.Context, args []string, stdout, stderr io.Writer)
 	wg.Wait()
 	log.Info("stopped")
 	return nil
+}
+
+// timeouts bound how long one connection may hold serve.
+type timeouts struct{ readHeader, read, write, idle time.Duration }
+
+// serverTimeouts: webhook bodies are at most 64 KiB and Twilio waits 15 s,
+// so a request read in 30 s is generous; a CSV export may write for longer.
+var serverTimeouts = timeouts{readHeader: 10 * time.Second, read: 30 * time.Second, write: 2 * time.Minute, idle: 2 * time.Minute}
+
+// newServer is serve's HTTP server: no connection is held for ever by a
+// slow header, a slow body, a slow reader or an idle client.
+func newServer(h http.Handler, t timeouts) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: t.readHeader, ReadTimeout: t.read, WriteTimeout: t.write, IdleTimeout: t.idle}
 }
 
 // startStack builds every handler through the composition root, as the
@@ -186,23 +199,42 @@ func buildStack(ctx context.Context, c config.Config, db store.API, log *slog.Lo
 }
 
 func engineName(c config.Config) string {
+	name := "embedded, data in " + c.Local.DataDir
 	switch {
 	case c.Local.DynamoDBEndpoint != "":
-		return c.Local.DynamoDBEndpoint
+		name = c.Local.DynamoDBEndpoint
 	case c.Local.DataDir == "":
-		return "embedded, in memory"
+		name = "embedded, in memory"
 	}
-	return "embedded, data in " + c.Local.DataDir
+	if c.Local.DynamoDBConflicts {
+		name += ", with DynamoDB's conflict rules"
+	}
+	return name
 }
 
 // openDB returns the embedded engine with its journal in the data folder
 // replayed (in memory only without one), or a client of the DynamoDB
-// endpoint with the table created when missing; and what closes it.
+// endpoint with the table created when missing; and what closes it. With
+// -dynamodb-conflicts, behind DynamoDB's conflict rules.
 func openDB(ctx context.Context, log *slog.Logger, c config.Config) (store.API, func(), error) {
+	db, closeDB, err := openEngine(ctx, log, c)
+	if err != nil || !c.Local.DynamoDBConflicts || c.Local.DynamoDBEndpoint != "" {
+		return db, closeDB, err
+	}
+	locks := localdb.NewLocks()
+	locks.Hold = 10 * time.Millisecond // about as long as DynamoDB's commit
+	return localdb.NewConflictAPI(db, locks), closeDB, nil
+}
+
+func openEngine(ctx context.Context, log *slog.Logger, c config.Config) (store.API, func(), error) {
 	nothing := func() {}
 	switch {
 	case c.Local.DynamoDBEndpoint != "":
-		db, _, err := localdb.Client(ctx, c.Local.DynamoDBEndpoint)
+		var opts []localdb.Option
+		if c.Local.DynamoDBConflicts {
+			opts = append(opts, localdb.WithConflicts(localdb.NewLocks()))
+		}
+		db, _, err := localdb.Client(ctx, c.Local.DynamoDBEndpoint, opts...)
 		if err != nil {
 			return nil, nothing, err
 		}

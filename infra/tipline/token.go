@@ -83,7 +83,7 @@ func runToken(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	role := fs.String("role", "", "staff, supervisor or admin (required)")
-	regions := fs.String("regions", "", "comma-separated ISO 3166-2:PE codes the user is limited to, e.g. PE-MDD,PE-CUS (staff)")
+	regions := fs.String("regions", "", "comma-separated ISO 3166-2:PE codes the user is limited to, e.g. PE-MDD,PE-CUS (staff without regions see no tip)")
 	sub := fs.String("sub", "", "the user's name (default local-<role>)")
 	ttl := fs.Duration("ttl", 8*time.Hour, "how long the token is valid")
 	keyFile := fs.String("key-file", defaultKeyFile(), "signing key shared with serve (made on first use)")

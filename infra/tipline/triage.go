@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"tipline/shared/triage"
@@ -15,11 +16,16 @@ import (
 const triageUsage = `usage:
   tipline triage < tips.jsonl          one decision per input line
   tipline triage -eval labelled.jsonl  score the engine on a labelled file
+  tipline triage -eval a.jsonl b.jsonl ...  each set's figures, then leave-one-set-out
 
 Input lines are JSON: {"id": "...", "channel": "sms|whatsapp", "text": "..."}.
 Output lines are JSON: {"id", "urgency", "category", "minor", "immediate_danger",
 "region", "place", "reportable", "language", "indicators", "reasons"}.
--eval prints the figures of score.py (CONTRACT.md), one a line.
+-eval prints the figures of score.py (CONTRACT.md), one a line, then
+reportable_low (reportable messages decided low) and, when the set labels
+it, emergency_accuracy. With several files: each set's figures under its
+name, then for each set the figures over all the others
+("leave-one-set-out"), then over all of them.
 `
 
 // triageInput is one line read by `tipline triage`.
@@ -41,16 +47,19 @@ func runTriage(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
+	if fs.NArg() > 0 && *evalFile == "" {
 		fs.Usage()
 		return fmt.Errorf("triage: unexpected argument %q", fs.Arg(0))
 	}
 	engine, err := triage.New()
+	if err == nil {
+		err = engine.Ready()
+	}
 	if err != nil {
 		return err
 	}
 	if *evalFile != "" {
-		return runTriageEval(engine, *evalFile, stdout)
+		return runTriageEval(engine, append([]string{*evalFile}, fs.Args()...), stdout)
 	}
 
 	out := bufio.NewWriter(stdout)
@@ -86,16 +95,51 @@ func runTriage(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func runTriageEval(engine *triage.Engine, path string, stdout io.Writer) error {
+func runTriageEval(engine *triage.Engine, paths []string, stdout io.Writer) error {
+	var sets []triage.Set
+	for _, path := range paths {
+		labels, err := readLabelledFile(path)
+		if err != nil {
+			return err
+		}
+		sets = append(sets, triage.Set{Name: strings.TrimSuffix(filepath.Base(path), ".jsonl"), Labels: labels})
+	}
+	r := engine.EvaluateSets(sets)
+	if len(sets) == 1 {
+		return writeScores(stdout, r.Each[0])
+	}
+	for i, st := range sets {
+		fmt.Fprintf(stdout, "== %s\n", st.Name)
+		if err := writeScores(stdout, r.Each[i]); err != nil {
+			return err
+		}
+	}
+	for i, st := range sets {
+		fmt.Fprintf(stdout, "== leave-one-set-out: all but %s\n", st.Name)
+		if err := writeScores(stdout, r.LeftOut[i]); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(stdout, "== all sets")
+	return writeScores(stdout, r.All)
+}
+
+func writeScores(w io.Writer, s triage.Scores) error {
+	if err := s.WriteText(w); err != nil {
+		return err
+	}
+	return s.WriteExtra(w)
+}
+
+func readLabelledFile(path string) ([]triage.Labelled, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("triage: %w", err)
+		return nil, fmt.Errorf("triage: %w", err)
 	}
 	defer f.Close()
 	labels, err := triage.ReadLabelled(f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	scores, _ := engine.Evaluate(labels)
-	return scores.WriteText(stdout)
+	return labels, nil
 }

@@ -68,3 +68,19 @@ func TestRunTriageEvalPrintsTheContractFigures(t *testing.T) {
 		t.Errorf("runTriage -eval on a missing file: got no error")
 	}
 }
+
+func TestRunTriageEvalOfSeveralSetsPrintsEachAndLeaveOneOut(t *testing.T) {
+	var out, errOut bytes.Buffer
+	dir := "../../shared/triage/testdata/"
+	if err := runTriage([]string{"-eval", dir + "corpus.jsonl", dir + "heldout2.jsonl", dir + "heldout7.jsonl"}, strings.NewReader(""), &out, &errOut); err != nil {
+		t.Fatalf("runTriage -eval of three sets: %v", err)
+	}
+	for _, want := range []string{"== corpus\nmessages               120", "== heldout2\nmessages               24",
+		"== heldout7\nmessages               50", "== leave-one-set-out: all but corpus\nmessages               74",
+		"== leave-one-set-out: all but heldout7\nmessages               144", "== all sets\nmessages               194",
+		"reportable_low", "emergency_accuracy"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}

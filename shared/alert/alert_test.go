@@ -315,24 +315,47 @@ func TestTransientFailuresRetryWithBackoff(t *testing.T) {
 }
 
 func TestTimeoutAfterTwilioAcceptedIsTheDocumentedDuplicateWindow(t *testing.T) {
-	e := newEnv(t)
-	e.fake.Fail(fakeapi.Failure{To: "+51900000111", Delay: 2 * time.Second, Accept: true})
-	tp := e.newTip(mddText, critical("PE-MDD", false))
-	if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
-		t.Fatal(err)
-	}
-	e.sweep()
-	e.clock.Advance(time.Minute)
-	e.sweep()
-	if got := e.sentTo()["+51900000111"]; got != 2 {
-		t.Errorf("the contact whose answer was lost got %d messages, want 2 (the one documented window)", got)
-	}
-	if got := e.sentTo()["+51900000121"]; got != 1 {
-		t.Errorf("the other contact got %d messages, want 1", got)
-	}
-	a := e.actions(tp.ID)
-	if a["alert.retry"] != 1 {
-		t.Errorf("audit = %v, want the retry recorded (outcome unknown)", a)
+	for _, tc := range []struct {
+		name    string
+		failure fakeapi.Failure
+	}{
+		{"a timeout", fakeapi.Failure{To: "+51900000111", Delay: 2 * time.Second, Accept: true}},
+		{"a 500", fakeapi.Failure{To: "+51900000111", Status: 500, Code: 20500, Accept: true}},
+		{"a 502", fakeapi.Failure{To: "+51900000111", Status: 502, Code: 20502, Accept: true}},
+	} {
+		t.Run(tc.name+" after Twilio accepted is retried and audited with its outcome unknown", func(t *testing.T) {
+			e := newEnv(t)
+			e.fake.Fail(tc.failure)
+			tp := e.newTip(mddText, critical("PE-MDD", false))
+			if err := e.d.Dispatch(e.ctx, tp.ID); err != nil {
+				t.Fatal(err)
+			}
+			e.sweep()
+			e.clock.Advance(time.Minute)
+			e.sweep()
+			if got := e.sentTo()["+51900000111"]; got != 2 {
+				t.Errorf("the contact whose answer was lost got %d messages, want 2 (the one documented window)", got)
+			}
+			if got := e.sentTo()["+51900000121"]; got != 1 {
+				t.Errorf("the other contact got %d messages, want 1", got)
+			}
+			audit, err := e.store.Audit(e.ctx, tp.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			retries := 0
+			for _, a := range audit {
+				if a.Action == "alert.retry" {
+					retries++
+					if a.Detail["outcome_unknown"] != "true" {
+						t.Errorf("retry audited %v, want outcome_unknown true", a.Detail)
+					}
+				}
+			}
+			if retries != 1 {
+				t.Errorf("%d retries audited, want 1", retries)
+			}
+		})
 	}
 }
 

@@ -260,8 +260,9 @@ func (x *Dispatcher) Forward(ctx context.Context, tipID, authorityID, actor stri
 }
 
 // Escalate alerts the next tier of a routed tip whose escalation time has
-// come and nobody acknowledged; with no tier left the route is exhausted.
-// A tip acknowledged or closed meanwhile stops escalating. The alerts of
+// come and no authority acknowledged; with no tier left the route is
+// exhausted. A tip closed or marked spam meanwhile stops escalating; one
+// that staff marked acknowledged does not. The alerts of
 // the tier reached are written before the route records it, so a failed
 // write is retried by the next sweep. It is idempotent: a route not due is
 // left alone, and concurrent sweeps escalate once.
@@ -286,11 +287,12 @@ func (x *Dispatcher) Escalate(ctx context.Context, tipID string) error {
 			return err
 		}
 		switch t.Status {
-		case tip.StatusAcknowledged, tip.StatusClosed, tip.StatusSpam:
-			// Closed or spam by staff: stop escalating, keep the route as is.
-			if t.Status == tip.StatusAcknowledged {
-				r.State = tip.RouteAcknowledged
-			}
+		case tip.StatusClosed, tip.StatusSpam:
+			// Closed or spam (a supervisor's, with a note, for a tip about a
+			// minor or danger now): stop escalating, keep the route as is.
+			// A tip acknowledged is not: only an authority's acknowledgement
+			// (Acknowledge) acknowledges the route, and it stops escalation
+			// itself.
 			r.EscalateAt = time.Time{}
 			err = x.d.Store.SaveRoute(ctx, &r, x.audit("system", "escalation.stopped", map[string]string{"status": string(t.Status)}))
 			if errors.Is(err, store.ErrStale) {

@@ -117,6 +117,11 @@ func ignoreLost(err error) error {
 }
 
 func (x *Dispatcher) auditAlert(ctx context.Context, a tip.Alert, action string, detail map[string]string) error {
+	return x.d.Store.AddAudit(ctx, x.alertAudit(a, action, detail))
+}
+
+// alertAudit is the audit entry of an alert's event.
+func (x *Dispatcher) alertAudit(a tip.Alert, action string, detail map[string]string) tip.Audit {
 	if detail == nil {
 		detail = map[string]string{}
 	}
@@ -124,7 +129,7 @@ func (x *Dispatcher) auditAlert(ctx context.Context, a tip.Alert, action string,
 	detail["contact"] = strconv.Itoa(a.Contact)
 	detail["tier"] = strconv.Itoa(a.Tier)
 	detail["attempt"] = strconv.Itoa(a.Attempts)
-	return x.d.Store.AddAudit(ctx, tip.Audit{TipID: a.TipID, At: x.stamp(), Actor: "system", Action: action, Detail: detail})
+	return tip.Audit{TipID: a.TipID, At: x.stamp(), Actor: "system", Action: action, Detail: detail}
 }
 
 // message builds the Twilio message of an alert: the composed text by SMS,

@@ -49,7 +49,25 @@ func (x *Dispatcher) StatusHandler(v *twilio.Validator, accountSID string) http.
 		}
 		code, _ := strconv.Atoi(form.Get("ErrorCode"))
 		log = log.With("tip_id", k.TipID, "authority_id", k.AuthorityID, "contact", k.Contact, "message_sid", sid, "message_status", status)
-		a, recorded, err := x.d.Store.RecordDelivery(r.Context(), k, sid, status, code)
+		var audit []tip.Audit
+		if tip.DeliveryRank(status) == 9 || status == "delivered" || status == "read" {
+			// The status and its audit entry are written together: should
+			// either fail, the callback answers 503 and Twilio's retry
+			// records both.
+			a, err := x.d.Store.Alert(r.Context(), k)
+			switch {
+			case tip.Is(err, tip.KindNotFound):
+				log.Info("status callback for an unknown alert")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			case err != nil:
+				log.Error("status not recorded", "error", err.Error())
+				http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+				return
+			}
+			audit = append(audit, x.alertAudit(a, "alert."+status, map[string]string{"sid": sid, "error_code": strconv.Itoa(code)}))
+		}
+		a, recorded, err := x.d.Store.RecordDelivery(r.Context(), k, sid, status, code, audit...)
 		switch {
 		case tip.Is(err, tip.KindNotFound):
 			log.Info("status callback for an unknown alert")
@@ -65,12 +83,6 @@ func (x *Dispatcher) StatusHandler(v *twilio.Validator, accountSID string) http.
 			return
 		}
 		log.Info("delivery status recorded", "error_code", code)
-		if tip.DeliveryRank(status) == 9 || status == "delivered" || status == "read" {
-			action := "alert." + status
-			if err := x.auditAlert(r.Context(), a, action, map[string]string{"sid": sid, "error_code": strconv.Itoa(code)}); err != nil {
-				log.Error("audit not written", "error", err.Error())
-			}
-		}
 		if tip.DeliveryRank(status) == 9 {
 			if err := x.nextContact(r.Context(), a); err != nil {
 				// Twilio does not retry callbacks reliably; the sweep's

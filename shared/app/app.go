@@ -64,6 +64,10 @@ type Clients struct {
 	Log       *slog.Logger
 }
 
+// countersTTL is how long campaign figures, recounted from the campaign
+// index, are kept before the next recount.
+const countersTTL = 5 * time.Second
+
 // StreamHandler is a DynamoDB Stream consumer, as Lambda calls it.
 type StreamHandler func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
 
@@ -89,7 +93,7 @@ func New(cfg config.Config, needs config.Need, c Clients) *App {
 	if c.Log == nil {
 		c.Log = edge.Logger(os.Stdout, cfg.LogLevel)
 	}
-	return &App{cfg: cfg, needs: needs, c: c, store: store.New(c.DB, cfg.Table, c.Now)}
+	return &App{cfg: cfg, needs: needs, c: c, store: store.New(c.DB, cfg.Table, c.Now, store.WithCountersCache(countersTTL))}
 }
 
 // Lambda is a function's start: the secret read, the configuration read
@@ -100,7 +104,8 @@ func Lambda(needs config.Need) *App {
 	edge.Must(err)
 	cfg, err := config.FromEnv(getenv, needs)
 	edge.Must(err)
-	return New(cfg, needs, Clients{DB: dynamodb.NewFromConfig(awsCfg), Log: edge.Logger(os.Stdout, cfg.LogLevel)})
+	log := edge.Logger(os.Stdout, cfg.LogLevel)
+	return New(cfg, needs, Clients{DB: dynamodb.NewFromConfig(awsCfg, store.ClientOptions(nil, 0, log)), Log: log})
 }
 
 // Must returns v, or stops the function on err.

@@ -88,13 +88,16 @@ type Config struct {
 
 // Local is what only `tipline serve` takes.
 type Local struct {
-	Addr             string        // -addr
-	DynamoDBEndpoint string        // DYNAMODB_ENDPOINT, -dynamodb-endpoint; empty: the embedded engine
-	SweepEvery       time.Duration // -sweep-every
-	NoSeed           bool          // -no-seed
-	StaffTokenKey    string        // -staff-token-key
-	DataDir          string        // -data: the embedded engine's journal and the fake Twilio's media
-	Ephemeral        bool          // -ephemeral: the embedded engine in memory only
+	Addr             string // -addr
+	DynamoDBEndpoint string // DYNAMODB_ENDPOINT, -dynamodb-endpoint; empty: the embedded engine
+	// DynamoDBConflicts (-dynamodb-conflicts) applies DynamoDB's transaction
+	// conflict rules, which DynamoDB Local and the embedded engine lack.
+	DynamoDBConflicts bool
+	SweepEvery        time.Duration // -sweep-every
+	NoSeed            bool          // -no-seed
+	StaffTokenKey     string        // -staff-token-key
+	DataDir           string        // -data: the embedded engine's journal and the fake Twilio's media
+	Ephemeral         bool          // -ephemeral: the embedded engine in memory only
 }
 
 // StatusCallbackURL is where Twilio posts delivery status of alerts

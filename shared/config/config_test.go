@@ -119,7 +119,7 @@ func TestServeFlagsComeFromTheSameTable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Table != "tipline" || c.AuthToken != config.LocalAuthToken || len(c.ContactKey) != 32 || c.Local.Addr != ":8080" ||
+		if c.Table != "tipline" || c.AuthToken != config.LocalAuthToken || len(c.ContactKey) != 32 || c.Local.Addr != "127.0.0.1:8080" ||
 			c.Local.SweepEvery != time.Second || c.EscalateCritical != 10*time.Minute || c.AlertFrom != config.LocalAlertFrom {
 			t.Errorf("defaults: %+v", c)
 		}

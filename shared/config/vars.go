@@ -89,7 +89,14 @@ var Vars = []Var{
 	{Env: "DYNAMODB_ENDPOINT", Flag: "dynamodb-endpoint", Meaning: "local only: DynamoDB Local or another endpoint, e.g. `http://127.0.0.1:8000`; the table is created when missing",
 		LocalDoc: "empty: embedded engine in-process", set: func(c *Config, s string) error { c.Local.DynamoDBEndpoint = s; return nil },
 		get: func(c Config) string { return c.Local.DynamoDBEndpoint }},
-	{Flag: "addr", Meaning: "listen address", Local: ":8080", set: func(c *Config, s string) error { c.Local.Addr = s; return nil }, get: func(c Config) string { return c.Local.Addr }},
+	{Flag: "dynamodb-conflicts", Meaning: "local only: apply DynamoDB's transaction conflict rules (TransactionConflict), which DynamoDB Local and the embedded engine lack", LocalDoc: "`false`", Bool: true,
+		set: func(c *Config, s string) error {
+			b, err := strconv.ParseBool(s)
+			c.Local.DynamoDBConflicts = b
+			return err
+		},
+		get: func(c Config) string { return strconv.FormatBool(c.Local.DynamoDBConflicts) }},
+	{Flag: "addr", Meaning: "listen address: loopback only by default, since `/local/outbox` shows reporters' numbers; `-addr :8080` listens on every interface (see Exposing serve)", Local: "127.0.0.1:8080", set: func(c *Config, s string) error { c.Local.Addr = s; return nil }, get: func(c Config) string { return c.Local.Addr }},
 	{Flag: "sweep-every", Meaning: "how often the sweeper runs (the escalate function runs every minute in AWS)", Local: "1s",
 		set: setDuration("-sweep-every", "1s", func(c *Config, d time.Duration) { c.Local.SweepEvery = d }), get: func(c Config) string { return durationOrEmpty(c.Local.SweepEvery) }},
 	{Flag: "no-seed", Meaning: "do not load the seed authorities and routing rules (infra/seed) on start", LocalDoc: "`false`", Bool: true,

@@ -21,3 +21,24 @@ func BenchmarkWebhookFirstMessage(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWebhookLongConversation measures the 30th message of 4,096
+// characters from one reporter (29 before it in the same conversation):
+// the tip's text is bounded, so it costs what an early follow-up costs.
+// go test -bench WebhookLongConversation -benchtime 5x ./shared/intake
+func BenchmarkWebhookLongConversation(b *testing.B) {
+	h := newHarness(b, false)
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		from := fmt.Sprintf("+519%08d", i)
+		for j := 0; j < 29; j++ {
+			if rec := h.post(form(fmt.Sprintf("SM%016d%016d", i, j), from, longMessage(j, 4096)), nil); rec.Code != 200 {
+				b.Fatalf("status %d", rec.Code)
+			}
+		}
+		b.StartTimer()
+		if rec := h.post(form(fmt.Sprintf("SM%016d%016d", i, 29), from, longMessage(29, 4096)), nil); rec.Code != 200 {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+}

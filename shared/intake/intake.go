@@ -7,10 +7,10 @@ package intake
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -51,9 +51,21 @@ type Deps struct {
 	// consent before authorities are told (an adult victim, no danger now):
 	// the reply then asks for it. Nil never asks.
 	AskConsent func(t tip.Triage, text string) bool
+	// Deadline bounds one webhook, its retries included (0: DefaultDeadline).
+	Deadline time.Duration
+	// Backoff spaces the retries (zero value: DefaultBackoff).
+	Backoff Backoff
 }
 
-// Interceptor may take over an inbound message. It returns handled=false to
+// DefaultDeadline is well inside the 15 s Twilio waits for an answer, its
+// own retry included, so a 503 reaches Twilio while it can still use the
+// fallback URL.
+const DefaultDeadline = 3 * time.Second
+
+// Interceptor may take over an inbound message. It may take over only a
+// message from an authority's number (l.Authority) or a consent answer
+// (reply.Book.ConsentAnswer): any other message is written before anything
+// is read, and its transaction checks the sender's number. It returns handled=false to
 // let the message go on, or the reply text ("" for none) with handled=true.
 // l is what the webhook read before (l.Authority: the sender's number is an
 // authority's). Errors make the webhook answer 503 so that Twilio retries:
@@ -73,6 +85,12 @@ func New(d Deps) *Handler {
 	}
 	if d.IDs == nil {
 		d.IDs = tip.NewIDs(nil)
+	}
+	if d.Deadline <= 0 {
+		d.Deadline = DefaultDeadline
+	}
+	if d.Backoff == (Backoff{}) {
+		d.Backoff = DefaultBackoff
 	}
 	return &Handler{d: d}
 }
@@ -94,9 +112,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log = log.With("message_sid", in.MessageSID, "channel", in.Channel)
-	twimlOut, err := h.receive(r.Context(), log, in)
+	ctx, cancel := context.WithTimeout(r.Context(), h.d.Deadline)
+	defer cancel()
+	twimlOut, err := h.receive(ctx, log, in)
 	if err != nil {
-		log.Error("message not stored", "error", err.Error())
+		// 503 only: Twilio then requests the fallback URL, and the
+		// reconciler finds the message in Twilio's log.
+		log.Error("message not stored", "error", err.Error(), "deadline_passed", ctx.Err() != nil)
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
 	}
@@ -104,17 +126,60 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, twimlOut)
 }
 
-// receive stores the message and returns the TwiML reply. One batch read
-// (replay, open conversation, opt-out, authority number) comes first, so a
-// first message costs two round trips: that read and one transaction.
+// receive stores the message and returns the TwiML reply, trying again
+// with capped, jittered backoff while the failure is one that passes
+// (a transaction conflict, throttling, a 5xx, a race with the reporter's
+// other messages) and the webhook's deadline leaves room for another try.
+// Each retry is logged with its reason, never the message.
 func (h *Handler) receive(ctx context.Context, log *slog.Logger, in twilio.Inbound) (string, error) {
 	reporter := h.d.Contacts.Key(in.From)
-	// Reporters often type their own number ("llámame al 987…"); it must not
-	// reach staff or authorities through the text.
-	in.Body = MaskSender(in.Body, in.From)
-	l, err := h.d.Store.Lookup(ctx, in.MessageSID, reporter, in.From)
-	if err != nil {
-		return "", err
+	in = maskInbound(in)
+	for attempt := 1; ; attempt++ {
+		out, err := h.attempt(ctx, log, in, reporter, attempt == 1)
+		if err == nil || !retryable(err) {
+			return out, err
+		}
+		wait := h.d.Backoff.Wait(attempt)
+		if d, ok := ctx.Deadline(); ok && time.Until(d) < wait {
+			return "", tip.E(tip.KindTransient, "intake: receive", fmt.Errorf("deadline near after %d attempts, last: %w", attempt, err))
+		}
+		log.Info("webhook write retried", "attempt", attempt, "reason", retryReason(err), "wait_ms", wait.Milliseconds())
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return "", tip.E(tip.KindTransient, "intake: receive", fmt.Errorf("deadline passed after %d attempts: %w", attempt, err))
+		case <-t.C:
+		}
+	}
+}
+
+// attempt is one try at storing the message. The first try of a message
+// that no interceptor or keyword can take over writes without reading
+// (one round trip when it is a first message with no open conversation);
+// the transaction's conditions say when the reporter's state must be read
+// after all.
+func (h *Handler) attempt(ctx context.Context, log *slog.Logger, in twilio.Inbound, reporter string, first bool) (string, error) {
+	var l store.Lookup
+	looked := false
+	if first && h.unreadEligible(in) {
+		var found store.Lookup
+		out, err := h.newTip(ctx, log, in, reporter, false, &found)
+		switch {
+		case err == nil:
+			return out, nil
+		case errors.Is(err, store.ErrDuplicate), errors.Is(err, store.ErrConversationOpen), errors.Is(err, store.ErrNeedsLookup):
+			// What the conditions found may be all a read would tell.
+			l, looked = found, found.Replayed || found.Conversation != nil
+		default:
+			return "", err
+		}
+	}
+	if !looked {
+		var err error
+		if l, err = h.d.Store.Lookup(ctx, in.MessageSID, reporter, in.From); err != nil {
+			return "", err
+		}
 	}
 	if l.Replayed {
 		log.Info("webhook replayed")
@@ -132,41 +197,57 @@ func (h *Handler) receive(ctx context.Context, log *slog.Logger, in twilio.Inbou
 	if kw, lang := h.d.Replies.Keyword(in.Body); kw != reply.NoKeyword && len(in.Media) == 0 {
 		return h.command(ctx, log, reporter, kw, lang)
 	}
-	for attempt := 0; attempt < 5; attempt++ {
-		if attempt > 0 {
-			if l, err = h.d.Store.Lookup(ctx, in.MessageSID, reporter, ""); err != nil {
-				return "", err
-			}
-			if l.Replayed {
-				log.Info("webhook replayed")
-				return l.Reply, nil
-			}
-		}
-		var out string
-		if l.Conversation != nil {
-			out, err = h.followUp(ctx, log, in, *l.Conversation, l.OptedOut)
-		} else {
-			out, err = h.newTip(ctx, log, in, reporter, l.OptedOut)
-		}
-		switch {
-		case err == nil:
-			return out, nil
-		case errors.Is(err, store.ErrDuplicate):
-			// A concurrent delivery of the same message won: answer as it did.
-			reply, err := h.d.Store.Replay(ctx, in.MessageSID)
-			if err == nil {
-				log.Info("webhook replayed concurrently")
-			}
-			return reply, err
-		case errors.Is(err, store.ErrConversationOpen), errors.Is(err, store.ErrStale),
-			errors.Is(err, store.ErrRefTaken), tip.Is(err, tip.KindTransient):
-			log.Info("write raced, trying again", "attempt", attempt+1, "reason", err.Error())
-			continue
-		default:
-			return "", err
-		}
+	var out string
+	var err error
+	if l.Conversation != nil {
+		out, err = h.followUp(ctx, log, in, *l.Conversation, l.OptedOut)
+	} else {
+		out, err = h.newTip(ctx, log, in, reporter, l.OptedOut, nil)
 	}
-	return "", tip.Errorf(tip.KindTransient, "intake: receive", "gave up after repeated conflicts")
+	if errors.Is(err, store.ErrDuplicate) {
+		// A concurrent delivery of the same message won: answer as it did.
+		reply, err := h.d.Store.Replay(ctx, in.MessageSID)
+		if err == nil {
+			log.Info("webhook replayed concurrently")
+		}
+		return reply, err
+	}
+	return out, err
+}
+
+// unreadEligible reports whether a message may be written before anything
+// is read: no keyword (STOP, AYUDA…) and no consent answer (SI, NO), the
+// only texts an interceptor or command takes over from a sender whose
+// number is no authority's; the transaction itself checks the number.
+func (h *Handler) unreadEligible(in twilio.Inbound) bool {
+	if kw, _ := h.d.Replies.Keyword(in.Body); kw != reply.NoKeyword {
+		return false
+	}
+	if answer, _ := h.d.Replies.ConsentAnswer(in.Body); answer {
+		return false
+	}
+	return true
+}
+
+// retryable reports whether trying again may store the message.
+func retryable(err error) bool {
+	return errors.Is(err, store.ErrConversationOpen) || errors.Is(err, store.ErrStale) ||
+		errors.Is(err, store.ErrRefTaken) || tip.Is(err, tip.KindTransient)
+}
+
+// retryReason names why a write is tried again, for the log: the store's
+// errors carry operation and DynamoDB error code, never a message body or
+// a number.
+func retryReason(err error) string {
+	switch {
+	case errors.Is(err, store.ErrConversationOpen):
+		return "conversation opened meanwhile"
+	case errors.Is(err, store.ErrStale):
+		return "tip changed meanwhile"
+	case errors.Is(err, store.ErrRefTaken):
+		return "reference code taken"
+	}
+	return err.Error()
 }
 
 // messageText is the text a message adds to its tip: the body and any
@@ -189,7 +270,10 @@ func (h *Handler) message(in twilio.Inbound, now time.Time) *tip.Message {
 	return &tip.Message{SID: in.MessageSID, Direction: tip.Inbound, Body: in.Body, Media: in.Media, Location: in.Location, CreatedAt: now}
 }
 
-func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inbound, reporter string, optedOut bool) (string, error) {
+// newTip writes the first message of a conversation. found non-nil:
+// nothing was read first, the transaction checks what a Lookup would have,
+// and what it found when a condition failed is put in found.
+func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inbound, reporter string, optedOut bool, found *store.Lookup) (string, error) {
 	now := h.d.Now()
 	ref, err := tip.NewRef(h.d.Rand)
 	if err != nil {
@@ -199,7 +283,7 @@ func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inboun
 	if err != nil {
 		return "", tip.E(tip.KindInternal, "intake: seal contact", err)
 	}
-	text := messageText(in)
+	text := store.BoundText(messageText(in))
 	var credit campaign.Attribution
 	if h.d.Attributor != nil {
 		if credit, err = h.d.Attributor.Attribute(ctx, in.To, text); err != nil {
@@ -226,7 +310,16 @@ func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inboun
 	if err != nil {
 		return "", tip.E(tip.KindInternal, "intake: reply", err)
 	}
-	err = h.d.Store.CreateTip(ctx, store.NewTip{Tip: t, Message: h.message(in, now), Reply: twimlOut, Window: h.d.Window})
+	n := store.NewTip{Tip: t, Message: h.message(in, now), Reply: twimlOut, Window: h.d.Window}
+	if found != nil {
+		var ok bool
+		var l store.Lookup
+		if l, ok, err = h.d.Store.CreateFirst(ctx, n, in.From); ok {
+			*found = l
+		}
+	} else {
+		err = h.d.Store.CreateTip(ctx, n)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -249,7 +342,11 @@ func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbo
 		}
 		text += add
 	}
-	next := h.d.Triage.Decide(text)
+	// The tip keeps a bounded text (the whole conversation is in its
+	// messages); a re-triage reads the first message and the most recent
+	// part of it, and Merge keeps what the stored decision saw in between.
+	text = store.BoundText(text)
+	next := h.d.Triage.Decide(h.d.Triage.Window(text))
 	decision := triage.Merge(t.Triage, next)
 	if next.Region == "" && !slices.Contains(t.Corrected, "region") {
 		// The region is still the one taken from the material: say so again.
@@ -271,8 +368,15 @@ func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbo
 	if err != nil {
 		return "", tip.E(tip.KindInternal, "intake: reply", err)
 	}
-	err = h.d.Store.AppendMessage(ctx, store.FollowUp{Tip: t, Text: text, Triage: decision,
-		Message: h.message(in, now), Reply: twimlOut, Window: h.d.Window})
+	fu := store.FollowUp{Tip: t, Text: text, Triage: decision, Message: h.message(in, now), Reply: twimlOut, Window: h.d.Window}
+	err = h.d.Store.AppendMessage(ctx, fu)
+	if errors.Is(err, store.ErrTooLarge) {
+		// The tip item cannot grow any more: the message is stored all the
+		// same, and the tip keeps the text and triage it had.
+		log.Warn("tip at its size limit: message stored, tip text unchanged", "tip_id", t.ID, "error", err.Error())
+		fu.Text, fu.Triage = t.Text, t.Triage
+		err = h.d.Store.AppendMessage(ctx, fu)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -327,37 +431,18 @@ func keepCorrections(t *tip.Tip, next tip.Triage, dangerNow bool) tip.Triage {
 	return next
 }
 
-// SenderMask replaces the sender's own number in a message.
-const SenderMask = "[número del remitente]"
-
-// digitRun is a run of digits that may be split by spaces, dots or dashes,
-// with an optional leading +: how people write phone numbers.
-var digitRun = regexp.MustCompile(`\+?\d[\d .\-]{5,}\d`)
-
-// MaskSender replaces, in text, every way of writing the E.164 number from
-// (with or without country code, spaced or not) by SenderMask. Other
-// numbers, such as a trafficker's, are kept: they are what police need.
-func MaskSender(text, from string) string {
-	full := strings.TrimPrefix(from, "+")
-	if len(full) < 8 {
-		return text
+// maskInbound masks the sender's number in every text of in that can be
+// stored: reporters often type their own number ("llámame al 987…") or share
+// a location labelled with it, and it must not reach staff or authorities.
+func maskInbound(in twilio.Inbound) twilio.Inbound {
+	in.Body = MaskSender(in.Body, in.From)
+	if in.Location != nil {
+		loc := *in.Location
+		loc.Label = MaskSender(loc.Label, in.From)
+		loc.Address = MaskSender(loc.Address, in.From)
+		in.Location = &loc
 	}
-	national := full
-	if strings.HasPrefix(full, "51") {
-		national = full[2:] // Peru: country code 51, nine-digit mobiles
-	}
-	return digitRun.ReplaceAllStringFunc(text, func(run string) string {
-		d := strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return r
-			}
-			return -1
-		}, run)
-		if d == full || d == national || d == "00"+full {
-			return SenderMask
-		}
-		return run
-	})
+	return in
 }
 
 // locatedBy returns the reasons saying a tip's region came from its

@@ -45,7 +45,7 @@ func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 
 type harness struct {
 	t      testing.TB
-	db     *minidyn.Client
+	db     *localdb.Engine
 	store  *store.Store
 	keeper *contact.Keeper
 	clock  *clock
@@ -77,7 +77,7 @@ func newHarness(t testing.TB, anonymous bool) *harness {
 	return h
 }
 
-func newHarnessOn(t testing.TB, db store.API, table string, anonymous bool) *harness {
+func newHarnessOn(t testing.TB, db store.API, table string, anonymous bool, opts ...func(*intake.Deps)) *harness {
 	t.Helper()
 	var err error
 	c := &clock{t: time.Date(2026, 11, 20, 22, 15, 0, 0, time.UTC)}
@@ -101,11 +101,15 @@ func newHarnessOn(t testing.TB, db store.API, table string, anonymous bool) *har
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	h := intake.New(intake.Deps{
+	deps := intake.Deps{
 		Store: st, Triage: engine, Replies: book, Contacts: keeper,
 		Validator: twilio.NewValidator(testToken, testBaseURL), Log: edge.Logger(logs, "debug"),
 		AccountSID: testAccount, Now: c.now, Attributor: campaign.NewAttributor(st, c.now, time.Minute),
-	})
+	}
+	for _, o := range opts {
+		o(&deps)
+	}
+	h := intake.New(deps)
 	return &harness{t: t, store: st, keeper: keeper, clock: c, logs: logs,
 		lambda: func() lambda.Handler { return lambda.NewHandler(edge.APIGateway(h)) }, http: h}
 }
@@ -371,9 +375,9 @@ func (readCloser) Close() error { return nil }
 func TestStoreFailureAnswers503AndStoresNothing(t *testing.T) {
 	h := newHarness(t, false)
 	f := form("SM00000000000000000000000000000010", "+51987650010", "en el km 108 tienen a una menor")
-	minidyn.EmulateFailure(h.db, minidyn.FailureConditionInternalServerError)
+	minidyn.EmulateFailure(h.db.Client, minidyn.FailureConditionInternalServerError)
 	rec := h.post(f, nil)
-	minidyn.EmulateFailure(h.db, minidyn.FailureConditionNone)
+	minidyn.EmulateFailure(h.db.Client, minidyn.FailureConditionNone)
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Fatalf("status with DynamoDB down = %d, want 503", rec.Code)
 	}

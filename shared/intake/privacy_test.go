@@ -7,17 +7,40 @@ import (
 	"time"
 
 	"tipline/shared/intake"
+	"tipline/shared/intake/masktest"
 	"tipline/shared/tip"
 )
 
 func TestMaskSender(t *testing.T) {
+	formats := masktest.Formats()
+	if len(formats) < 36 {
+		t.Fatalf("%d formats, want at least 36", len(formats))
+	}
+	for _, f := range formats {
+		t.Run("masks the sender's number "+f.Name, func(t *testing.T) {
+			got := intake.MaskSender(f.Text, f.From)
+			if masktest.Leaks(got, f.From) || !strings.Contains(got, intake.SenderMask) {
+				t.Errorf("MaskSender(%q, %s) = %q, want the number masked", f.Text, f.From, got)
+			}
+			if f.Keep != "" && !strings.Contains(got, f.Keep) {
+				t.Errorf("MaskSender(%q) = %q, want %q kept", f.Text, got, f.Keep)
+			}
+			if again := intake.MaskSender(got, f.From); again != got {
+				t.Errorf("masking twice gave %q, then %q", got, again)
+			}
+		})
+	}
 	const from = "+51987654321"
 	tests := []struct{ name, in, want string }{
 		{"the national number", "llámame al 987654321 porfa", "llámame al " + intake.SenderMask + " porfa"},
 		{"spaced and dashed", "mi cel 987 654 321 o 987-654-321", "mi cel " + intake.SenderMask + " o " + intake.SenderMask},
 		{"with the country code", "+51 987 654 321", intake.SenderMask},
+		{"parentheses go with the number", "(987) 654-321", intake.SenderMask},
 		{"another number is kept: police need it", "el tratante usa el 912345678", "el tratante usa el 912345678"},
+		{"a number one digit off is kept", "el tratante usa el 987654322", "el tratante usa el 987654322"},
+		{"part of the number is kept", "km 987 y 654", "km 987 y 654"},
 		{"ages, kilometres and money are kept", "tiene 15 años, km 108, le deben 2000 soles", "tiene 15 años, km 108, le deben 2000 soles"},
+		{"invalid UTF-8 around the number stays as it was", "\xff987654321\xfe", "\xff" + intake.SenderMask + "\xfe"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,21 +19,23 @@ var files embed.FS
 
 // Texts are the sentences of one language.
 type Texts struct {
-	DangerNow  string `json:"danger_now"`
-	Thanks     string `json:"thanks"`
-	Ref        string `json:"ref"`
-	Minor      string `json:"minor"`
-	AskPlace   string `json:"ask_place"`
-	Hotline    string `json:"hotline"`
-	AddDetails string `json:"add_details"`
-	Stop       string `json:"stop"`
-	FollowUp   string `json:"follow_up"`
-	OptOut     string `json:"opt_out"`
-	OptIn      string `json:"opt_in"`
-	Help       string `json:"help"`
-	Consent    string `json:"consent"`     // asks an adult victim whether to tell the authorities
-	ConsentYes string `json:"consent_yes"` // after a yes
-	ConsentNo  string `json:"consent_no"`  // after a no
+	DangerNow string `json:"danger_now"`
+	// FamilyViolence points to the family-violence line (Línea 100).
+	FamilyViolence string `json:"family_violence"`
+	Thanks         string `json:"thanks"`
+	Ref            string `json:"ref"`
+	Minor          string `json:"minor"`
+	AskPlace       string `json:"ask_place"`
+	Hotline        string `json:"hotline"`
+	AddDetails     string `json:"add_details"`
+	Stop           string `json:"stop"`
+	FollowUp       string `json:"follow_up"`
+	OptOut         string `json:"opt_out"`
+	OptIn          string `json:"opt_in"`
+	Help           string `json:"help"`
+	Consent        string `json:"consent"`     // asks an adult victim whether to tell the authorities
+	ConsentYes     string `json:"consent_yes"` // after a yes
+	ConsentNo      string `json:"consent_no"`  // after a no
 }
 
 // Keyword is a single-word command from a reporter.
@@ -160,15 +162,13 @@ func (b *Book) For(lang string) Texts {
 	return b.texts[tip.LangSpanish]
 }
 
-// First composes the first reply of a tip: the emergency number first when
-// danger is immediate, the reference, what happens to cases with minors,
-// the question for a missing place, the hotline, how to add and how to stop.
+// First composes the first reply of a tip: the emergency numbers first
+// when anyone is in danger now (105, and the Línea 100 for family
+// violence), the reference, what happens to cases with minors, the
+// question for a missing place, the hotline, how to add and how to stop.
 func (b *Book) First(ref string, t tip.Triage) string {
 	x := b.For(t.Language)
-	var parts []string
-	if t.ImmediateDanger {
-		parts = append(parts, x.DangerNow)
-	}
+	parts := emergencyFirst(x, t)
 	parts = append(parts, x.Thanks, x.Ref)
 	if t.Minor {
 		parts = append(parts, x.Minor)
@@ -176,22 +176,39 @@ func (b *Book) First(ref string, t tip.Triage) string {
 	if t.Region == "" && t.Urgency != tip.Low {
 		parts = append(parts, x.AskPlace)
 	}
-	if !t.ImmediateDanger {
+	if !dangerNow(t) {
 		parts = append(parts, x.DangerNow)
+		if t.FamilyViolence {
+			parts = append(parts, x.FamilyViolence)
+		}
 	}
 	parts = append(parts, x.Hotline, x.AddDetails, x.Stop)
 	return strings.ReplaceAll(strings.Join(parts, " "), "{ref}", ref)
 }
 
+// dangerNow reports whether the reply must open with the emergency
+// numbers: danger now in the trafficking sense or to anyone.
+func dangerNow(t tip.Triage) bool { return t.ImmediateDanger || t.Emergency }
+
+// emergencyFirst are the sentences a reply opens with when someone is in
+// danger now: 105, and the Línea 100 for family violence.
+func emergencyFirst(x Texts, t tip.Triage) []string {
+	if !dangerNow(t) {
+		return nil
+	}
+	parts := []string{x.DangerNow}
+	if t.FamilyViolence {
+		parts = append(parts, x.FamilyViolence)
+	}
+	return parts
+}
+
 // FollowUp composes the short acknowledgement of a later message. It still
-// puts the emergency number first when the conversation shows danger now.
+// puts the emergency numbers first when the conversation shows danger now.
 func (b *Book) FollowUp(ref string, t tip.Triage) string {
 	x := b.For(t.Language)
-	s := x.FollowUp
-	if t.ImmediateDanger {
-		s = x.DangerNow + " " + s
-	}
-	return strings.ReplaceAll(s, "{ref}", ref)
+	parts := append(emergencyFirst(x, t), x.FollowUp)
+	return strings.ReplaceAll(strings.Join(parts, " "), "{ref}", ref)
 }
 
 // Command answers a keyword in lang.

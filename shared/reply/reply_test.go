@@ -94,3 +94,45 @@ func TestFirstReply(t *testing.T) {
 		t.Errorf("follow-up = %q, want a short acknowledgement with the reference", f)
 	}
 }
+
+// TestDangerNowOpensTheReply checks that the emergency numbers come first
+// whenever anyone is in danger now, trafficking or not, with the Línea 100
+// for family violence, in the first reply and in a follow-up.
+func TestDangerNowOpensTheReply(t *testing.T) {
+	b := book(t)
+	tests := []struct {
+		name      string
+		triage    tip.Triage
+		first     string // what the reply opens with
+		hasLine   bool   // the Línea 100 is given
+		lineFirst bool   // ... right after 105
+	}{
+		{"family violence under way opens with 105 then the Línea 100",
+			tip.Triage{Urgency: tip.Low, Emergency: true, FamilyViolence: true, Language: "es"}, "Si tú u otra persona está en peligro ahora, llama al 105", true, true},
+		{"a critical trafficking tip opens with 105",
+			tip.Triage{Urgency: tip.Critical, ImmediateDanger: true, Emergency: true, Language: "es"}, "Si tú u otra persona está en peligro ahora, llama al 105", false, false},
+		{"people hurt in an accident open with 105 in English",
+			tip.Triage{Urgency: tip.Low, Emergency: true, Language: "en"}, "If you or someone else is in danger right now, call 105", false, false},
+		{"family violence without danger now thanks first and still gives the Línea 100",
+			tip.Triage{Urgency: tip.Low, FamilyViolence: true, Language: "es"}, "Gracias por escribir", true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, got := range []string{b.First("T-1", tt.triage), b.FollowUp("T-1", tt.triage)} {
+				if tt.first == "Gracias por escribir" && got == b.FollowUp("T-1", tt.triage) {
+					continue // a follow-up without danger is a short acknowledgement
+				}
+				if !strings.HasPrefix(got, tt.first) {
+					t.Errorf("reply %q does not open with %q", got, tt.first)
+				}
+				has := strings.Contains(got, "Línea 100")
+				if tt.hasLine && !has && got == b.First("T-1", tt.triage) {
+					t.Errorf("reply %q does not give the Línea 100", got)
+				}
+				if tt.lineFirst && !strings.HasPrefix(strings.TrimPrefix(got, b.For("es").DangerNow+" "), "Violencia familiar: Línea 100") {
+					t.Errorf("reply %q does not give the Línea 100 right after 105", got)
+				}
+			}
+		})
+	}
+}

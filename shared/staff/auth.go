@@ -47,9 +47,8 @@ type Principal struct {
 	Subject string
 	Name    string
 	Role    Role
-	// Regions of a staff user: nil when the token has no regions claim
-	// (every region), empty but not nil when the claim is present and names
-	// none (no region at all).
+	// Regions of a staff user: the tips they may see. Empty when the token
+	// has no regions claim or names none: no region at all.
 	Regions []string
 }
 
@@ -57,9 +56,9 @@ type Principal struct {
 func (p Principal) Actor() string { return "staff:" + p.Subject }
 
 // Scope is the part of the queue the principal may see and touch: staff
-// only tips of their regions (of every region when their token has no
-// regions claim, of none when the claim names none) and never tips without
-// a region; supervisors and admins everything. An empty but non-nil
+// only tips of their regions (of none when their token has no regions claim
+// or the claim names none) and never tips without a region; supervisors and
+// admins everything. An empty but non-nil
 // store.Scope.Regions allows no region (Allows is false for every tip and
 // listings read no partition); TestEmptyRegionsClaimSeesNothing holds the
 // store to that.
@@ -67,7 +66,11 @@ func (p Principal) Scope() store.Scope {
 	if p.Role >= RoleSupervisor {
 		return store.Scope{}
 	}
-	return store.Scope{Regions: p.Regions, NoRegionHidden: true}
+	regions := p.Regions
+	if regions == nil {
+		regions = []string{} // never nil: nil would mean every region
+	}
+	return store.Scope{Regions: regions, NoRegionHidden: true}
 }
 
 // ErrUnauthenticated is returned for a request without a valid token.
@@ -80,10 +83,12 @@ type Authenticator interface {
 }
 
 // Claim names, as Cognito puts them in ID tokens.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-id-token.html
 const (
 	ClaimGroups   = "cognito:groups"
 	ClaimRegions  = "custom:regions"
 	ClaimUsername = "cognito:username"
+	ClaimTokenUse = "token_use" // "id" in ID tokens, "access" in access tokens
 )
 
 // LocalTokens validates HS256 tokens signed with a local key: signature,
@@ -176,11 +181,15 @@ func bearer(r *http.Request) (string, bool) {
 }
 
 // PrincipalFromClaims reads a principal from claims as API Gateway passes
-// them (every value a string, lists as "[a b]"). Errors: ErrUnauthenticated
-// without a subject.
+// them (every value a string, lists as "[a b]"). Only ID tokens are taken:
+// a Cognito access token from the same app client passes API Gateway's JWT
+// authorizer too (it checks client_id when there is no aud), carries the
+// groups but none of the custom attributes, so it would name a user without
+// their regions. Errors: ErrUnauthenticated without a subject or for any
+// token but an ID token.
 func PrincipalFromClaims(c map[string]string) (Principal, error) {
 	p := Principal{Subject: c["sub"], Name: c[ClaimUsername]}
-	if p.Subject == "" {
+	if p.Subject == "" || c[ClaimTokenUse] != "id" {
 		return Principal{}, ErrUnauthenticated
 	}
 	if p.Name == "" {
@@ -189,12 +198,11 @@ func PrincipalFromClaims(c map[string]string) (Principal, error) {
 	for _, g := range claimList(c[ClaimGroups]) {
 		p.Role = max(p.Role, ParseRole(g))
 	}
+	// No regions claim, or one that names nothing we know or nothing at all
+	// ("", "[]", ","), allows no region: a missing attribute, a typo or an
+	// emptied one must never widen a staff user's view.
+	p.Regions = []string{}
 	if raw, ok := c[ClaimRegions]; ok {
-		// A regions claim always restricts, even when it names nothing we
-		// know or nothing at all ("", "[]", ","): a typo or an emptied
-		// attribute must not widen a user's view to every region. Only an
-		// absent claim means every region.
-		p.Regions = []string{}
 		for _, r := range claimList(raw) {
 			r = strings.ToUpper(strings.TrimSpace(r))
 			if r != "" && !slices.Contains(p.Regions, r) {

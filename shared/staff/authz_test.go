@@ -21,7 +21,7 @@ func slogJSON(w io.Writer) *slog.Logger {
 }
 
 // Callers of the matrix, in the order of the want columns.
-var callers = []string{"no token", "staff of PE-MDD", "staff of PE-CUS", "staff of every region", "supervisor", "admin"}
+var callers = []string{"no token", "staff of PE-MDD", "staff of PE-CUS", "staff without a regions claim", "supervisor", "admin"}
 
 func TestAuthorisationMatrix(t *testing.T) {
 	hs := newHarness(t)
@@ -52,31 +52,31 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"listing the queue", "GET", func() string { return "/api/tips" }, nil,
 			[]int{unauth, ok, ok, ok, ok, ok}},
 		{"listing a region's queue", "GET", func() string { return "/api/tips?region=PE-MDD" }, nil,
-			[]int{unauth, ok, denied, ok, ok, ok}},
+			[]int{unauth, ok, denied, denied, ok, ok}},
 		{"listing tips without a region", "GET", func() string { return "/api/tips?region=none" }, nil,
 			[]int{unauth, denied, denied, denied, ok, ok}},
 		{"exporting the queue", "GET", func() string { return "/api/tips.csv" }, nil,
 			[]int{unauth, ok, ok, ok, ok, ok}},
 		{"reading a tip of PE-MDD", "GET", func() string { return "/api/tips/" + mdd.ID }, nil,
-			[]int{unauth, ok, denied, ok, ok, ok}},
+			[]int{unauth, ok, denied, denied, ok, ok}},
 		{"reading a tip of PE-CUS", "GET", func() string { return "/api/tips/" + cus.ID }, nil,
-			[]int{unauth, denied, ok, ok, ok, ok}},
+			[]int{unauth, denied, ok, denied, ok, ok}},
 		{"reading a tip without a region", "GET", func() string { return "/api/tips/" + none.ID }, nil,
 			[]int{unauth, denied, denied, denied, ok, ok}},
 		{"reading a tip that does not exist", "GET", func() string { return "/api/tips/01NOSUCHTIP" }, nil,
 			[]int{unauth, absent, absent, absent, absent, absent}},
 		{"correcting a tip of PE-MDD", "PATCH", func() string { return "/api/tips/" + mdd.ID },
 			func(int) any { return map[string]any{"version": current(t, hs, mdd.ID), "note": "revisado"} },
-			[]int{unauth, ok, denied, ok, ok, ok}},
+			[]int{unauth, ok, denied, denied, ok, ok}},
 		{"correcting a tip without a region", "PATCH", func() string { return "/api/tips/" + none.ID },
 			func(int) any { return map[string]any{"version": current(t, hs, none.ID), "note": "revisado"} },
 			[]int{unauth, denied, denied, denied, ok, ok}},
 		{"forwarding a tip of PE-CUS", "POST", func() string { return "/api/tips/" + cus.ID + "/forward" },
 			func(int) any { return map[string]string{"authority_id": "fistrap-cus"} },
-			[]int{unauth, denied, accepted, accepted, accepted, accepted}},
+			[]int{unauth, denied, accepted, denied, accepted, accepted}},
 		{"replying on a tip of PE-MDD", "POST", func() string { return "/api/tips/" + mdd.ID + "/reply" },
 			func(int) any { return map[string]string{"body": "Gracias, ¿en qué calle?"} },
-			[]int{unauth, created, denied, created, created, created}},
+			[]int{unauth, created, denied, denied, created, created}},
 		{"reading the figures", "GET", func() string { return "/api/stats" }, nil,
 			[]int{unauth, denied, denied, denied, ok, ok}},
 		{"listing the authorities", "GET", func() string { return "/api/authorities" }, nil,
@@ -189,24 +189,26 @@ func TestGatewayClaims(t *testing.T) {
 		regions []string
 		err     bool
 	}{
-		{"API Gateway's bracketed groups and comma-separated regions", map[string]string{"sub": "u1", "cognito:groups": "[staff supervisor]", "custom:regions": "PE-MDD,PE-CUS"},
+		{"API Gateway's bracketed groups and comma-separated regions", map[string]string{"token_use": "id", "sub": "u1", "cognito:groups": "[staff supervisor]", "custom:regions": "PE-MDD,PE-CUS"},
 			staff.RoleSupervisor, []string{"PE-MDD", "PE-CUS"}, false},
-		{"a single group without brackets", map[string]string{"sub": "u2", "cognito:groups": "admin"}, staff.RoleAdmin, nil, false},
-		{"an unknown region still restricts", map[string]string{"sub": "u3", "cognito:groups": "[staff]", "custom:regions": "PE-XXX"},
+		{"a single group without brackets", map[string]string{"token_use": "id", "sub": "u2", "cognito:groups": "admin"}, staff.RoleAdmin, []string{}, false},
+		{"an unknown region still restricts", map[string]string{"token_use": "id", "sub": "u3", "cognito:groups": "[staff]", "custom:regions": "PE-XXX"},
 			staff.RoleStaff, []string{"PE-XXX"}, false},
-		{"no groups is no role", map[string]string{"sub": "u4"}, staff.RoleNone, nil, false},
-		{"no regions claim is every region", map[string]string{"sub": "u5", "cognito:groups": "[staff]"}, staff.RoleStaff, nil, false},
-		{"an empty list of regions restricts to none", map[string]string{"sub": "u6", "cognito:groups": "[staff]", "custom:regions": "[]"},
+		{"no groups is no role", map[string]string{"token_use": "id", "sub": "u4"}, staff.RoleNone, []string{}, false},
+		{"no regions claim restricts to none", map[string]string{"token_use": "id", "sub": "u5", "cognito:groups": "[staff]"}, staff.RoleStaff, []string{}, false},
+		{"an empty list of regions restricts to none", map[string]string{"token_use": "id", "sub": "u6", "cognito:groups": "[staff]", "custom:regions": "[]"},
 			staff.RoleStaff, []string{}, false},
-		{"a lone comma as regions restricts to none", map[string]string{"sub": "u7", "cognito:groups": "[staff]", "custom:regions": ","},
+		{"a lone comma as regions restricts to none", map[string]string{"token_use": "id", "sub": "u7", "cognito:groups": "[staff]", "custom:regions": ","},
 			staff.RoleStaff, []string{}, false},
-		{"blank regions restrict to none", map[string]string{"sub": "u8", "cognito:groups": "[staff]", "custom:regions": " "},
+		{"blank regions restrict to none", map[string]string{"token_use": "id", "sub": "u8", "cognito:groups": "[staff]", "custom:regions": " "},
 			staff.RoleStaff, []string{}, false},
-		{"an empty regions claim restricts to none", map[string]string{"sub": "u9", "cognito:groups": "[staff]", "custom:regions": ""},
+		{"an empty regions claim restricts to none", map[string]string{"token_use": "id", "sub": "u9", "cognito:groups": "[staff]", "custom:regions": ""},
 			staff.RoleStaff, []string{}, false},
-		{"a JSON array of blank regions restricts to none", map[string]string{"sub": "u10", "cognito:groups": "[staff]", "custom:regions": `["", " "]`},
+		{"a JSON array of blank regions restricts to none", map[string]string{"token_use": "id", "sub": "u10", "cognito:groups": "[staff]", "custom:regions": `["", " "]`},
 			staff.RoleStaff, []string{}, false},
-		{"no subject is unauthenticated", map[string]string{"cognito:groups": "[admin]"}, 0, nil, true},
+		{"no subject is unauthenticated", map[string]string{"token_use": "id", "cognito:groups": "[admin]"}, 0, nil, true},
+		{"an access token is unauthenticated", map[string]string{"token_use": "access", "sub": "u11", "cognito:groups": "[staff]", "client_id": "abc"}, 0, nil, true},
+		{"a token without token_use is unauthenticated", map[string]string{"sub": "u12", "cognito:groups": "[admin]"}, 0, nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := staff.PrincipalFromClaims(tc.claims)
@@ -224,15 +226,19 @@ func TestGatewayClaims(t *testing.T) {
 	}
 }
 
-// A regions claim that is present but names nothing must restrict a staff
+// A regions claim that is absent or names nothing must restrict a staff
 // user to no region, not widen their view to every region.
 func TestEmptyRegionsClaimSeesNothing(t *testing.T) {
 	hs := newHarness(t)
 	mdd := hs.seed(tipSpec{region: "PE-MDD"})
 	hs.seed(tipSpec{region: "PE-CUS"})
 	hs.seed(tipSpec{region: ""})
-	for _, claim := range []string{"[]", ",", " ", ""} {
-		tok := hs.tokenWithClaims(jwt.MapClaims{"sub": "eva", staff.ClaimGroups: []string{"staff"}, staff.ClaimRegions: claim})
+	for _, claim := range []string{"absent", "[]", ",", " ", ""} {
+		claims := jwt.MapClaims{"sub": "eva", staff.ClaimGroups: []string{"staff"}, staff.ClaimRegions: claim}
+		if claim == "absent" {
+			delete(claims, staff.ClaimRegions)
+		}
+		tok := hs.tokenWithClaims(claims)
 		for _, tc := range []struct {
 			name   string
 			method string
@@ -292,7 +298,7 @@ func TestScopeInListings(t *testing.T) {
 	}{
 		{"staff of PE-MDD see only PE-MDD", hs.token("ana", staff.RoleStaff, "PE-MDD"), "/api/tips", []string{mdd.ID}},
 		{"staff of two regions see both, most urgent first", hs.token("ana", staff.RoleStaff, "PE-MDD", "PE-CUS"), "/api/tips", []string{cus.ID, mdd.ID}},
-		{"staff of every region do not see tips without one", hs.token("rosa", staff.RoleStaff), "/api/tips", []string{cus.ID, mdd.ID}},
+		{"staff without a regions claim see no tip", hs.token("rosa", staff.RoleStaff), "/api/tips", []string{}},
 		{"a supervisor sees every tip", hs.token("sup", staff.RoleSupervisor), "/api/tips", []string{cus.ID, mdd.ID, none.ID}},
 		{"staff of PE-MDD filtering by urgency see only PE-MDD", hs.token("ana", staff.RoleStaff, "PE-MDD"), "/api/tips?urgency=critical", []string{}},
 		{"staff of PE-MDD filtering by status see only PE-MDD", hs.token("ana", staff.RoleStaff, "PE-MDD"), "/api/tips?status=triaged", []string{mdd.ID}},

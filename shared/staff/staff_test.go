@@ -235,6 +235,8 @@ type tipSpec struct {
 	campaign string
 	text     string
 	place    string
+	adult    bool // no minor (seeded tips are about a minor by default)
+	danger   bool // immediate danger
 }
 
 // seed stores a tip from the reporter's number and returns it.
@@ -267,7 +269,7 @@ func (hs *harness) seed(spec tipSpec) *tip.Tip {
 	hs.secrets = append(hs.secrets, phone)
 	tp := &tip.Tip{ID: fmt.Sprintf("01TIP%021d", n), Ref: fmt.Sprintf("R%05d", n), Channel: spec.channel, Status: spec.status,
 		CampaignID: spec.campaign, To: to, ReporterKey: key, Contact: sealed, Text: spec.text, MessageCount: 1,
-		Triage: tip.Triage{Urgency: spec.urgency, Category: tip.CategorySexual, Minor: true, Region: spec.region, Place: spec.place,
+		Triage: tip.Triage{Urgency: spec.urgency, Category: tip.CategorySexual, Minor: !spec.adult, ImmediateDanger: spec.danger, Region: spec.region, Place: spec.place,
 			Reportable: spec.urgency.Reportable(), Language: tip.LangSpanish},
 		CreatedAt: now, UpdatedAt: now, LastInbound: now, Version: 1}
 	m := &tip.Message{SID: fmt.Sprintf("SM%032d", n), Direction: tip.Inbound, Body: spec.text, CreatedAt: now,
@@ -295,6 +297,9 @@ func (hs *harness) tokenWithClaims(claims jwt.MapClaims) string {
 	hs.t.Helper()
 	now := hs.clock.Now()
 	claims["iss"], claims["aud"], claims["iat"], claims["exp"] = hs.tokens.Issuer, hs.tokens.Audience, now.Unix(), now.Add(72*time.Hour).Unix()
+	if _, ok := claims["token_use"]; !ok {
+		claims["token_use"] = "id"
+	}
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(hs.tokens.Key)
 	if err != nil {
 		hs.t.Fatal(err)

@@ -89,8 +89,8 @@ func (h *Handler) stats(w http.ResponseWriter, r *http.Request, p Principal) err
 	return nil
 }
 
-// campaignFigures are a campaign's counters (kept as tips change, read
-// without reading tips), by material and by day, with the share of noise.
+// campaignFigures are a campaign's figures (recounted from its tips by
+// the store), by material and by day, with the share of noise.
 type campaignFigures struct {
 	Totals     figureRow   `json:"totals"`
 	ByMaterial []figureRow `json:"by_material"`

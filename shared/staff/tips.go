@@ -324,6 +324,12 @@ func applyPatch(t *tip.Tip, b patchBody, p Principal) (map[string]string, error)
 		if !st.Valid() {
 			problems = append(problems, fmt.Sprintf("status %q is not one of %s", *b.Status, joinStatuses()))
 		} else {
+			if err := checkStatus(t, st, p, note); err != nil {
+				return nil, err
+			}
+			if st != t.Status && protected(t) && (st == tip.StatusClosed || st == tip.StatusSpam) {
+				detail["alerting"] = "stopped"
+			}
 			change("status", string(t.Status), string(st))
 			t.Status = st
 		}
@@ -389,6 +395,48 @@ func applyPatch(t *tip.Tip, b patchBody, p Principal) (map[string]string, error)
 		detail["note"] = note
 	}
 	return detail, nil
+}
+
+// protected reports whether t is a reportable tip about a minor or danger
+// now: its reporter was told such cases always reach the authorities, so
+// no status change by staff may stop its alerts.
+func protected(t *tip.Tip) bool {
+	return t.Reportable && (t.Minor || t.ImmediateDanger)
+}
+
+// checkStatus says whether p may move t to st, with note (possibly empty).
+// The alert pipeline forwards a reportable tip while it is triaged, and
+// escalates it until an authority acknowledges it or it is closed, so:
+//   - acknowledged comes only from an authority (its reply or the case
+//     link), never from staff, on a reportable tip;
+//   - a reportable tip not forwarded yet (new, triaged) stays in the triaged
+//     queue until the pipeline forwards it;
+//   - closing, or marking as spam, a tip about a minor or danger now stops
+//     its alerts: only a supervisor or an admin may, with a note, and the
+//     audit entry says so.
+//
+// Errors: conflict (409) and forbidden (403) and invalid (400) answers.
+func checkStatus(t *tip.Tip, st tip.Status, p Principal, note string) error {
+	if st == t.Status {
+		return nil
+	}
+	unforwarded := t.Status == tip.StatusNew || t.Status == tip.StatusTriaged
+	switch {
+	case st == tip.StatusAcknowledged && t.Reportable:
+		return fail(http.StatusConflict, "authority_only",
+			"only an authority acknowledges a reportable tip, by its reply or the case link; add a note instead")
+	case t.Reportable && unforwarded && st != tip.StatusClosed && st != tip.StatusSpam:
+		return fail(http.StatusConflict, "not_forwarded",
+			"the tip is being forwarded to the authorities; its status can change once it is forwarded")
+	case protected(t) && (st == tip.StatusClosed || st == tip.StatusSpam):
+		if p.Role < RoleSupervisor {
+			return forbidden("closing or marking as spam a tip about a minor or danger now stops its alerts: only a supervisor may")
+		}
+		if note == "" {
+			return invalid("closing or marking as spam a tip about a minor or danger now needs a note saying why")
+		}
+	}
+	return nil
 }
 
 // Export bounds (variables so that tests can lower them). A queue page

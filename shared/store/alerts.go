@@ -5,8 +5,8 @@ package store
 //	route of a tip                     GetItem  TIP#<id> / ROUTE
 //	alerts of a tip                    Query    TIP#<id>, SK begins_with ALERT#
 //	one alert                          GetItem  TIP#<id> / ALERT#<authority>#<nn>
-//	alerts due (retry, stuck claim)    Query    GSI2 DUE#ALERT, <due time>#... <= now
-//	routes due for escalation          Query    GSI1 DUE#ESCALATION, <escalate at>#<tip id> <= now
+//	alerts due (retry, stuck claim)    Query    GSI2 DUE#ALERT#<shard>, <due time>#... <= now, each shard
+//	routes due for escalation          Query    GSI1 DUE#ESCALATION#<shard>, <escalate at>#<tip id> <= now, each shard
 //	reportable tips not forwarded      Query    GSI1 QUEUE#triaged, rank < 3 (critical and high), from a cursor
 //	the sweep's cursor in that queue   GetItem  SWEEP#TRIAGED / CURSOR
 //	consent question of a reporter     GetItem  REPORTER#<key> / CONSENT (expires)
@@ -19,11 +19,17 @@ package store
 // time-ordered) and settled routes to a partition per state (GSI1
 // ROUTE#<state>), rather than dropping their index keys: index keys are
 // always overwritten, never removed.
+//
+// The due partitions are spread over dueShards shards by tip id, so the
+// writes of a burst of tips land on many index partitions rather than one,
+// and the sweep reads every shard and merges them by due time.
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"sort"
 	"strings"
 	"time"
 
@@ -36,11 +42,29 @@ import (
 	"tipline/shared/tip"
 )
 
-// Index partitions of due work.
+// Index partitions of due work: a prefix and a shard of the tip id.
 const (
 	dueAlerts      = "DUE#ALERT"
 	dueEscalations = "DUE#ESCALATION"
+	dueShards      = 8
 )
+
+// dueShard is the due partition of a tip's work.
+func dueShard(prefix, tipID string) string {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(tipID))
+	return fmt.Sprintf("%s#%d", prefix, h.Sum32()%dueShards)
+}
+
+// duePartitions are every shard of prefix, and the unsharded partition that
+// items written before sharding may still be in.
+func duePartitions(prefix string) []string {
+	out := []string{prefix}
+	for i := 0; i < dueShards; i++ {
+		out = append(out, fmt.Sprintf("%s#%d", prefix, i))
+	}
+	return out
+}
 
 // Sentinel errors of the alert lifecycle, all of kind conflict.
 var (
@@ -81,7 +105,7 @@ func toRouteItem(r *tip.Route) routeItem {
 		it.Targets = []tip.Target{}
 	}
 	if r.State == tip.RouteRouted && !r.EscalateAt.IsZero() {
-		it.GSI1PK, it.GSI1SK = dueEscalations, timeKey(r.EscalateAt)+"#"+r.TipID
+		it.GSI1PK, it.GSI1SK = dueShard(dueEscalations, r.TipID), timeKey(r.EscalateAt)+"#"+r.TipID
 	} else {
 		it.GSI1PK, it.GSI1SK = "ROUTE#"+string(r.State), r.TipID
 	}
@@ -214,7 +238,7 @@ func (s *Store) CreateAlert(ctx context.Context, a tip.Alert) error {
 	if a.Actor == "" {
 		a.Actor = "system"
 	}
-	it := alertItem{PK: "TIP#" + a.TipID, SK: alertSK(a.AuthorityID, a.Contact), GSI2PK: dueAlerts, GSI2SK: dueSK(a.NextAttemptAt, a.Key()),
+	it := alertItem{PK: "TIP#" + a.TipID, SK: alertSK(a.AuthorityID, a.Contact), GSI2PK: dueShard(dueAlerts, a.TipID), GSI2SK: dueSK(a.NextAttemptAt, a.Key()),
 		Type: "alert", TipID: a.TipID, AuthorityID: a.AuthorityID, Contact: a.Contact, Channel: a.Channel, Address: a.Address,
 		Tier: a.Tier, Status: tip.AlertPending, Actor: a.Actor, NextAttemptAt: timeKey(a.NextAttemptAt),
 		CreatedAt: timeKey(now), UpdatedAt: timeKey(now)}
@@ -273,7 +297,7 @@ func (s *Store) ClaimAlert(ctx context.Context, k tip.AlertKey, lease time.Durat
 		Set(expression.Name("updated_at"), nowV).
 		// While claimed the alert stays in the due index at its claim's end,
 		// so a sweep finds it again if this worker never finishes.
-		Set(expression.Name("GSI2PK"), expression.Value(dueAlerts)).
+		Set(expression.Name("GSI2PK"), expression.Value(dueShard(dueAlerts, k.TipID))).
 		Set(expression.Name("GSI2SK"), expression.Value(dueSK(until, k)))
 	out, err := s.update(ctx, k, upd, cond, types.ReturnValueAllNew)
 	if isCondFailed(err) {
@@ -374,8 +398,11 @@ func (s *Store) finish(ctx context.Context, op string, k tip.AlertKey, attempts 
 // message is the alert's (sid matches, or none is recorded yet). It returns
 // the alert as it is after the call and whether the status was recorded.
 //
+// Audit entries, when given, are written in the same transaction as the
+// status: both or neither, so a caller that failed may try again.
+//
 // Errors: not found for an unknown alert, transient.
-func (s *Store) RecordDelivery(ctx context.Context, k tip.AlertKey, sid, status string, code int) (tip.Alert, bool, error) {
+func (s *Store) RecordDelivery(ctx context.Context, k tip.AlertKey, sid, status string, code int, audit ...tip.Audit) (tip.Alert, bool, error) {
 	op := "store: record delivery " + k.String()
 	rank := tip.DeliveryRank(status)
 	if rank == 0 || sid == "" {
@@ -392,6 +419,9 @@ func (s *Store) RecordDelivery(ctx context.Context, k tip.AlertKey, sid, status 
 	cond := expression.AttributeExists(expression.Name("PK")).
 		And(expression.AttributeNotExists(expression.Name("delivery_rank")).Or(expression.Name("delivery_rank").LessThan(expression.Value(rank)))).
 		And(expression.AttributeNotExists(expression.Name("sid")).Or(expression.Name("sid").Equal(expression.Value(sid))))
+	if len(audit) > 0 {
+		return s.recordDeliveryAudited(ctx, op, k, upd, cond, audit)
+	}
 	out, err := s.update(ctx, k, upd, cond, types.ReturnValueAllNew)
 	if isCondFailed(err) {
 		a, err := s.Alert(ctx, k)
@@ -402,6 +432,28 @@ func (s *Store) RecordDelivery(ctx context.Context, k tip.AlertKey, sid, status 
 	}
 	a, err := UnmarshalAlert(out.Attributes)
 	return a, err == nil, err
+}
+
+// recordDeliveryAudited is RecordDelivery's update and its audit entries
+// in one transaction, then the alert read back.
+func (s *Store) recordDeliveryAudited(ctx context.Context, op string, k tip.AlertKey, upd expression.UpdateBuilder, cond expression.ConditionBuilder, audit []tip.Audit) (tip.Alert, bool, error) {
+	e, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
+	if err != nil {
+		return tip.Alert{}, false, tip.E(tip.KindInternal, op, err)
+	}
+	items := []types.TransactWriteItem{{Update: &types.Update{TableName: &s.table, Key: alertKey(k),
+		UpdateExpression: e.Update(), ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(),
+		ExpressionAttributeValues: e.Values()}}}
+	for i, a := range audit {
+		items = append(items, s.auditPut(a, i))
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	recorded := err == nil
+	if err != nil && !cancelledAt(err, 0) {
+		return tip.Alert{}, false, classify(op, err)
+	}
+	a, err := s.Alert(ctx, k)
+	return a, recorded && err == nil, err
 }
 
 func (s *Store) update(ctx context.Context, k tip.AlertKey, upd expression.UpdateBuilder, cond expression.ConditionBuilder, rv types.ReturnValue) (*dynamodb.UpdateItemOutput, error) {
@@ -420,16 +472,27 @@ func isCondFailed(err error) bool {
 }
 
 // DueAlerts returns up to limit alerts due at now: pending alerts whose
-// next attempt has come and sending alerts whose claim expired, oldest first.
+// next attempt has come and sending alerts whose claim expired, oldest
+// first across every shard.
 func (s *Store) DueAlerts(ctx context.Context, now time.Time, limit int) ([]tip.AlertKey, error) {
-	var items []struct {
+	type row struct {
+		GSI2SK      string
 		TipID       string `dynamodbav:"tip_id"`
 		AuthorityID string `dynamodbav:"authority_id"`
 		Contact     int    `dynamodbav:"contact"`
 	}
-	cond := expression.Key("GSI2PK").Equal(expression.Value(dueAlerts)).And(expression.Key("GSI2SK").LessThanEqual(expression.Value(timeKey(now) + "#~")))
-	if err := s.queryIndex(ctx, "store: due alerts", "GSI2", cond, limit, &items); err != nil {
-		return nil, err
+	var items []row
+	for _, pk := range duePartitions(dueAlerts) {
+		cond := expression.Key("GSI2PK").Equal(expression.Value(pk)).And(expression.Key("GSI2SK").LessThanEqual(expression.Value(timeKey(now) + "#~")))
+		var part []row
+		if err := s.queryIndex(ctx, "store: due alerts", "GSI2", cond, limit, &part); err != nil {
+			return nil, err
+		}
+		items = append(items, part...)
+	}
+	sort.SliceStable(items, func(i, j int) bool { return items[i].GSI2SK < items[j].GSI2SK })
+	if limit > 0 && len(items) > limit {
+		items = items[:limit]
 	}
 	out := make([]tip.AlertKey, 0, len(items))
 	for _, it := range items {
@@ -439,14 +502,24 @@ func (s *Store) DueAlerts(ctx context.Context, now time.Time, limit int) ([]tip.
 }
 
 // DueEscalations returns up to limit ids of routed tips whose escalation
-// time has come, oldest first.
+// time has come, oldest first across every shard.
 func (s *Store) DueEscalations(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	var items []struct {
-		TipID string `dynamodbav:"tip_id"`
+	type row struct {
+		GSI1SK string
+		TipID  string `dynamodbav:"tip_id"`
 	}
-	cond := expression.Key("GSI1PK").Equal(expression.Value(dueEscalations)).And(expression.Key("GSI1SK").LessThanEqual(expression.Value(timeKey(now) + "#~")))
-	if err := s.queryIndex(ctx, "store: due escalations", "GSI1", cond, limit, &items); err != nil {
-		return nil, err
+	var items []row
+	for _, pk := range duePartitions(dueEscalations) {
+		cond := expression.Key("GSI1PK").Equal(expression.Value(pk)).And(expression.Key("GSI1SK").LessThanEqual(expression.Value(timeKey(now) + "#~")))
+		var part []row
+		if err := s.queryIndex(ctx, "store: due escalations", "GSI1", cond, limit, &part); err != nil {
+			return nil, err
+		}
+		items = append(items, part...)
+	}
+	sort.SliceStable(items, func(i, j int) bool { return items[i].GSI1SK < items[j].GSI1SK })
+	if limit > 0 && len(items) > limit {
+		items = items[:limit]
 	}
 	out := make([]string, 0, len(items))
 	for _, it := range items {

@@ -97,7 +97,6 @@ func (s *Store) SaveTip(ctx context.Context, t *tip.Tip, audit ...tip.Audit) err
 	cond := expression.Name("version").Equal(expression.Value(t.Version))
 	put := condPut(s.table, toTipItem(&next), &cond)
 	items := []types.TransactWriteItem{put}
-	items = append(items, s.counterUpdates(old, &next)...)
 	for i, a := range audit {
 		a.TipID = t.ID
 		if a.At.IsZero() {

@@ -2,29 +2,27 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"sort"
+	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"tipline/shared/tip"
 )
 
-// Campaign figures are atomic counters, one item per campaign, Lima day of
-// receipt and material:
-//
-//	STATS#<campaign or NONE> / DAY#<YYYY-MM-DD>#MAT#<material or NONE>
-//
-// Every write that changes a tip (CreateTip, AppendMessage, SaveTip) adds
-// the difference it makes to the counters in the same transaction, so the
-// figures are always the recount of the tips, and reading them never reads
-// a tip.
-
-// counterNames are the counted facts about a tip.
-var counterNames = []string{"received", "critical", "high", "medium", "low", "forwarded", "acknowledged", "noise"}
+// Campaign figures are a recount of the campaign's tips, read from the
+// campaign index (GSI2 CAMPAIGN#<campaign or NONE>, <created>#<id>) when
+// they are asked for, and kept for a short time when the store was made
+// WithCountersCache. No write of a tip touches an item of its campaign:
+// a counter written in every tip's transaction is an item shared by every
+// reporter of the campaign, and DynamoDB cancels transactions that meet on
+// one item (TransactionConflict), so a burst of tips after a radio spot
+// would lose most of them. The figures are the recount by construction.
 
 // counts are the counted facts about one tip state (nil: no tip).
 func counts(t *tip.Tip) map[string]int {
@@ -46,72 +44,6 @@ func counts(t *tip.Tip) map[string]int {
 		c["noise"] = 1
 	}
 	return c
-}
-
-func counterKey(campaign, day, material string) map[string]types.AttributeValue {
-	if campaign == "" {
-		campaign = "NONE"
-	}
-	if material == "" {
-		material = "NONE"
-	}
-	return map[string]types.AttributeValue{
-		"PK": &types.AttributeValueMemberS{Value: "STATS#" + campaign},
-		"SK": &types.AttributeValueMemberS{Value: "DAY#" + day + "#MAT#" + material},
-	}
-}
-
-// counterUpdates returns the transaction actions that move the counters
-// from the state old to the state next of one tip (either may be nil).
-func (s *Store) counterUpdates(old, next *tip.Tip) []types.TransactWriteItem {
-	type bucket struct{ campaign, day, material string }
-	deltas := map[bucket]map[string]int{}
-	add := func(t *tip.Tip, sign int) {
-		if t == nil {
-			return
-		}
-		b := bucket{t.CampaignID, tip.Day(t.CreatedAt), t.MaterialID}
-		if deltas[b] == nil {
-			deltas[b] = map[string]int{}
-		}
-		for k, v := range counts(t) {
-			deltas[b][k] += sign * v
-		}
-	}
-	add(old, -1)
-	add(next, +1)
-	buckets := make([]bucket, 0, len(deltas))
-	for b := range deltas {
-		buckets = append(buckets, b)
-	}
-	sort.Slice(buckets, func(i, j int) bool { return buckets[i].material < buckets[j].material })
-	var out []types.TransactWriteItem
-	for _, b := range buckets {
-		var upd expression.UpdateBuilder
-		n := 0
-		for _, name := range counterNames {
-			if d := deltas[b][name]; d != 0 {
-				upd = upd.Add(expression.Name(name), expression.Value(d))
-				n++
-			}
-		}
-		if n == 0 {
-			continue
-		}
-		upd = upd.Set(expression.Name("type"), expression.Value("counter")).
-			Set(expression.Name("campaign_id"), expression.Value(orNone(b.campaign))).
-			Set(expression.Name("material_id"), expression.Value(orNone(b.material))).
-			Set(expression.Name("day"), expression.Value(b.day))
-		e, err := expression.NewBuilder().WithUpdate(upd).Build()
-		if err != nil {
-			continue // only our own names and numbers reach here
-		}
-		out = append(out, types.TransactWriteItem{Update: &types.Update{
-			TableName: &s.table, Key: counterKey(b.campaign, b.day, b.material),
-			UpdateExpression: e.Update(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-		}})
-	}
-	return out
 }
 
 func orNone(s string) string {
@@ -136,40 +68,153 @@ type Counter struct {
 	Noise        int    `json:"noise" dynamodbav:"noise"`
 }
 
-// Counters returns a campaign's counters for the Lima days from..to
-// (inclusive, YYYY-MM-DD; empty for no bound), by day then material. One
-// Query; no tip is read. campaign "" reads the tips of no campaign.
+// Counters returns a campaign's figures for the Lima days from..to
+// (inclusive, YYYY-MM-DD; empty for no bound), by day then material,
+// recounted from the campaign index (eventually consistent, as every index
+// read). campaign "" reads the tips of no campaign.
+//
+// Errors: invalid for a malformed day, transient.
 func (s *Store) Counters(ctx context.Context, campaign, from, to string) ([]Counter, error) {
 	op := "store: counters of campaign " + campaign
-	lo, hi := "DAY#", "DAY#~"
-	if from != "" {
-		lo = "DAY#" + from
+	cacheKey := orNone(campaign) + "|" + from + "|" + to
+	if cs, ok := s.counters.get(cacheKey, s.now()); ok {
+		return cs, nil
 	}
-	if to != "" {
-		hi = "DAY#" + to + "#~"
+	lo, hi, err := dayBounds(from, to)
+	if err != nil {
+		return nil, tip.E(tip.KindInvalid, op, err)
 	}
-	key := expression.Key("PK").Equal(expression.Value("STATS#" + orNone(campaign))).
-		And(expression.Key("SK").Between(expression.Value(lo), expression.Value(hi)))
-	e, err := expression.NewBuilder().WithKeyCondition(key).Build()
+	key := expression.Key("GSI2PK").Equal(expression.Value("CAMPAIGN#" + orNone(campaign)))
+	switch {
+	case lo != "" && hi != "":
+		key = key.And(expression.Key("GSI2SK").Between(expression.Value(lo), expression.Value(hi)))
+	case lo != "":
+		key = key.And(expression.Key("GSI2SK").GreaterThanEqual(expression.Value(lo)))
+	case hi != "":
+		key = key.And(expression.Key("GSI2SK").LessThan(expression.Value(hi)))
+	}
+	proj := expression.NamesList(expression.Name("material_id"), expression.Name("created_at"), expression.Name("urgency"),
+		expression.Name("status"), expression.Name("forwarded_at"), expression.Name("acknowledged_at"))
+	e, err := expression.NewBuilder().WithKeyCondition(key).WithProjection(proj).Build()
 	if err != nil {
 		return nil, tip.E(tip.KindInternal, op, err)
 	}
-	in := &dynamodb.QueryInput{TableName: &s.table, KeyConditionExpression: e.KeyCondition(),
-		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(), ConsistentRead: aws.Bool(true)}
-	var out []Counter
+	in := &dynamodb.QueryInput{TableName: &s.table, IndexName: aws.String("GSI2"), KeyConditionExpression: e.KeyCondition(),
+		ProjectionExpression: e.Projection(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}
+	type bucket struct{ day, material string }
+	sums := map[bucket]*Counter{}
 	for {
 		page, err := s.db.Query(ctx, in)
 		if err != nil {
 			return nil, classify(op, err)
 		}
-		var cs []Counter
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &cs); err != nil {
+		var rows []struct {
+			MaterialID   string      `dynamodbav:"material_id"`
+			CreatedAt    string      `dynamodbav:"created_at"`
+			Urgency      tip.Urgency `dynamodbav:"urgency"`
+			Status       tip.Status  `dynamodbav:"status"`
+			Forwarded    string      `dynamodbav:"forwarded_at"`
+			Acknowledged string      `dynamodbav:"acknowledged_at"`
+		}
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &rows); err != nil {
 			return nil, tip.E(tip.KindInternal, op, err)
 		}
-		out = append(out, cs...)
+		for _, r := range rows {
+			t := &tip.Tip{Triage: tip.Triage{Urgency: r.Urgency}, Status: r.Status, CreatedAt: parseTime(r.CreatedAt),
+				ForwardedAt: parseTime(r.Forwarded), AcknowledgedAt: parseTime(r.Acknowledged)}
+			b := bucket{tip.Day(t.CreatedAt), orNone(r.MaterialID)}
+			c := sums[b]
+			if c == nil {
+				c = &Counter{CampaignID: orNone(campaign), MaterialID: b.material, Day: b.day}
+				sums[b] = c
+			}
+			c.add(counts(t))
+		}
 		if len(page.LastEvaluatedKey) == 0 {
-			return out, nil
+			break
 		}
 		in.ExclusiveStartKey = page.LastEvaluatedKey
 	}
+	out := make([]Counter, 0, len(sums))
+	for _, c := range sums {
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Day != out[j].Day {
+			return out[i].Day < out[j].Day
+		}
+		return out[i].MaterialID < out[j].MaterialID
+	})
+	s.counters.put(cacheKey, out, s.now())
+	return out, nil
+}
+
+func (c *Counter) add(n map[string]int) {
+	c.Received += n["received"]
+	c.Critical += n["critical"]
+	c.High += n["high"]
+	c.Medium += n["medium"]
+	c.Low += n["low"]
+	c.Forwarded += n["forwarded"]
+	c.Acknowledged += n["acknowledged"]
+	c.Noise += n["noise"]
+}
+
+// dayBounds returns the campaign-index keys that bound the Lima days
+// from..to: the first instant of from, the first instant after to ("" for
+// no bound).
+func dayBounds(from, to string) (lo, hi string, err error) {
+	if from != "" {
+		d, err := time.ParseInLocation("2006-01-02", from, tip.Lima)
+		if err != nil {
+			return "", "", fmt.Errorf("day %q is not YYYY-MM-DD", from)
+		}
+		lo = timeKey(d)
+	}
+	if to != "" {
+		d, err := time.ParseInLocation("2006-01-02", to, tip.Lima)
+		if err != nil {
+			return "", "", fmt.Errorf("day %q is not YYYY-MM-DD", to)
+		}
+		hi = timeKey(d.AddDate(0, 0, 1))
+	}
+	return lo, hi, nil
+}
+
+// countersCache keeps recent figures for ttl (0: no cache), so that a
+// dashboard refreshing every few seconds does not recount each time.
+type countersCache struct {
+	ttl time.Duration
+	mu  sync.Mutex
+	m   map[string]cachedCounters
+}
+
+type cachedCounters struct {
+	at time.Time
+	cs []Counter
+}
+
+func (c *countersCache) get(k string, now time.Time) ([]Counter, bool) {
+	if c.ttl <= 0 {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	if !ok || now.Sub(e.at) >= c.ttl {
+		return nil, false
+	}
+	return append([]Counter(nil), e.cs...), true
+}
+
+func (c *countersCache) put(k string, cs []Counter, now time.Time) {
+	if c.ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 1000 {
+		c.m = map[string]cachedCounters{}
+	}
+	c.m[k] = cachedCounters{at: now, cs: append([]Counter(nil), cs...)}
 }

@@ -33,12 +33,16 @@ func (m *Meter) Units() (read, write float64, calls int) {
 // Reset sets the counters to zero.
 func (m *Meter) Reset() { m.mu.Lock(); m.read, m.write, m.calls = 0, 0, 0; m.mu.Unlock() }
 
-// add counts one call and its consumed capacity, as reads or as writes.
-func (m *Meter) add(write bool, cc []types.ConsumedCapacity) {
+// add counts one call (a failed call is a round trip too) and, when it
+// succeeded, its consumed capacity, as reads or as writes.
+func (m *Meter) add(write bool, err error, consumed func() []types.ConsumedCapacity) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls++
-	for _, c := range cc {
+	if err != nil {
+		return
+	}
+	for _, c := range consumed() {
 		if c.CapacityUnits == nil {
 			continue
 		}
@@ -61,9 +65,7 @@ func one(c *types.ConsumedCapacity) []types.ConsumedCapacity {
 func (m *Meter) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.API.GetItem(ctx, in, o...)
-	if err == nil {
-		m.add(false, one(out.ConsumedCapacity))
-	}
+	m.add(false, err, func() []types.ConsumedCapacity { return one(out.ConsumedCapacity) })
 	return out, err
 }
 
@@ -71,9 +73,7 @@ func (m *Meter) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...fun
 func (m *Meter) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.API.PutItem(ctx, in, o...)
-	if err == nil {
-		m.add(true, one(out.ConsumedCapacity))
-	}
+	m.add(true, err, func() []types.ConsumedCapacity { return one(out.ConsumedCapacity) })
 	return out, err
 }
 
@@ -81,9 +81,7 @@ func (m *Meter) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...fun
 func (m *Meter) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.API.UpdateItem(ctx, in, o...)
-	if err == nil {
-		m.add(true, one(out.ConsumedCapacity))
-	}
+	m.add(true, err, func() []types.ConsumedCapacity { return one(out.ConsumedCapacity) })
 	return out, err
 }
 
@@ -91,9 +89,7 @@ func (m *Meter) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o 
 func (m *Meter) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.API.Query(ctx, in, o...)
-	if err == nil {
-		m.add(false, one(out.ConsumedCapacity))
-	}
+	m.add(false, err, func() []types.ConsumedCapacity { return one(out.ConsumedCapacity) })
 	return out, err
 }
 
@@ -101,9 +97,15 @@ func (m *Meter) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*d
 func (m *Meter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.API.TransactWriteItems(ctx, in, o...)
-	if err == nil {
-		m.add(true, out.ConsumedCapacity)
-	}
+	m.add(true, err, func() []types.ConsumedCapacity { return out.ConsumedCapacity })
+	return out, err
+}
+
+// DeleteItem implements API.
+func (m *Meter) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	out, err := m.API.DeleteItem(ctx, in, o...)
+	m.add(true, err, func() []types.ConsumedCapacity { return one(out.ConsumedCapacity) })
 	return out, err
 }
 
@@ -111,8 +113,6 @@ func (m *Meter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWri
 func (m *Meter) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	out, err := m.API.BatchGetItem(ctx, in, o...)
-	if err == nil {
-		m.add(false, out.ConsumedCapacity)
-	}
+	m.add(false, err, func() []types.ConsumedCapacity { return out.ConsumedCapacity })
 	return out, err
 }

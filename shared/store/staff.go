@@ -23,10 +23,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -98,8 +100,15 @@ type sourceState struct {
 	After map[string]string `json:"a,omitempty"` // key of the last item consumed
 }
 
+// cursorState is where a listing stopped. Pos is the queue place (order)
+// of the last tip listed: every source's next page starts after it, so a
+// tip that moved to another status partition between two pages (its queue
+// key is the same in every partition) is listed once, before the move or
+// after it, never twice or not at all. After keeps a source's own progress
+// past Pos through items its filter dropped.
 type cursorState struct {
 	Query   string        `json:"q"`
+	Pos     string        `json:"p,omitempty"`
 	Sources []sourceState `json:"s"`
 }
 
@@ -116,21 +125,24 @@ func (s *Store) ListTips(ctx context.Context, q TipQuery) (TipPage, error) {
 	srcs := plan(q)
 	fp := fingerprint(q)
 	states := make([]sourceState, len(srcs))
+	pos := ""
 	if q.Cursor != "" {
 		c, err := decodeCursor(q.Cursor)
-		if err != nil || c.Query != fp || len(c.Sources) != len(srcs) {
+		if err != nil || c.Query != fp || len(c.Sources) != len(srcs) || !validCursor(c, srcs) {
 			return TipPage{}, tip.Errorf(tip.KindInvalid, op, "cursor does not belong to this query")
 		}
-		for i, st := range c.Sources {
-			if st.After != nil && st.After[srcs[i].pkName] != srcs[i].pk {
-				return TipPage{}, tip.Errorf(tip.KindInvalid, op, "cursor does not belong to this query")
+		states, pos = c.Sources, c.Pos
+		for i := range states {
+			if pos != "" && srcs[i].index != "GSI2" {
+				// A partition read to its end may have gained tips since.
+				states[i].Done = false
 			}
 		}
-		states = c.Sources
 	}
 	needle := Fold(q.Text)
 	m := &merger{s: s, op: op, srcs: srcs, states: states, bufs: make([][]tipItem, len(srcs)),
-		leks: make([]map[string]types.AttributeValue, len(srcs)), fetched: make([]bool, len(srcs))}
+		leks: make([]map[string]types.AttributeValue, len(srcs)), fetched: make([]bool, len(srcs)), pos: pos,
+		start: pos, seen: map[string]bool{}}
 	var page TipPage
 	for len(page.Tips) < q.Limit {
 		it, ok, err := m.next(ctx)
@@ -140,17 +152,51 @@ func (s *Store) ListTips(ctx context.Context, q TipQuery) (TipPage, error) {
 		if !ok {
 			break
 		}
+		if m.seen[it.ID] {
+			continue // read in two partitions: it moved while this page was read
+		}
+		m.seen[it.ID] = true
+		m.pos = it.order()
 		if needle != "" && !strings.Contains(Fold(it.Text), needle) {
 			continue
 		}
 		page.Tips = append(page.Tips, it.tip())
 	}
 	if !m.exhausted() {
-		b, _ := json.Marshal(cursorState{Query: fp, Sources: m.states})
+		b, _ := json.Marshal(cursorState{Query: fp, Pos: m.pos, Sources: m.states})
 		page.NextCursor = base64.RawURLEncoding.EncodeToString(b)
 	}
 	return page, nil
 }
+
+// validCursor checks what a cursor holds, so that a tampered one is a bad
+// request and never reaches DynamoDB: a position of the queue's form, and
+// for each source a start key of exactly the attributes of its index, in
+// its partition, on a tip item.
+func validCursor(c cursorState, srcs []source) bool {
+	if c.Pos != "" && !queuePlace.MatchString(c.Pos) {
+		return false
+	}
+	for i, st := range c.Sources {
+		if st.After == nil {
+			continue
+		}
+		src := srcs[i]
+		if len(st.After) != 4 || st.After[src.pkName] != src.pk || st.After["SK"] != "TIP" ||
+			!strings.HasPrefix(st.After["PK"], "TIP#") || len(st.After["PK"]) <= len("TIP#") || st.After[src.skName] == "" {
+			return false
+		}
+		for _, v := range st.After {
+			if len(v) > 256 || strings.ContainsFunc(v, func(r rune) bool { return r < ' ' || r == utf8.RuneError }) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// queuePlace is the form of a tip's place in the queue (tipItem.order).
+var queuePlace = regexp.MustCompile(`^[0-9]#[0-9T:.Z-]{1,40}#[0-9A-Za-z_-]{1,64}$`)
 
 func decodeCursor(s string) (cursorState, error) {
 	var c cursorState
@@ -291,11 +337,15 @@ type merger struct {
 	leks    []map[string]types.AttributeValue
 	fetched []bool // a page was read in this request
 	queries int
+	pos     string          // the queue place of the last tip taken
+	start   string          // pos as the cursor gave it
+	seen    map[string]bool // tips taken in this request
 }
 
-// order is an item's place in the queue: most urgent, then oldest, then id.
+// order is an item's place in the queue: most urgent, to review first,
+// then oldest, then id.
 func (it tipItem) order() string {
-	return fmt.Sprintf("%d#%s#%s", it.Urgency.Rank(), it.CreatedAt, it.ID)
+	return it.QueuePrefix() + it.CreatedAt + "#" + it.ID
 }
 
 // ready makes sure source i has a buffered item unless it is exhausted.
@@ -311,7 +361,20 @@ func (m *merger) ready(ctx context.Context, i int) error {
 		m.queries++
 		src := m.srcs[i]
 		key := expression.Key(src.pkName).Equal(expression.Value(src.pk))
-		if src.prefix != "" {
+		// A source first read in this request starts after the cursor's
+		// position, unless its filter took it further: the tips it gained
+		// from other partitions before that position were listed there.
+		// (Campaign sources sort by time, not by queue place: their own
+		// progress is exact, as a status change does not move their keys.)
+		fromPos := !m.fetched[i] && m.start != "" && src.index != "GSI2" &&
+			(m.states[i].After == nil || m.states[i].After[src.skName] <= m.start)
+		switch {
+		case fromPos && src.prefix != "":
+			// Queue places are printable, so every place after start sorts at or after start+" ".
+			key = key.And(expression.Key(src.skName).Between(expression.Value(m.start+" "), expression.Value(src.prefix+"~")))
+		case fromPos:
+			key = key.And(expression.Key(src.skName).GreaterThan(expression.Value(m.start)))
+		case src.prefix != "":
 			key = key.And(expression.Key(src.skName).BeginsWith(src.prefix))
 		}
 		b := expression.NewBuilder().WithKeyCondition(key)
@@ -329,7 +392,7 @@ func (m *merger) ready(ctx context.Context, i int) error {
 		switch {
 		case m.fetched[i]:
 			in.ExclusiveStartKey = m.leks[i]
-		case m.states[i].After != nil:
+		case m.states[i].After != nil && !fromPos:
 			in.ExclusiveStartKey = stringKey(m.states[i].After)
 		}
 		out, err := m.s.db.Query(ctx, in)

@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
+	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -53,9 +54,10 @@ const NoRegion = "NONE"
 
 func tipKey(id string) map[string]types.AttributeValue { return key("TIP#"+id, "TIP") }
 
-// queueSK orders a work queue: most urgent first, then oldest first.
+// queueSK orders a work queue: most urgent first, tips to review first
+// within an urgency, then oldest first.
 func queueSK(t *tip.Tip) string {
-	return fmt.Sprintf("%d#%s#%s", t.Urgency.Rank(), timeKey(t.CreatedAt), t.ID)
+	return t.QueuePrefix() + timeKey(t.CreatedAt) + "#" + t.ID
 }
 
 func toTipItem(t *tip.Tip) tipItem {
@@ -220,21 +222,43 @@ type NewTip struct {
 
 // CreateTip writes a new tip, its reference, its first message, the
 // MessageSid dedupe record and the reporter's open conversation in one
-// transaction: all of them or none.
+// transaction: all of them or none. The tip keeps its text bounded
+// (BoundText); the message keeps the whole body.
 //
 // Errors: ErrDuplicate when the MessageSid is already stored, ErrConversationOpen
 // when the reporter has an open conversation, ErrRefTaken when the reference
-// code is in use (all of kind conflict), or a transient error.
+// code is in use (all of kind conflict), ErrTooLarge (kind invalid), or a
+// transient error.
 func (s *Store) CreateTip(ctx context.Context, n NewTip) error {
+	_, _, err := s.createTip(ctx, n, false, "")
+	return err
+}
+
+// CreateFirst is CreateTip for a caller that has read nothing first: the
+// transaction also checks that the reporter has not opted out and that
+// phone, the sender's number, is no authority's, so a first message costs
+// one round trip. When a condition fails, it returns what the transaction
+// found with found true when that is all a Lookup would tell: a replay
+// (the MessageSid's stored reply), or an open conversation with the
+// opt-out and authority checks passed.
+//
+// Errors: those of CreateTip, and ErrNeedsLookup (kind conflict) when the
+// reporter opted out or the number is an authority's.
+func (s *Store) CreateFirst(ctx context.Context, n NewTip, phone string) (l Lookup, found bool, err error) {
+	return s.createTip(ctx, n, true, phone)
+}
+
+func (s *Store) createTip(ctx context.Context, n NewTip, unread bool, phone string) (Lookup, bool, error) {
 	op := "store: create tip"
 	t, m := n.Tip, n.Message
+	t.Text = BoundText(t.Text)
 	now := s.now()
-	items := []types.TransactWriteItem{
-		condPut(s.table, dedupeItem{
-			PK: "MSGSID#" + m.SID, SK: "MSGSID", Type: "dedupe", TipID: t.ID, Reply: n.Reply,
-			CreatedAt: timeKey(now), ExpiresAt: now.Add(dedupeTTL).Unix(),
-		}, &notExists),
-	}
+	dedupe := condPut(s.table, dedupeItem{
+		PK: "MSGSID#" + m.SID, SK: "MSGSID", Type: "dedupe", TipID: t.ID, Reply: n.Reply,
+		CreatedAt: timeKey(now), ExpiresAt: now.Add(dedupeTTL).Unix(),
+	}, &notExists)
+	dedupe.Put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	items := []types.TransactWriteItem{dedupe}
 	const dedupeAt, refAt = 0, 1
 	items = append(items,
 		condPut(s.table, struct {
@@ -245,29 +269,102 @@ func (s *Store) CreateTip(ctx context.Context, n NewTip) error {
 		condPut(s.table, toTipItem(t), &notExists),
 		condPut(s.table, toMessageItem(t.ID, m), &notExists),
 	)
-	items = append(items, s.counterUpdates(nil, t)...)
+	// The checks come before the conversation: an engine that stops at the
+	// first failed condition (the embedded one) has then evaluated them
+	// when the conversation's fails, as DynamoDB evaluates every one.
+	var checks []int
+	if unread {
+		notOptedOut := notExists.Or(expression.Name("opted_out").Equal(expression.Value(false)))
+		checks = append(checks, len(items))
+		items = append(items, conditionCheck(s.table, reporterKey(t.ReporterKey, "OPTOUT"), notOptedOut))
+		if phone != "" {
+			checks = append(checks, len(items))
+			items = append(items, conditionCheck(s.table, phoneKey(phone), notExists))
+		}
+	}
 	convAt := -1
 	if n.Window > 0 {
 		until := m.CreatedAt.Add(n.Window)
 		closed := notExists.Or(expression.Name("open_until").LessThanEqual(expression.Value(now.Unix())))
 		convAt = len(items)
-		items = append(items, condPut(s.table, conversationItem{
+		conv := condPut(s.table, conversationItem{
 			PK: "REPORTER#" + t.ReporterKey, SK: "OPEN", Type: "conversation", TipID: t.ID, Ref: t.Ref,
 			OpenUntil: until.Unix(), ExpiresAt: until.Add(24 * time.Hour).Unix(),
-		}, &closed))
+		}, &closed)
+		conv.Put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+		items = append(items, conv)
 	}
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	var l Lookup
 	switch {
 	case err == nil:
-		return nil
+		return l, false, nil
 	case cancelledAt(err, dedupeAt):
-		return tip.E(tip.KindConflict, op, ErrDuplicate)
+		var d dedupeItem
+		found := unmarshalOld(err, dedupeAt, &d)
+		l.Replayed, l.Reply = found, d.Reply
+		return l, found, tip.E(tip.KindConflict, op, ErrDuplicate)
+	case slices.ContainsFunc(checks, func(i int) bool { return cancelledAt(err, i) }):
+		return l, false, tip.E(tip.KindConflict, op, ErrNeedsLookup)
 	case convAt >= 0 && cancelledAt(err, convAt):
-		return tip.E(tip.KindConflict, op, ErrConversationOpen)
+		var c conversationItem
+		found := unread && unmarshalOld(err, convAt, &c)
+		if found {
+			l.Conversation = &Conversation{TipID: c.TipID, Ref: c.Ref, OpenUntil: time.Unix(c.OpenUntil, 0)}
+			l.PhoneChecked = phone != ""
+		}
+		return l, found, tip.E(tip.KindConflict, op, ErrConversationOpen)
 	case cancelledAt(err, refAt):
-		return tip.E(tip.KindConflict, op, ErrRefTaken)
+		return l, false, tip.E(tip.KindConflict, op, ErrRefTaken)
 	}
-	return classify(op, err)
+	return l, false, classify(op, err)
+}
+
+// unmarshalOld decodes into out the item a cancelled transaction's action
+// i found (ReturnValuesOnConditionCheckFailure ALL_OLD), reporting whether
+// there was one.
+func unmarshalOld(err error, i int, out any) bool {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) || i >= len(tce.CancellationReasons) || len(tce.CancellationReasons[i].Item) == 0 {
+		return false
+	}
+	return attributevalue.UnmarshalMap(tce.CancellationReasons[i].Item, out) == nil
+}
+
+// conditionCheck is a transaction action that writes nothing and cancels
+// the transaction unless cond holds on the item at key.
+func conditionCheck(table string, key map[string]types.AttributeValue, cond expression.ConditionBuilder) types.TransactWriteItem {
+	e, _ := expression.NewBuilder().WithCondition(cond).Build()
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(table), Key: key,
+		ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}}
+}
+
+// MaxText bounds the text a tip item keeps, in bytes of UTF-8: enough for
+// triage and the queue's display, far below DynamoDB's 400 KB item limit
+// whatever a conversation's length. The whole conversation stays in its
+// message items.
+const MaxText = 16 << 10
+
+// textCut marks where BoundText left text out.
+const textCut = "\n[…]\n"
+
+// BoundText returns text when it fits MaxText; otherwise its beginning (the
+// first report, a quarter of the room) and its end (the latest messages),
+// cut on character boundaries, with textCut between. Bounding a bounded
+// text with more appended keeps the same beginning.
+func BoundText(text string) string {
+	if len(text) <= MaxText {
+		return text
+	}
+	head := MaxText / 4
+	for head > 0 && !utf8.RuneStart(text[head]) {
+		head--
+	}
+	tail := len(text) - (MaxText - head - len(textCut))
+	for tail < len(text) && !utf8.RuneStart(text[tail]) {
+		tail++
+	}
+	return text[:head] + textCut + text[tail:]
 }
 
 func toMessageItem(tipID string, m *tip.Message) messageItem {
@@ -290,13 +387,17 @@ type FollowUp struct {
 
 // AppendMessage adds a follow-up message to a tip, re-triaged, in one
 // transaction with its dedupe record, and extends the open conversation.
-// The tip is updated only if its version is still the one read.
+// The tip is updated only if its version is still the one read. The tip
+// keeps its text bounded (BoundText): messages are items of their own.
 //
 // Errors: ErrDuplicate, ErrStale, ErrConversationOpen (another tip's
-// conversation is open now; all of kind conflict), or transient.
+// conversation is open now; all of kind conflict), ErrTooLarge (kind
+// invalid: the tip item would pass 400 KB; append again with the tip's
+// text and triage unchanged), or transient.
 func (s *Store) AppendMessage(ctx context.Context, f FollowUp) error {
 	const op = "store: append message"
 	t, m := f.Tip, f.Message
+	f.Text = BoundText(f.Text)
 	now := s.now()
 	updated := *t
 	updated.Triage = f.Triage
@@ -333,7 +434,6 @@ func (s *Store) AppendMessage(ctx context.Context, f FollowUp) error {
 		}},
 		condPut(s.table, toMessageItem(t.ID, m), &notExists),
 	}
-	items = append(items, s.counterUpdates(t, &updated)...)
 	convAt := -1
 	if f.Window > 0 {
 		until := m.CreatedAt.Add(f.Window)
@@ -367,6 +467,7 @@ func triageValues(t tip.Triage) map[string]any {
 		"urgency": t.Urgency, "category": t.Category, "minor": t.Minor,
 		"immediate_danger": t.ImmediateDanger, "region": t.Region, "place": t.Place,
 		"reportable": t.Reportable, "language": t.Language,
+		"emergency": t.Emergency, "family_violence": t.FamilyViolence, "confidence": t.Confidence, "review": t.Review,
 	}
 	// Empty lists are stored as NULL by the marshaller; keep them as lists.
 	m["indicators"] = nonNil(t.Indicators)

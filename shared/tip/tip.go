@@ -70,6 +70,18 @@ func (u Urgency) Rank() int {
 	return 5
 }
 
+// QueuePrefix is the start of a tip's place in a staff queue: its urgency
+// rank, then "!" for a tip staff must review first (nothing explained its
+// text, or a reportable decision taken with low confidence), which sorts
+// before the dates of the other tips of that urgency. It keeps the
+// "<rank>#" prefix that urgency filters read.
+func (t Triage) QueuePrefix() string {
+	if t.Review {
+		return fmt.Sprintf("%d#!", t.Urgency.Rank())
+	}
+	return fmt.Sprintf("%d#", t.Urgency.Rank())
+}
+
 // Valid reports whether u is a known urgency.
 func (u Urgency) Valid() bool { return u.Rank() < 5 }
 
@@ -115,6 +127,19 @@ type Triage struct {
 	Language        string   `json:"language" dynamodbav:"language"`
 	Indicators      []string `json:"indicators" dynamodbav:"indicators"`
 	Reasons         []string `json:"reasons" dynamodbav:"reasons"`
+	// Emergency is danger now to anyone, trafficking or not (family
+	// violence under way, a child hit now, people hurt): the reply gives
+	// the emergency numbers first, whatever the urgency.
+	Emergency bool `json:"emergency" dynamodbav:"emergency,omitempty"`
+	// FamilyViolence says the text is violence by a partner or a relative:
+	// the reply adds the family-violence line (Línea 100).
+	FamilyViolence bool `json:"family_violence" dynamodbav:"family_violence,omitempty"`
+	// Confidence is how sure the engine is of its urgency, 0 to 1.
+	Confidence float64 `json:"confidence" dynamodbav:"confidence,omitempty"`
+	// Review asks staff to read the tip before anything else of its
+	// urgency: nothing explained the text, or a reportable decision was
+	// taken with low confidence (it is forwarded all the same).
+	Review bool `json:"review" dynamodbav:"review,omitempty"`
 }
 
 // Tip is one report: a conversation of one or more inbound messages from one

@@ -120,14 +120,26 @@ func readLines(fsys fs.FS, name string, each func(line string, n int) error) err
 
 // load parses every knowledge file of fsys into e.
 func (e *Engine) load(fsys fs.FS) error {
-	e.lx = &lexer{expand: map[string][]string{}, numbers: map[string]int{}, noBreak: map[string]bool{}}
-	e.m = &matcher{known: map[string]bool{}}
+	mo := &morphology{}
+	e.lx = &lexer{expand: map[string][]string{}, numbers: map[string]int{}, noBreak: map[string]bool{}, morph: mo}
+	e.m = &matcher{known: map[string]bool{}, morph: mo}
 	e.signals = map[string]*signal{}
 	e.langWords = map[string]map[string]bool{}
 	e.langSuffixes = map[string][]string{}
+	for _, step := range []func(fs.FS) error{e.loadMorphology, e.loadNormalize, e.loadSignals, e.loadLexicons, e.loadGazetteer, e.loadLanguages, e.loadDecision, e.loadReasons} {
+		if err := step(fsys); err != nil {
+			return err
+		}
+	}
+	e.buildIndexes()
+	return nil
+}
 
+// loadNormalize reads data/normalize.txt: abbreviations, number words and
+// words that never end a sentence.
+func (e *Engine) loadNormalize(fsys fs.FS) error {
 	section := ""
-	err := readLines(fsys, "data/normalize.txt", func(line string, _ int) error {
+	return readLines(fsys, "data/normalize.txt", func(line string, _ int) error {
 		if strings.HasPrefix(line, "[") {
 			section = strings.Trim(line, "[]")
 			return nil
@@ -161,11 +173,11 @@ func (e *Engine) load(fsys fs.FS) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
+}
 
-	err = readLines(fsys, "data/signals.txt", func(line string, _ int) error {
+// loadSignals reads data/signals.txt.
+func (e *Engine) loadSignals(fsys fs.FS) error {
+	return readLines(fsys, "data/signals.txt", func(line string, _ int) error {
 		f := strings.Fields(line)
 		if len(f) < 7 {
 			return fmt.Errorf("want 7 columns (name role weight danger category indicator description), got %d", len(f))
@@ -196,10 +208,10 @@ func (e *Engine) load(fsys fs.FS) error {
 		e.signals[s.name] = s
 		return nil
 	})
-	if err != nil {
-		return err
-	}
+}
 
+// loadLexicons compiles the patterns of every data/lexicon.*.txt.
+func (e *Engine) loadLexicons(fsys fs.FS) error {
 	lexicons, err := fs.Glob(fsys, "data/lexicon.*.txt")
 	if err != nil {
 		return err
@@ -238,76 +250,83 @@ func (e *Engine) load(fsys fs.FS) error {
 			return err
 		}
 	}
+	return nil
+}
 
-	err = readLines(fsys, "data/gazetteer.txt", func(line string, _ int) error {
-		f := strings.Split(line, "|")
-		if len(f) != 4 {
-			return fmt.Errorf("want 4 fields (code | kind | name | aliases), got %d", len(f))
-		}
-		for i := range f {
-			f[i] = strings.TrimSpace(f[i])
-		}
-		code, kind, name := f[0], f[1], f[2]
-		if code == "ABROAD" {
-			code = ""
-		} else if !strings.HasPrefix(code, "PE-") || len(code) != 6 {
-			return fmt.Errorf("code %q is not ISO 3166-2:PE (PE-XXX) or ABROAD", code)
-		}
-		if strings.HasPrefix(kind, "km ") {
-			var from, to int
-			if _, err := fmt.Sscanf(kind, "km %d-%d", &from, &to); err != nil || from > to {
-				return fmt.Errorf("want \"km FROM-TO\", got %q", kind)
-			}
-			e.kms = append(e.kms, kmRule{code: code, name: name, from: from, to: to})
-			return nil
-		}
-		if _, ok := placeKinds[kind]; !ok {
-			return fmt.Errorf("unknown kind %q", kind)
-		}
-		if (kind == "abroad") != (code == "") {
-			return fmt.Errorf("kind abroad goes with code ABROAD and only with it")
-		}
-		// The name is an alias too, without a bracketed note ("Belén (Iquitos)").
-		bare := name
-		if i := strings.Index(bare, "("); i >= 0 {
-			bare = strings.TrimSpace(bare[:i])
-		}
-		aliases := strings.Split(f[3], ";")
-		weakName := false
-		for _, a := range aliases {
-			switch fold(strings.TrimSpace(a)) {
-			case "?" + fold(bare):
-				weakName = true // listed as a weak alias: do not add it strong
-			case "=" + fold(bare):
-				weakName = true // listed as exact: no typo of a common word ("barata")
-			}
-		}
-		if !weakName {
-			aliases = append([]string{bare}, aliases...)
-		}
-		for _, a := range aliases {
-			a = strings.TrimSpace(a)
-			if a == "" {
-				continue
-			}
-			weak := strings.HasPrefix(a, "?")
-			a = strings.TrimPrefix(a, "?")
-			if strings.ContainsAny(a, "()|*?<>~") || strings.Contains(a, "...") {
-				return fmt.Errorf("alias %q: place names are plain words", a)
-			}
-			elems, err := e.lx.compilePattern(a, 6)
-			if err != nil {
-				return err
-			}
-			e.places = append(e.places, &placeAlias{code: code, kind: kind, name: name, weak: weak, elems: elems, text: a})
-		}
-		return nil
-	})
-	if err != nil {
-		return err
+// loadGazetteer reads data/gazetteer.txt.
+func (e *Engine) loadGazetteer(fsys fs.FS) error {
+	return readLines(fsys, "data/gazetteer.txt", func(line string, _ int) error { return e.gazetteerLine(line) })
+}
+
+// gazetteerLine reads one row "code | kind | name | aliases".
+func (e *Engine) gazetteerLine(line string) error {
+	f := strings.Split(line, "|")
+	if len(f) != 4 {
+		return fmt.Errorf("want 4 fields (code | kind | name | aliases), got %d", len(f))
 	}
+	for i := range f {
+		f[i] = strings.TrimSpace(f[i])
+	}
+	code, kind, name := f[0], f[1], f[2]
+	if code == "ABROAD" {
+		code = ""
+	} else if !strings.HasPrefix(code, "PE-") || len(code) != 6 {
+		return fmt.Errorf("code %q is not ISO 3166-2:PE (PE-XXX) or ABROAD", code)
+	}
+	if strings.HasPrefix(kind, "km ") {
+		var from, to int
+		if _, err := fmt.Sscanf(kind, "km %d-%d", &from, &to); err != nil || from > to {
+			return fmt.Errorf("want \"km FROM-TO\", got %q", kind)
+		}
+		e.kms = append(e.kms, kmRule{code: code, name: name, from: from, to: to})
+		return nil
+	}
+	if _, ok := placeKinds[kind]; !ok {
+		return fmt.Errorf("unknown kind %q", kind)
+	}
+	if (kind == "abroad") != (code == "") {
+		return fmt.Errorf("kind abroad goes with code ABROAD and only with it")
+	}
+	// The name is an alias too, without a bracketed note ("Belén (Iquitos)").
+	bare := name
+	if i := strings.Index(bare, "("); i >= 0 {
+		bare = strings.TrimSpace(bare[:i])
+	}
+	aliases := strings.Split(f[3], ";")
+	weakName := false
+	for _, a := range aliases {
+		switch fold(strings.TrimSpace(a)) {
+		case "?" + fold(bare):
+			weakName = true // listed as a weak alias: do not add it strong
+		case "=" + fold(bare):
+			weakName = true // listed as exact: no typo of a common word ("barata")
+		}
+	}
+	if !weakName {
+		aliases = append([]string{bare}, aliases...)
+	}
+	for _, a := range aliases {
+		a = strings.TrimSpace(a)
+		if a == "" {
+			continue
+		}
+		weak := strings.HasPrefix(a, "?")
+		a = strings.TrimPrefix(a, "?")
+		if strings.ContainsAny(a, "()|*?<>~") || strings.Contains(a, "...") {
+			return fmt.Errorf("alias %q: place names are plain words", a)
+		}
+		elems, err := e.lx.compilePattern(a, 6)
+		if err != nil {
+			return err
+		}
+		e.places = append(e.places, &placeAlias{code: code, kind: kind, name: name, weak: weak, elems: elems, text: a})
+	}
+	return nil
+}
 
-	err = readLines(fsys, "data/languages.txt", func(line string, _ int) error {
+// loadLanguages reads data/languages.txt: words and suffixes of each language.
+func (e *Engine) loadLanguages(fsys fs.FS) error {
+	return readLines(fsys, "data/languages.txt", func(line string, _ int) error {
 		lang, words, ok := strings.Cut(line, ":")
 		lang = strings.TrimSpace(lang)
 		if !ok || !validLang[lang] {
@@ -328,12 +347,21 @@ func (e *Engine) load(fsys fs.FS) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
+}
 
-	// Every exact word of the lexicons and the gazetteer is known: a known
-	// word is never taken as a typo of another.
+// buildIndexes marks every exact word of the lexicons and the gazetteer as
+// known (a known word is never taken as a typo of another) and indexes
+// patterns and places by their first word.
+func (e *Engine) buildIndexes() {
+	for _, p := range e.patterns {
+		compileWords(p.elems)
+		for _, np := range p.near {
+			compileWords(np.elems)
+		}
+	}
+	for _, p := range e.places {
+		compileWords(p.elems)
+	}
 	for _, p := range e.patterns {
 		e.m.addKnown(p.elems)
 		for _, np := range p.near {
@@ -353,7 +381,6 @@ func (e *Engine) load(fsys fs.FS) error {
 		all = append(all, p.elems)
 	}
 	e.placeIx = newFirstIndex(all)
-	return nil
 }
 
 var validLang = map[string]bool{"es": true, "en": true, "qu": true, "ay": true}

@@ -73,6 +73,9 @@ func TestBrokenFilesAreReported(t *testing.T) {
 		"data/lexicon.es.txt": {Data: []byte("[help]\nayudenme\n")},
 		"data/gazetteer.txt":  {Data: []byte("PE-MDD | region | Madre de Dios |\n")},
 		"data/languages.txt":  {Data: []byte("es: de la que\n")},
+		"data/decision.txt":   {Data: []byte(minimalDecision)},
+		"data/morphology.txt": {Data: []byte("enclitic es la\ncase qu pi\ngerund es ando\n")},
+		"data/reasons.txt":    {Data: minimalReasons()},
 	}
 	if err := (&Engine{}).load(good); err != nil {
 		t.Fatalf("minimal files: got %v, want no error", err)
@@ -89,6 +92,12 @@ func TestBrokenFilesAreReported(t *testing.T) {
 		{"a gazetteer row with three fields", "data/gazetteer.txt", "PE-MDD | region | Madre de Dios\n", "gazetteer.txt:1"},
 		{"a number that is not a number", "data/normalize.txt", "[numbers]\nquince = fifteen\n", "normalize.txt:2"},
 		{"an unknown language", "data/languages.txt", "fr: le la\n", "languages.txt:1"},
+		{"an unknown kind of ending", "data/morphology.txt", "enclitic es la\ncase qu pi\ngerund es ando\nsuffix es ito\n", "morphology.txt:4"},
+		{"a kind of ending missing", "data/morphology.txt", "enclitic es la\ncase qu pi\n", "no gerund endings"},
+		{"an unknown reason", "data/reasons.txt", string(minimalReasons()) + "praise = muy bien\n", "reasons.txt:29"},
+		{"an unknown threshold", "data/decision.txt", minimalDecision + "threshold min_courage 1\n", "decision.txt:16"},
+		{"a benign name that is no noise signal", "data/decision.txt", minimalDecision + "benign help\n", "decision.txt:16"},
+		{"a missing threshold", "data/decision.txt", "threshold min_danger 2.5\n", "threshold emergency_danger is missing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,4 +112,31 @@ func TestBrokenFilesAreReported(t *testing.T) {
 			}
 		})
 	}
+}
+
+// minimalDecision gives every threshold of data/decision.txt once.
+const minimalDecision = `threshold min_evidence 1
+threshold min_danger 2.5
+threshold min_exploit_high 2
+threshold min_exploit_kid 1
+threshold min_category 1.5
+threshold min_category_alone 1
+threshold minor_now_danger 2
+threshold escape_danger 1.5
+threshold now_danger 0.5
+threshold intent_factor 0.75
+threshold hedge_penalty 0.25
+threshold emergency_danger 2
+threshold low_confidence 0.5
+threshold window_head_kib 8
+threshold window_tail_kib 16
+`
+
+// minimalReasons gives every reason template once.
+func minimalReasons() []byte {
+	var b strings.Builder
+	for _, k := range reasonKeys {
+		b.WriteString(k + " = " + k + " {}\n")
+	}
+	return []byte(b.String())
 }

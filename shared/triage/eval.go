@@ -20,6 +20,9 @@ type Labels struct {
 	Region          string `json:"region"`
 	Reportable      bool   `json:"reportable"`
 	Language        string `json:"language"`
+	// Emergency (beyond CONTRACT.md, in the project's own held-out sets):
+	// anyone in danger now, trafficking or not.
+	Emergency *bool `json:"emergency,omitempty"`
 }
 
 // Labelled is one line of a labelled corpus such as dev.jsonl.
@@ -80,6 +83,10 @@ type Scores struct {
 	RegionAccuracy      float64
 	MinorF1             float64
 	CategoryAccuracy    float64
+	// Beyond score.py: reportable messages decided low (must be none), and
+	// the emergency output where a set labels it (NaN otherwise).
+	ReportableLow     int
+	EmergencyAccuracy float64
 }
 
 func ratio(n, d int) float64 {
@@ -104,76 +111,74 @@ func Score(labels []Labelled, preds []Prediction) Scores {
 		byID[p.ID] = p
 	}
 	s := Scores{Messages: len(labels)}
-	var crit, critOK, rep, repOK, predRep, predRepOK, low, lowFwd, ch, chUnder, rows, urgOK, reg, regOK, catOK, tp, fp, fn int
+	var t tally
 	for _, l := range labels {
 		p, ok := byID[l.ID]
 		if !ok {
 			s.MissingPredictions++
 			continue
 		}
-		L := l.Labels
-		rows++
-		if L.Urgency == string(tip.Critical) {
-			crit++
-			if p.Urgency == tip.Critical {
-				critOK++
+		t.add(l.Labels, p)
+	}
+	t.into(&s)
+	return s
+}
+
+// tally counts what the figures are ratios of.
+type tally struct {
+	crit, critOK, rep, repOK, predRep, predRepOK, low, lowFwd, ch, chUnder int
+	rows, urgOK, reg, regOK, catOK, tp, fp, fn, repLow, em, emOK           int
+}
+
+func (t *tally) add(L Labels, p Prediction) {
+	t.rows++
+	count := func(cond, ok bool, n, nOK *int) {
+		if cond {
+			*n++
+			if ok {
+				*nOK++
 			}
-		}
-		if L.Reportable {
-			rep++
-			if p.Reportable {
-				repOK++
-			}
-		}
-		if p.Reportable {
-			predRep++
-			if L.Reportable {
-				predRepOK++
-			}
-		}
-		if L.Urgency == string(tip.Low) {
-			low++
-			if p.Reportable {
-				lowFwd++
-			}
-		}
-		if L.Urgency == string(tip.Critical) || L.Urgency == string(tip.High) {
-			ch++
-			if p.Urgency == tip.Medium || p.Urgency == tip.Low {
-				chUnder++
-			}
-		}
-		if string(p.Urgency) == L.Urgency {
-			urgOK++
-		}
-		if L.Region != "" {
-			reg++
-			if sameRegion(L.Region, p.Region) {
-				regOK++
-			}
-		}
-		switch {
-		case L.Minor && p.Minor:
-			tp++
-		case !L.Minor && p.Minor:
-			fp++
-		case L.Minor && !p.Minor:
-			fn++
-		}
-		if p.Category == L.Category {
-			catOK++
 		}
 	}
-	s.CriticalRecall = ratio(critOK, crit)
-	s.ReportableRecall = ratio(repOK, rep)
-	s.ReportablePrecision = ratio(predRepOK, predRep)
-	s.UnderTriageRate = ratio(chUnder, ch)
-	s.FalseForwardRate = ratio(lowFwd, low)
-	s.UrgencyAccuracy = ratio(urgOK, rows)
-	s.RegionAccuracy = ratio(regOK, reg)
-	s.MinorF1 = ratio(2*tp, 2*tp+fp+fn)
-	s.CategoryAccuracy = ratio(catOK, rows)
-	return s
+	count(L.Urgency == string(tip.Critical), p.Urgency == tip.Critical, &t.crit, &t.critOK)
+	count(L.Reportable, p.Reportable, &t.rep, &t.repOK)
+	count(p.Reportable, L.Reportable, &t.predRep, &t.predRepOK)
+	count(L.Urgency == string(tip.Low), p.Reportable, &t.low, &t.lowFwd)
+	count(L.Urgency == string(tip.Critical) || L.Urgency == string(tip.High),
+		p.Urgency == tip.Medium || p.Urgency == tip.Low, &t.ch, &t.chUnder)
+	count(L.Region != "", sameRegion(L.Region, p.Region), &t.reg, &t.regOK)
+	count(L.Emergency != nil, L.Emergency != nil && *L.Emergency == p.Emergency, &t.em, &t.emOK)
+	if string(p.Urgency) == L.Urgency {
+		t.urgOK++
+	}
+	if p.Category == L.Category {
+		t.catOK++
+	}
+	if L.Reportable && p.Urgency == tip.Low {
+		t.repLow++
+	}
+	switch {
+	case L.Minor && p.Minor:
+		t.tp++
+	case !L.Minor && p.Minor:
+		t.fp++
+	case L.Minor && !p.Minor:
+		t.fn++
+	}
+}
+
+func (t *tally) into(s *Scores) {
+	s.CriticalRecall = ratio(t.critOK, t.crit)
+	s.ReportableRecall = ratio(t.repOK, t.rep)
+	s.ReportablePrecision = ratio(t.predRepOK, t.predRep)
+	s.UnderTriageRate = ratio(t.chUnder, t.ch)
+	s.FalseForwardRate = ratio(t.lowFwd, t.low)
+	s.UrgencyAccuracy = ratio(t.urgOK, t.rows)
+	s.RegionAccuracy = ratio(t.regOK, t.reg)
+	s.MinorF1 = ratio(2*t.tp, 2*t.tp+t.fp+t.fn)
+	s.CategoryAccuracy = ratio(t.catOK, t.rows)
+	s.ReportableLow = t.repLow
+	s.EmergencyAccuracy = ratio(t.emOK, t.em)
 }
 
 // Figures returns the scores as (name, value) pairs in score.py's order;
@@ -224,4 +229,68 @@ func (e *Engine) Evaluate(labels []Labelled) (Scores, []Prediction) {
 		preds = append(preds, Prediction{ID: l.ID, Triage: e.Decide(l.Text)})
 	}
 	return Score(labels, preds), preds
+}
+
+// WriteExtra prints the figures beyond score.py's: reportable messages
+// decided low, and emergency accuracy when the set labels it.
+func (s Scores) WriteExtra(w io.Writer) error {
+	if _, err := fmt.Fprintf(w, "%-22s %d\n", "reportable_low", s.ReportableLow); err != nil {
+		return err
+	}
+	if math.IsNaN(s.EmergencyAccuracy) {
+		return nil
+	}
+	_, err := fmt.Fprintf(w, "%-22s %.3f\n", "emergency_accuracy", s.EmergencyAccuracy)
+	return err
+}
+
+// Set is a named labelled set.
+type Set struct {
+	Name   string
+	Labels []Labelled
+}
+
+// SetScores are the figures of each set, then leave-one-set-out: the
+// figures over all sets but one, for each, and over all of them. For
+// rules written by hand, leaving a set out shows how much the figures
+// lean on any one set.
+type SetScores struct {
+	Each, LeftOut []Scores
+	All           Scores
+}
+
+// EvaluateSets triages every message of every set once and scores each
+// set, each leave-one-set-out union and the union of all. Ids are scored
+// per set, so two sets may reuse an id.
+func (e *Engine) EvaluateSets(sets []Set) SetScores {
+	var out SetScores
+	preds := make([][]Prediction, len(sets))
+	for i, st := range sets {
+		var sc Scores
+		sc, preds[i] = e.Evaluate(st.Labels)
+		out.Each = append(out.Each, sc)
+	}
+	union := func(skip int) Scores {
+		var ls []Labelled
+		var ps []Prediction
+		for i, st := range sets {
+			if i == skip {
+				continue
+			}
+			for k, l := range st.Labels {
+				id := fmt.Sprintf("%d/%s", i, l.ID)
+				l.ID = id
+				ls = append(ls, l)
+				p := preds[i][k]
+				p.ID = id
+				ps = append(ps, p)
+			}
+		}
+		return Score(ls, ps)
+	}
+	for i := range sets {
+		out.LeftOut = append(out.LeftOut, union(i))
+	}
+	out.All = union(-1)
+	return out
 }

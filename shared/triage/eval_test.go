@@ -32,6 +32,10 @@ func TestScore(t *testing.T) {
 		UnderTriageRate: 0.5, FalseForwardRate: 1, UrgencyAccuracy: 0,
 		RegionAccuracy: 0.5, MinorF1: 2.0 / 3, CategoryAccuracy: 2.0 / 3,
 	}
+	if !math.IsNaN(got.EmergencyAccuracy) {
+		t.Errorf("emergency accuracy of a set that does not label it = %v, want NaN", got.EmergencyAccuracy)
+	}
+	got.EmergencyAccuracy = 0
 	if got != want {
 		t.Errorf("Score = %+v, want %+v", got, want)
 	}

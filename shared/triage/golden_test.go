@@ -28,6 +28,9 @@ func readCorpus(t testing.TB) []Labelled {
 func mustEngine(t testing.TB) *Engine {
 	t.Helper()
 	e, err := New()
+	if err == nil {
+		err = e.Ready()
+	}
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -95,9 +98,12 @@ func checkTargets(t *testing.T, s Scores) {
 		{"critical_recall", s.CriticalRecall, 0.95, false},
 		{"under_triage_rate", s.UnderTriageRate, 0.05, true},
 		{"false_forward_rate", s.FalseForwardRate, 0.05, true},
-		{"region_accuracy", s.RegionAccuracy, 0.90, false},
-		{"urgency_accuracy", s.UrgencyAccuracy, 0.80, false},
-		{"minor_f1", s.MinorF1, 0.90, false},
+		{"region_accuracy", s.RegionAccuracy, 0.92, false},
+		{"urgency_accuracy", s.UrgencyAccuracy, 0.85, false},
+		{"minor_f1", s.MinorF1, 0.95, false},
+	}
+	if s.ReportableLow > 0 {
+		t.Errorf("%d reportable messages decided low, want none", s.ReportableLow)
 	}
 	for _, c := range checks {
 		if (c.atMost && c.got > c.want) || (!c.atMost && c.got < c.want) {
@@ -114,7 +120,9 @@ func TestCorpusTargets(t *testing.T) {
 }
 
 // heldOutSets are the held-out evaluation sets (testdata/README.md).
-var heldOutSets = []string{"testdata/heldout.jsonl", "testdata/heldout2.jsonl", "testdata/heldout3.jsonl", "testdata/heldout4.jsonl", "testdata/heldout5.jsonl", "testdata/heldout6.jsonl"}
+// external1 was written by people who never wrote a rule (handbook copy).
+var heldOutSets = []string{"testdata/external1.jsonl", "testdata/heldout.jsonl", "testdata/heldout2.jsonl", "testdata/heldout3.jsonl",
+	"testdata/heldout4.jsonl", "testdata/heldout5.jsonl", "testdata/heldout6.jsonl", "testdata/heldout7.jsonl"}
 
 // TestHeldOutTargets holds the engine to the same targets on
 // every held-out set, messages written for the project independently of

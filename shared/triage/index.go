@@ -17,6 +17,18 @@ func deletions(s string) []string {
 	return out
 }
 
+// fuzzyKeys are the index keys under which a word finds the typo-tolerant
+// entries it may match: the word and each of its deletions, marked "~".
+// Tokens compute them once for both indexes.
+func fuzzyKeys(k string) []string {
+	out := make([]string, 0, len(k)+1)
+	out = append(out, "~"+k)
+	for _, d := range deletions(k) {
+		out = append(out, "~"+d)
+	}
+	return out
+}
+
 func newFirstIndex(all [][]elem) *firstIndex {
 	ix := &firstIndex{byWord: map[string][]int{}, byPrefix: map[string][]int{}}
 	for n, elems := range all {
@@ -66,9 +78,8 @@ func (ix *firstIndex) candidates(t *token, seen []bool, buf []int) []int {
 			add(ix.byWord[k[:len(k)-2]])
 		}
 	}
-	add(ix.byWord["~"+k])
-	for _, d := range deletions(k) {
-		add(ix.byWord["~"+d])
+	for _, fk := range t.fuzzy {
+		add(ix.byWord[fk])
 	}
 	if len(k) >= 3 {
 		add(ix.byPrefix[k[:3]])

@@ -15,19 +15,51 @@ type token struct {
 	raw    string // the word as written, for reasons
 	start  int    // byte offset of raw in the text
 	end    int
-	norm   string // folded, de-abbreviated form ("kiero" stays, "q" → "que")
-	key    string // phonetic key used for matching ("quiero" and "kiero" → "kiero")
-	num    int    // value of a number token, -1 otherwise
-	clause int    // index of the clause (sentence or line) the token is in
-	stem   string // key without a Quechua case ending (-pi, -man, -manta, -kama), or ""
+	norm   string   // folded, de-abbreviated form ("kiero" stays, "q" → "que")
+	key    string   // phonetic key used for matching ("quiero" and "kiero" → "kiero")
+	num    int      // value of a number token, -1 otherwise
+	clause int      // index of the clause (sentence or line) the token is in
+	stem   string   // key without a Quechua case ending (-pi, -man, -manta, -kama), or ""
+	fuzzy  []string // index keys of the typo-tolerant entries it may match (firstIndex)
 }
 
-// quechuaCases are case endings glued to names in Quechua ("Cuscopi" = in
-// Cusco, "Limaman" = to Lima).
-var quechuaCases = []string{"manta", "kama", "man", "pi"}
-
 // fold strips accents and lower-cases.
-func fold(s string) string { return strings.ToLower(tip.StripAccents(s)) }
+func fold(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			if f, ok := foldSpanish(s); ok {
+				return f
+			}
+			return strings.ToLower(tip.StripAccents(s))
+		}
+	}
+	return strings.ToLower(s) // plain ASCII has no accents to strip
+}
+
+// spanishLetters fold the accented letters of Spanish, Quechua and Aymara
+// writing the way StripAccents does, without building a transformer.
+var spanishLetters = map[rune]rune{
+	'á': 'a', 'é': 'e', 'í': 'i', 'ó': 'o', 'ú': 'u', 'ü': 'u', 'ñ': 'n', 'à': 'a', 'è': 'e', 'ì': 'i', 'ò': 'o', 'ù': 'u',
+	'Á': 'a', 'É': 'e', 'Í': 'i', 'Ó': 'o', 'Ú': 'u', 'Ü': 'u', 'Ñ': 'n', 'À': 'a', 'È': 'e', 'Ì': 'i', 'Ò': 'o', 'Ù': 'u',
+}
+
+// foldSpanish folds s when its only letters beyond ASCII are those of
+// spanishLetters; ok is false otherwise (emoji, other scripts).
+func foldSpanish(s string) (string, bool) {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r < 0x80:
+			b.WriteRune(unicode.ToLower(r))
+		case spanishLetters[r] != 0:
+			b.WriteRune(spanishLetters[r])
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
+}
 
 // collapseRuns shortens runs of three or more identical letters to one
 // ("ayudaaaa" → "ayuda", "noooo" → "no"); doubled letters stay (they are
@@ -140,6 +172,7 @@ type lexer struct {
 	expand  map[string][]string // folded word → replacement words
 	numbers map[string]int      // folded number word → value
 	noBreak map[string]bool     // abbreviations after which "." does not end a clause
+	morph   *morphology         // endings read from data/morphology.txt
 }
 
 type rawWord struct {
@@ -224,7 +257,11 @@ func (lx *lexer) tokens(text string) []token {
 	raws := lx.split(text)
 	toks := make([]token, 0, len(raws)+4)
 	for _, w := range raws {
-		f := collapseRuns(fold(apostrophes.Replace(w.text)))
+		text := w.text
+		if strings.ContainsAny(text, "'’") {
+			text = apostrophes.Replace(text)
+		}
+		f := collapseRuns(fold(text))
 		parts := []string{f}
 		if rep, ok := lx.expand[f]; ok {
 			parts = rep
@@ -240,8 +277,9 @@ func (lx *lexer) tokens(text string) []token {
 				}
 			}
 			t.key = phoneticKey(t.norm)
+			t.fuzzy = fuzzyKeys(t.key)
 			if t.num < 0 {
-				for _, c := range quechuaCases {
+				for _, c := range lx.morph.cases {
 					if len(t.norm) >= len(c)+4 && strings.HasSuffix(t.norm, c) {
 						t.stem = phoneticKey(t.norm[:len(t.norm)-len(c)])
 						break

@@ -3,6 +3,8 @@ package triage
 import (
 	"strings"
 	"testing"
+
+	"tipline/shared/tip"
 )
 
 func TestNormalisation(t *testing.T) {
@@ -106,5 +108,13 @@ func TestCliticPrefix(t *testing.T) {
 	}
 	if _, err := e.lx.compilePattern("lleva+", 6); err == nil {
 		t.Error(`"lleva+" (no prefix) compiled, want an error`)
+	}
+}
+
+func TestFoldOfSpanishLettersIsStripAccents(t *testing.T) {
+	for _, w := range []string{"Niña", "añitos", "AYÚDENME", "pingüino", "Cuscopi", "llévensela", "😢ayuda", "çà", "Jesús María"} {
+		if got, want := fold(w), strings.ToLower(tip.StripAccents(w)); got != want {
+			t.Errorf("fold(%q) = %q, want %q", w, got, want)
+		}
 	}
 }

@@ -54,14 +54,10 @@ type alt struct {
 	clitic bool // altPrefix: the word must end in an object pronoun (llevarla)
 }
 
-// enclitics are the object pronouns Spanish glues to an infinitive, a
-// gerund or an imperative ("llevarla", "sáquenme", "llévensela").
-var enclitics = []string{"la", "las", "lo", "los", "le", "les", "me", "nos", "se"}
-
 // hasEnclitic reports whether the folded word w ends in an object pronoun
-// after at least rest letters of verb ending.
-func hasEnclitic(w string, stem int) bool {
-	for _, c := range enclitics {
+// (an enclitic of data/morphology.txt) after at least stem letters.
+func (mo *morphology) hasEnclitic(w string, stem int) bool {
+	for _, c := range mo.enclitics {
 		if len(w) >= stem+1+len(c) && strings.HasSuffix(w, c) {
 			return true
 		}
@@ -74,6 +70,52 @@ type elem struct {
 	gap      int     // > 0: "..." skips up to gap words
 	near     int     // > 0: "~N", N+1: the next part within N words, either side
 	optional bool
+	// words are the alternatives that are one exact word, looked up at
+	// once; others are the rest, tried in turn (compileWords fills both).
+	words  map[string]bool
+	others [][]alt
+}
+
+// compileWords splits the alternatives of every element into one-word
+// exact alternatives, found by one map lookup, and the others, so that a
+// group of forty words costs a lookup, not forty comparisons.
+func compileWords(elems []elem) {
+	for i := range elems {
+		e := &elems[i]
+		if len(e.seqs) < 4 {
+			continue
+		}
+		words := map[string]bool{}
+		var others [][]alt
+		for _, seq := range e.seqs {
+			if len(seq) == 1 && seq[0].kind == altWord && !seq[0].fuzzy {
+				words[seq[0].key] = true
+			} else {
+				others = append(others, seq)
+			}
+		}
+		e.words, e.others = words, others
+	}
+}
+
+// wordIn reports whether token t matches one of the exact one-word
+// alternatives: the same key, a Quechua stem, or a plural in -s or -es
+// (the rules of altMatches for words).
+func wordIn(words map[string]bool, t *token) bool {
+	k := t.key
+	if words[k] || t.stem != "" && words[t.stem] {
+		return true
+	}
+	if t.num >= 0 {
+		return false
+	}
+	if n := len(k); n >= 4 && k[n-1] == 's' && words[k[:n-1]] {
+		return true
+	}
+	if n := len(k); n >= 5 && k[n-2:] == "es" && words[k[:n-2]] {
+		return true
+	}
+	return false
 }
 
 // nearPart is a part of a pattern after "~N": it must match within dist
@@ -155,27 +197,11 @@ func (lx *lexer) compilePattern(text string, fuzzyMin int) ([]elem, error) {
 	var elems []elem
 	for _, f := range fs {
 		if strings.HasPrefix(f, "...") || strings.HasPrefix(f, "~") {
-			near := strings.HasPrefix(f, "~")
-			op, num := f[:1], f[1:]
-			if !near {
-				op, num = "...", f[3:]
+			el, err := compileOperator(text, f, elems)
+			if err != nil {
+				return nil, err
 			}
-			n := maxGap
-			if num != "" || near {
-				v, err := strconv.Atoi(num)
-				if err != nil || v < 0 || v > maxSpan || (!near && v == 0) {
-					return nil, fmt.Errorf("pattern %q: %q wants a number of words from %d to %d after %s", text, f, map[bool]int{true: 0, false: 1}[near], maxSpan, op)
-				}
-				n = v
-			}
-			if len(elems) == 0 || elems[len(elems)-1].gap > 0 || elems[len(elems)-1].near > 0 {
-				return nil, fmt.Errorf("pattern %q: %s needs words before it", text, f)
-			}
-			if near {
-				elems = append(elems, elem{near: n + 1})
-			} else {
-				elems = append(elems, elem{gap: n})
-			}
+			elems = append(elems, el)
 			continue
 		}
 		optional := false
@@ -220,8 +246,41 @@ func (lx *lexer) compilePattern(text string, fuzzyMin int) ([]elem, error) {
 	if last := elems[len(elems)-1]; last.gap > 0 || last.near > 0 {
 		return nil, fmt.Errorf("pattern %q ends with an operator", text)
 	}
-	// Each part (the words between "~N" operators) needs a word that is
-	// not optional, and a gap neither starts nor ends a part.
+	if err := checkParts(text, elems); err != nil {
+		return nil, err
+	}
+	return elems, nil
+}
+
+// compileOperator reads a "...N" gap or a "~N" proximity operator after
+// the elements compiled so far.
+func compileOperator(text, f string, elems []elem) (elem, error) {
+	near := strings.HasPrefix(f, "~")
+	op, num := f[:1], f[1:]
+	if !near {
+		op, num = "...", f[3:]
+	}
+	n := maxGap
+	if num != "" || near {
+		v, err := strconv.Atoi(num)
+		if err != nil || v < 0 || v > maxSpan || (!near && v == 0) {
+			return elem{}, fmt.Errorf("pattern %q: %q wants a number of words from %d to %d after %s", text, f, map[bool]int{true: 0, false: 1}[near], maxSpan, op)
+		}
+		n = v
+	}
+	if len(elems) == 0 || elems[len(elems)-1].gap > 0 || elems[len(elems)-1].near > 0 {
+		return elem{}, fmt.Errorf("pattern %q: %s needs words before it", text, f)
+	}
+	if near {
+		return elem{near: n + 1}, nil
+	}
+	return elem{gap: n}, nil
+}
+
+// checkParts checks that each part (the words between "~N" operators) has
+// a word that is not optional, and that a gap neither starts nor ends a
+// part.
+func checkParts(text string, elems []elem) error {
 	first, rest := splitNear(elems)
 	parts := [][]elem{first}
 	for _, r := range rest {
@@ -235,13 +294,13 @@ func (lx *lexer) compilePattern(text string, fuzzyMin int) ([]elem, error) {
 			}
 		}
 		if allOptional {
-			return nil, fmt.Errorf("pattern %q: every word of a part is optional", text)
+			return fmt.Errorf("pattern %q: every word of a part is optional", text)
 		}
 		if part[0].gap > 0 || part[len(part)-1].gap > 0 {
-			return nil, fmt.Errorf("pattern %q: ... beside ~", text)
+			return fmt.Errorf("pattern %q: ... beside ~", text)
 		}
 	}
-	return elems, nil
+	return nil
 }
 
 // compileWord compiles one word of a pattern; abbreviations may expand it
@@ -293,6 +352,7 @@ func (lx *lexer) compileWord(text, a string, fuzzyMin int) ([]alt, error) {
 type matcher struct {
 	known    map[string]bool
 	prefixes []string // prefix entries: a word they match is not a typo either
+	morph    *morphology
 }
 
 func (m *matcher) isKnown(k string) bool {
@@ -314,7 +374,7 @@ func (m *matcher) altMatches(a alt, t *token) bool {
 	case altYear:
 		return t.num >= 1950 && t.num <= 2099
 	case altPrefix:
-		return strings.HasPrefix(t.key, a.key) && (!a.clitic || hasEnclitic(t.norm, len(a.key)))
+		return strings.HasPrefix(t.key, a.key) && (!a.clitic || m.morph.hasEnclitic(t.norm, len(a.key)))
 	}
 	k := t.key
 	if k == a.key {
@@ -367,7 +427,16 @@ func (m *matcher) match(elems []elem, toks []token, i, clause int) int {
 		}
 		return -1
 	}
-	for _, seq := range e.seqs {
+	seqs := e.seqs
+	if e.words != nil {
+		if i < len(toks) && toks[i].clause == clause && wordIn(e.words, &toks[i]) {
+			if end := m.match(elems[1:], toks, i+1, clause); end >= 0 {
+				return end
+			}
+		}
+		seqs = e.others
+	}
+	for _, seq := range seqs {
 		if j := m.seqMatches(seq, toks, i, clause); j >= 0 {
 			if end := m.match(elems[1:], toks, j, clause); end >= 0 {
 				return end

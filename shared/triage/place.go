@@ -26,6 +26,17 @@ var roleScore = map[string]float64{roleHere: 3, "": 2, roleTo: 1, roleFrom: 1}
 // specific) names the place. A foreign place can win, and then the
 // region is "" (the contract counts only places in Peru).
 func (e *Engine) findPlace(a *analysis) *placeHit {
+	hits := e.keepPlaces(a, e.placeCandidates(a))
+	hits = append(hits, e.kmHits(a, placeTaken(a, hits))...)
+	if len(hits) == 0 {
+		return nil
+	}
+	hits = e.placeRoles(a, hits)
+	return bestPlace(hits)
+}
+
+// placeCandidates are every mention of a gazetteer alias, longest first.
+func (e *Engine) placeCandidates(a *analysis) []placeHit {
 	toks := a.toks
 	var cands []placeHit
 	seen := make([]bool, len(e.places))
@@ -54,11 +65,27 @@ func (e *Engine) findPlace(a *analysis) *placeHit {
 		}
 		return cands[x].order < cands[y].order
 	})
+	return cands
+}
+
+// keepPlaces drops mentions inside a longer one, street names after a
+// street word, and weak aliases (common words) without a cue, a capital
+// or a strong mention of the same region beside them.
+func (e *Engine) keepPlaces(a *analysis, cands []placeHit) []placeHit {
+	toks := a.toks
 	// A weak alias (a common word) also counts when written with a capital
 	// inside a sentence, or when a plain mention of the same region is in
 	// the text right beside it ("quitó" is not Quito; "Comas, Lima" is Comas).
+	byStart := map[int][]placeHit{}
+	for _, o := range cands {
+		byStart[o.start] = append(byStart[o.start], o)
+	}
 	nearStrong := func(c placeHit) bool {
-		for _, o := range cands {
+		var near []placeHit
+		for i := c.start - maxSpan - 2; i <= c.end+2; i++ {
+			near = append(near, byStart[i]...)
+		}
+		for _, o := range near {
 			if !o.a.weak && o.a.code == c.a.code && o.a.kind != "abroad" &&
 				((o.start >= c.end && o.start <= c.end+2) || (o.end <= c.start && o.end >= c.start-2)) {
 				return true
@@ -89,10 +116,24 @@ func (e *Engine) findPlace(a *analysis) *placeHit {
 		}
 		hits = append(hits, c)
 	}
-	hits = append(hits, e.kmHits(a, taken)...)
-	if len(hits) == 0 {
-		return nil
+	return hits
+}
+
+// placeTaken marks the tokens of the places kept.
+func placeTaken(a *analysis, hits []placeHit) []bool {
+	taken := make([]bool, len(a.toks))
+	for _, h := range hits {
+		for i := h.start; i < h.end; i++ {
+			taken[i] = true
+		}
 	}
+	return taken
+}
+
+// placeRoles orders the places, drops a street followed by its town and
+// gives each its role (here, to, from) and score.
+func (e *Engine) placeRoles(a *analysis, hits []placeHit) []placeHit {
+	toks := a.toks
 	sort.SliceStable(hits, func(x, y int) bool { return hits[x].start < hits[y].start })
 	// A street name shared by many towns ("av. Grau") followed by the town
 	// ("av. Grau de Piura") is a street of that town.
@@ -116,6 +157,12 @@ func (e *Engine) findPlace(a *analysis) *placeHit {
 		prevEnd = hits[i].end
 	}
 
+	return hits
+}
+
+// bestPlace is the most specific place of the region with most score,
+// where it happens before where they go or come from.
+func bestPlace(hits []placeHit) *placeHit {
 	total := map[string]float64{}
 	first := map[string]int{}
 	var codes []string
@@ -159,13 +206,9 @@ func (e *Engine) findPlace(a *analysis) *placeHit {
 func (e *Engine) placeRole(a *analysis, c placeHit, after int) string {
 	role, bestEnd, bestLen := "", -1, 0
 	strong := false
-	intent := false
 	clause := a.toks[c.start].clause
-	for _, h := range a.hits {
-		if h.clause != clause || h.end > c.start {
-			continue
-		}
-		if h.start < after && h.sig.role != roleIntent {
+	for _, h := range a.startingIn(c.start-1-a.f.maxLen, c.start) {
+		if h.clause != clause || h.end > c.start || h.start < after {
 			continue
 		}
 		switch h.sig.role {
@@ -182,11 +225,10 @@ func (e *Engine) placeRole(a *analysis, c placeHit, after int) string {
 				role, bestEnd, bestLen = h.sig.role, h.end, l
 				strong = h.sig.danger > 0 // an explicit "here" ("somos de", "cerca a") beats an offer
 			}
-		case roleIntent:
-			intent = true
 		}
 	}
-	if intent && role != roleFrom && !strong {
+	end, intent := a.f.intentEnd[clause]
+	if intent && end <= c.start && role != roleFrom && !strong {
 		return roleTo
 	}
 	return role
@@ -217,7 +259,7 @@ func (e *Engine) kmHits(a *analysis, taken []bool) []placeHit {
 // before token i: a weak alias (a place name that is also a common word,
 // "Comas", "Belén") counts only then.
 func (e *Engine) cueRightBefore(a *analysis, i int) bool {
-	for _, h := range a.hits {
+	for _, h := range a.startingIn(i-a.f.maxLen, i) {
 		if h.end == i && (h.sig.role == roleHere || h.sig.role == roleTo || h.sig.role == roleFrom) {
 			return true
 		}

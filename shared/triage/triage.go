@@ -40,43 +40,63 @@ type Engine struct {
 	langSuffixes map[string][]string
 	patternIx    *firstIndex
 	placeIx      *firstIndex
+	th           thresholds
+	benign       map[string]bool   // noise signals that explain a minor away
+	texts        map[string]string // reason templates (data/reasons.txt)
+	once         sync.Once         // parses the knowledge files (Ready)
+	loadErr      error
 }
 
 var (
 	defaultOnce   sync.Once
 	defaultEngine *Engine
-	defaultErr    error
 )
 
-// New parses the embedded knowledge files. The files are parsed once per
-// process; the error (a malformed file, naming file and line) can only
-// happen if a broken file was built into the binary, which the package
-// tests prevent.
+// New returns the engine of the embedded knowledge files at once; the
+// files are parsed on first use (the first decision, or Ready), once per
+// process, so that a function starts without paying for them: a Lambda
+// that never triages never parses, and one that does pays it on its first
+// message, not in its init (where a background parse would only compete
+// for the fraction of a core a small Lambda has). The error is always
+// nil; Ready reports a malformed file (naming file and line), which can
+// only happen if a broken file was built into the binary, and which the
+// package tests prevent.
 func New() (*Engine, error) {
-	defaultOnce.Do(func() {
-		e := &Engine{}
-		if err := e.load(dataFS); err != nil {
-			defaultErr = fmt.Errorf("triage: knowledge files: %w", err)
-			return
-		}
-		defaultEngine = e
-	})
-	return defaultEngine, defaultErr
+	defaultOnce.Do(func() { defaultEngine = &Engine{} })
+	return defaultEngine, nil
 }
 
-// Thresholds of the decision. Weights live in data/signals.txt; these say
-// how much evidence each level needs.
-const (
-	minEvidence      = 1.0 // trafficking evidence for anything above low
-	minDanger        = 2.5 // danger points for critical
-	minExploitHigh   = 2.0 // exploitation evidence for high
-	minExploitKid    = 1.0 // exploitation evidence for high when a minor is involved
-	minCategory      = 1.5 // category points to name a purpose rather than "unknown"
-	minCategoryAlone = 1.0 // the same, when it is the only purpose beside exploitation going on
-	minorNowDanger   = 2.0 // danger points when a minor is exploited at this moment
-	escapeDanger     = 1.5 // danger points for an escape with someone searching, hiding, fear or a threat
-	nowDanger        = 0.5 // danger points for "ahorita", "hoy"... beside other danger
-)
+// Ready waits for the knowledge files to be parsed and reports whether
+// they were.
+func (e *Engine) Ready() error {
+	e.once.Do(func() {
+		if err := e.load(dataFS); err != nil {
+			e.loadErr = fmt.Errorf("triage: knowledge files: %w", err)
+		}
+	})
+	return e.loadErr
+}
+
+// thresholds are the settings of the rules (data/decision.txt): how much
+// evidence each level needs.
+type thresholds struct {
+	minEvidence, minDanger, minExploitHigh, minExploitKid float64
+	minCategory, minCategoryAlone                         float64
+	minorNowDanger, escapeDanger, nowDanger, intentFactor float64
+	hedgePenalty, emergencyDanger, lowConfidence          float64
+	windowHeadKiB, windowTailKiB                          float64
+}
+
+// fields names each threshold as decision.txt spells it.
+func (t *thresholds) fields() map[string]*float64 {
+	return map[string]*float64{
+		"min_evidence": &t.minEvidence, "min_danger": &t.minDanger, "min_exploit_high": &t.minExploitHigh,
+		"min_exploit_kid": &t.minExploitKid, "min_category": &t.minCategory, "min_category_alone": &t.minCategoryAlone,
+		"minor_now_danger": &t.minorNowDanger, "escape_danger": &t.escapeDanger, "now_danger": &t.nowDanger,
+		"intent_factor": &t.intentFactor, "hedge_penalty": &t.hedgePenalty, "emergency_danger": &t.emergencyDanger,
+		"low_confidence": &t.lowConfidence, "window_head_kib": &t.windowHeadKiB, "window_tail_kib": &t.windowTailKiB,
+	}
+}
 
 // hit is one match of a lexicon pattern.
 type hit struct {
@@ -96,6 +116,33 @@ type analysis struct {
 	ages  []ageHit
 	place *placeHit
 	lang  string
+	f     facts
+	morph *morphology
+	// clauses[c] is the range of a.hits in clause c: hits are sorted by
+	// start, and clauses follow the text, so a clause's hits are together.
+	clauses map[int][2]int
+}
+
+// clauseHits returns the hits of clause c.
+func (a *analysis) clauseHits(c int) []hit {
+	r, ok := a.clauses[c]
+	if !ok {
+		return nil
+	}
+	return a.hits[r[0]:r[1]]
+}
+
+// indexClauses fills a.clauses.
+func (a *analysis) indexClauses() {
+	a.clauses = map[int][2]int{}
+	for i, h := range a.hits {
+		r, ok := a.clauses[h.clause]
+		if !ok {
+			r[0] = i
+		}
+		r[1] = i + 1
+		a.clauses[h.clause] = r
+	}
 }
 
 func (e *Engine) scan(toks []token) []hit {
@@ -112,65 +159,8 @@ func (e *Engine) scan(toks []token) []hit {
 			}
 		}
 	}
-	sort.SliceStable(hits, func(a, b int) bool {
-		if hits[a].start != hits[b].start {
-			return hits[a].start < hits[b].start
-		}
-		if hits[a].end != hits[b].end {
-			return hits[a].end > hits[b].end
-		}
-		return hits[a].order < hits[b].order
-	})
-	// One hit per signal per region of text: drop hits of a signal inside a
-	// longer hit of the same signal, or, for exploitation evidence, of
-	// another signal of the same indicator with as much danger ("no me deja
-	// usar" inside "no me deja usar el celular" is one sign of isolation,
-	// not two).
-	out := hits[:0]
-	for _, h := range hits {
-		dup := false
-		for _, o := range out {
-			same := o.sig == h.sig || (h.sig.role == roleExploit && o.sig.role == roleExploit &&
-				o.sig.indicator != "" && o.sig.indicator == h.sig.indicator && h.sig.danger <= o.sig.danger)
-			if same && h.start >= o.start && h.end <= o.end {
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			out = append(out, h)
-		}
-	}
-	hits = dropProperNames(toks, out)
-
-	byRole := func(role string) []hit {
-		var r []hit
-		for _, h := range hits {
-			if h.sig.role == role {
-				r = append(r, h)
-			}
-		}
-		return r
-	}
-	negs, intents := byRole(roleNegation), byRole(roleIntent)
-	for i := range hits {
-		h := &hits[i]
-		switch h.sig.role {
-		case roleNegation, roleMinor, rolePerson, roleAgeCue, roleAgeUnit, roleNotAge, roleHedge, roleNoise:
-			continue
-		}
-		// Negated: a negation word ends at most two words before the hit,
-		// in the same clause, and the pattern does not start with it.
-		for _, n := range negs {
-			if n.clause == h.clause && n.end <= h.start && n.end >= h.start-2 {
-				h.negated = true
-			}
-		}
-		if intentReaches(hits, intents, h) {
-			h.intent = true
-		}
-	}
-	return hits
+	sortHits(hits)
+	return dropProperNames(toks, dedupHits(hits))
 }
 
 // dropProperNames drops the keyword hits that begin or end on the proper
@@ -233,34 +223,40 @@ const intentSpan = 8
 // ("le ofreció trabajo, ahora la tienen limpiando"). A threat is never a
 // plan: it is control now, whatever tense it is told in ("le van a cobrar
 // una multa si se va").
-func intentReaches(hits, intents []hit, h *hit) bool {
+func (a *analysis) intentReaches(h *hit) bool {
 	if h.sig.indicator == indThreat {
 		return false
 	}
-	for _, it := range intents {
-		if it.clause != h.clause || it.end > h.start || h.start-it.end > intentSpan {
-			continue
-		}
-		cut := false
-		for _, o := range hits {
-			switch o.sig.role {
-			case roleNow, rolePresent, rolePast:
-				if o.clause == h.clause && o.start >= it.end && o.end <= h.start {
-					cut = true
-				}
-			}
-		}
-		if !cut {
-			return true
+	// The intent ending last before h decides: a time word between an
+	// earlier one and h is also between it and h, or after it.
+	last := -1 // end of the intent word ending last before h
+	for _, o := range a.startingIn(h.start-intentSpan-a.f.maxLen, h.start+1) {
+		if o.sig.role == roleIntent && o.clause == h.clause && o.end <= h.start && h.start-o.end <= intentSpan {
+			last = max(last, o.end)
 		}
 	}
-	return false
+	if last < 0 {
+		return false
+	}
+	for _, o := range a.startingIn(last, h.start) {
+		switch o.sig.role {
+		case roleNow, rolePresent, rolePast:
+			if o.clause == h.clause && o.end <= h.start {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (e *Engine) analyse(text string) *analysis {
 	toks := e.lx.tokens(text)
-	a := &analysis{toks: toks, text: text}
+	a := &analysis{toks: toks, text: text, morph: e.lx.morph}
 	a.hits = e.scan(toks)
+	a.indexClauses()
+	a.f.maxLen = maxLen(a.hits)
+	a.markNegationAndIntent()
+	a.gatherFacts()
 	a.ages = e.findAges(a)
 	a.place = e.findPlace(a)
 	a.lang = e.language(toks)
@@ -274,395 +270,6 @@ func (a *analysis) quote(start, end int) string {
 	}
 	s := strings.Join(strings.Fields(a.text[a.toks[start].start:a.toks[end-1].end]), " ")
 	return fmt.Sprintf("%q", s)
-}
-
-// evidence sums the weights of the signals found, each signal once.
-type evidence struct {
-	exploit, recruit, noise float64
-	missing                 bool
-	danger                  float64
-	dangerWords             []string
-	category                map[string]float64
-	past, present           bool
-	now, soon               bool
-	actionable              bool
-	hedge                   bool
-	violence                bool
-	urgent                  bool
-}
-
-// Decide triages the whole text of a tip (all its inbound messages, joined
-// by newlines). It never fails: text without any signal is low.
-func (e *Engine) Decide(text string) tip.Triage {
-	a := e.analyse(text)
-	t := tip.Triage{Language: a.lang, Indicators: []string{}, Reasons: []string{}}
-	ev := evidence{category: map[string]float64{}}
-	var reasons []string
-	seenInd := map[string]bool{}
-	addInd := func(s string) {
-		if s != "" && !seenInd[s] {
-			seenInd[s] = true
-			t.Indicators = append(t.Indicators, s)
-		}
-	}
-
-	// Past/present by clause, to keep danger words of a past story out of danger now.
-	pastClause, nowClause, habitClause := map[int]bool{}, map[int]bool{}, map[int]bool{}
-	for _, h := range a.hits {
-		if h.sig.name == sigHabitual && !h.negated {
-			habitClause[h.clause] = true
-		}
-		switch h.sig.role {
-		case rolePast:
-			pastClause[h.clause] = true
-		case roleNow, roleSoon, rolePresent:
-			if h.sig.role != roleNow || h.sig.danger > 0 {
-				nowClause[h.clause] = true
-			}
-		}
-	}
-
-	best := map[*signal]float64{} // evidence per signal
-	bestDanger := map[*signal]float64{}
-	quoted := map[*signal][]string{}
-	quote := func(h hit) {
-		q := a.quote(h.start, h.end)
-		for _, o := range quoted[h.sig] {
-			if o == q {
-				return
-			}
-		}
-		quoted[h.sig] = append(quoted[h.sig], q)
-	}
-	var order []*signal
-	seenSig := map[*signal]bool{}
-	for _, h := range a.hits {
-		s := h.sig
-		if !seenSig[s] {
-			seenSig[s] = true
-			order = append(order, s)
-		}
-		switch s.role {
-		case rolePast:
-			ev.past = true
-		case rolePresent:
-			ev.present = true
-		case roleNow:
-			if s.danger > 0 {
-				ev.now = true // "ahorita", "right now"; plain "ahora" only adds the now bonus
-			}
-			ev.soon = true
-		case roleSoon:
-			if !insideHabit(a, h) {
-				ev.soon = true
-			}
-		case roleHedge:
-			ev.hedge = true
-		case roleActionable, roleStreet:
-			ev.actionable = true
-		case roleUrgent:
-			ev.urgent = true
-		}
-		if h.negated && s.role != roleDanger && s.role != roleMove {
-			continue
-		}
-		quote(h)
-		w := s.weight
-		if h.intent && s.role == roleExploit {
-			w *= 0.75 // offered or planned, not yet happening
-		}
-		if w > best[s] || (w < 0 && w < best[s]) {
-			best[s] = w
-		}
-		if s.danger > 0 && s.role != roleNow && s.role != roleHere {
-			d := s.danger
-			if h.negated {
-				d /= 2 // negation lowers confidence, never erases danger
-			}
-			if pastClause[h.clause] && !nowClause[h.clause] {
-				d = 0
-			}
-			if s.role == roleMove && !e.soonNear(a, h) {
-				d = 0
-			}
-			if s.name == sigForcedAway && habitClause[h.clause] {
-				d = 0 // "todos los días lo obliga a subir al carro": a habit, not now
-			}
-			if s.indicator == indRestriction && s.name != sigEscape && insideEscape(a, h) {
-				d = 0 // "me escapé de donde me tenían encerrada": held before, not now
-			}
-			if d > bestDanger[s] {
-				bestDanger[s] = d
-			}
-		}
-		if s.category != "" && w > 0 {
-			if w > ev.category[s.category+"|"+s.name] {
-				ev.category[s.category+"|"+s.name] = w
-			}
-		}
-	}
-	intentOnly := map[*signal]bool{}
-	for _, s := range order {
-		allIntent := true
-		for _, h := range a.hits {
-			if h.sig == s && !h.negated && !h.intent {
-				allIntent = false
-			}
-		}
-		intentOnly[s] = allIntent
-	}
-	for _, s := range order {
-		w := best[s]
-		switch s.role {
-		case roleExploit:
-			if intentOnly[s] {
-				ev.recruit += w
-			} else {
-				ev.exploit += w
-			}
-		case roleRecruit:
-			ev.recruit += w
-		case roleMissing:
-			ev.recruit += w
-			if w > 0 {
-				ev.missing = true
-			}
-		case roleNoise:
-			ev.noise += w
-		}
-		if strings.Contains(s.indicator, "violence") && len(quoted[s]) > 0 {
-			ev.violence = true
-		}
-		ev.danger += bestDanger[s]
-		if bestDanger[s] > 0 {
-			ev.dangerWords = append(ev.dangerWords, quoted[s]...)
-		}
-	}
-	cat := map[string]float64{}
-	for k, v := range ev.category {
-		c, _, _ := strings.Cut(k, "|")
-		cat[c] += v
-	}
-
-	// Minors.
-	minor, adult := false, false
-	var minorWords []string
-	for _, h := range a.hits {
-		if h.sig.role == roleMinor && !adultAgeAfter(a, h) {
-			minor = true
-			minorWords = append(minorWords, a.quote(h.start, h.end))
-		}
-	}
-	for _, ag := range a.ages {
-		if ag.age < 18 {
-			minor = true
-			minorWords = append(minorWords, a.quote(ag.start, ag.end))
-		} else {
-			adult = true
-		}
-	}
-	_ = adult
-
-	// A minor in a place or work of exploitation, or being taken toward one,
-	// is exploitation evidence by itself: for minors no means are needed
-	// (Art. 129-A CP, para. 3). So is a group of girls taken there.
-	var minorEx, derivedReasons []string
-	if ex := e.signals[sigMinorExploitation]; ex != nil {
-		minorEx = e.minorExploitation(a, minor, pastClause, nowClause)
-		if len(minorEx) > 0 && ev.exploit < ex.weight {
-			ev.exploit = ex.weight
-			derivedReasons = append(derivedReasons, ex.description+": "+strings.Join(uniq(minorEx), ", "))
-		}
-	}
-	// The safety floor: a minor beside work, a venue, transport, a sexual
-	// context or control is never low, unless the text reads as benign
-	// (family help, a formal job, a school trip, a resolved case).
-	floorWords, strongFloor := minorAtRisk(a, minor)
-	benign := benignNoise(a)
-	floor := len(floorWords) > 0 && !benign && (strongFloor || ev.noise == 0)
-	evidenceTotal := ev.exploit + ev.recruit + ev.noise
-	if ev.hedge {
-		evidenceTotal -= 0.25
-	}
-	// A question ("¿a quién llamo?") never hides a child in exploitation.
-	trafficking := evidenceTotal >= minEvidence || (len(minorEx) > 0 && !benign)
-	// An escape from those who held her, with someone searching for her,
-	// her hiding, afraid or threatened, is danger now, not a resolved
-	// case; an escape with safety words ("ya estoy en mi casa") is past.
-	escaped, safe := escapeNow(a)
-	if escaped && !safe {
-		if s := e.signals[sigEscape]; s != nil {
-			ev.danger += escapeDanger
-			ev.dangerWords = append(ev.dangerWords, s.description+" y la buscan o tiene miedo")
-		}
-	}
-	pastOnly := (ev.past || escaped && safe) && !ev.present && !ev.now
-	// A minor sexually exploited or held at this very moment is in danger
-	// now: "ahorita", "anoche", or a child caught in the act ("hay una niña
-	// atendiendo", "las tienen sirviendo"), not a habit ("los fines de semana").
-	if minor && ev.exploit > 0 && !pastOnly {
-		switch {
-		case ev.now && e.sexualOrHeld(a):
-			ev.danger += minorNowDanger
-			ev.dangerWords = append(ev.dangerWords, "menor explotado o retenido en este momento")
-		case progressiveWork(a, pastClause) && e.sexual(a):
-			ev.danger += minorNowDanger + nowDanger // the gerund is the "now"
-			ev.dangerWords = append(ev.dangerWords, "menor explotado sexualmente en este momento")
-		}
-	}
-	if ev.now || ev.soon {
-		if ev.danger > 0 {
-			ev.danger += nowDanger
-		}
-	}
-	// A victim asking to be rescued is critical (CONTRACT): a plea for help
-	// beside exploitation going on, by the victim or for her.
-	if !pastOnly && ev.exploit >= minExploitHigh && ev.danger < minDanger {
-		for _, h := range a.hits {
-			if h.sig.name == sigHelp && !h.negated && !pastClause[h.clause] {
-				ev.danger = minDanger
-				ev.dangerWords = append(ev.dangerWords, "pide ayuda en plena explotación: "+a.quote(h.start, h.end))
-				break
-			}
-		}
-	}
-
-	place := a.place
-	actionable := ev.actionable || (place != nil && placeKinds[place.a.kind] >= 3)
-
-	switch {
-	case !trafficking:
-		t.Urgency = tip.Low
-	case ev.danger >= minDanger:
-		t.Urgency = tip.Critical
-	case !pastOnly && ev.exploit >= minExploitHigh && actionable && !(ev.missing && ev.exploit < minExploitHigh+0.5):
-		t.Urgency = tip.High
-	case !pastOnly && minor && ev.exploit >= minExploitKid && (actionable || ev.exploit >= minExploitHigh) && !(ev.missing && ev.exploit < minExploitHigh && !heldIncommunicado(a)):
-		t.Urgency = tip.High
-	default:
-		t.Urgency = tip.Medium
-	}
-	if t.Urgency == tip.Low && floor {
-		t.Urgency = tip.Medium
-		if s := e.signals[sigMinorAtRisk]; s != nil {
-			derivedReasons = append(derivedReasons, s.description+": "+strings.Join(uniq(floorWords), ", "))
-		}
-	}
-	// Violence by a partner or a relative, locking in and control included,
-	// with no word of work, sale, transport or exploitation, is family
-	// violence: low, for the family-violence line, not for trafficking
-	// authorities.
-	familyViolence := familyViolenceOnly(a, len(minorEx) > 0)
-	if familyViolence {
-		t.Urgency = tip.Low
-	}
-	t.ImmediateDanger = t.Urgency == tip.Critical
-	t.Reportable = t.Urgency.Reportable()
-
-	// Category.
-	if t.Urgency == tip.Low {
-		t.Category = tip.CategoryNone
-	} else {
-		bestCat, bestW, others := tip.CategoryUnknown, 0.0, 0.0
-		for _, c := range []string{tip.CategorySexual, tip.CategoryLabor, tip.CategoryOther} {
-			if cat[c] > bestW {
-				bestCat, bestW = c, cat[c]
-			}
-			others += cat[c]
-		}
-		others -= bestW
-		// One purpose with little weight still names the category when
-		// exploitation is going on and nothing points elsewhere ("un bar"
-		// where they take her documents is sexual exploitation).
-		alone := bestW >= minCategoryAlone && others == 0 && ev.exploit > 0
-		if bestW < minCategory && !alone {
-			bestCat = tip.CategoryUnknown
-		}
-		t.Category = bestCat
-	}
-
-	// A child is flagged in any trafficking tip, and in a low tip only when
-	// the child is the victim of violence.
-	t.Minor = minor && (t.Urgency != tip.Low || ev.violence)
-
-	if place != nil {
-		t.Region, t.Place = place.a.code, place.a.name
-	}
-
-	// Reasons, Spanish first: the decision, then the words behind it.
-	switch t.Urgency {
-	case tip.Critical:
-		reasons = append(reasons, "urgencia crítica: peligro inmediato ("+strings.Join(uniq(ev.dangerWords), ", ")+")")
-	case tip.High:
-		why := "explotación en curso con datos para actuar"
-		if minor && !actionable {
-			why = "menor en explotación en curso"
-		}
-		reasons = append(reasons, "urgencia alta: "+why)
-	case tip.Medium:
-		why := "indicios de trata sin datos para actuar"
-		switch {
-		case pastOnly:
-			why = "situación pasada"
-		case floor && !trafficking:
-			why = "menor junto a trabajo, local, traslado o control; revisión obligatoria"
-		case ev.missing:
-			why = "persona desaparecida con indicios de trata"
-		case ev.exploit == 0:
-			why = "oferta, captación o sospecha; sin explotación en curso"
-		}
-		reasons = append(reasons, "urgencia media: "+why)
-	case tip.Low:
-		why := "sin indicios de trata"
-		switch {
-		case familyViolence:
-			why = "violencia familiar o de pareja sin indicios de trata (Línea 100)"
-		case ev.noise < 0:
-			why = "sin indicios de trata; mensaje de otro tipo"
-		}
-		reasons = append(reasons, "urgencia baja: "+why)
-	}
-	if t.Minor {
-		reasons = append(reasons, "menor de edad: "+strings.Join(uniq(minorWords), ", "))
-		addInd("minor")
-	}
-	reasons = append(reasons, derivedReasons...)
-	if len(derivedReasons) > 0 && t.Urgency != tip.Low {
-		addInd(e.signals[sigMinorExploitation].indicator)
-	}
-	for _, s := range order {
-		q := quoted[s]
-		if len(q) == 0 {
-			continue
-		}
-		switch s.role {
-		case roleExploit, roleRecruit, roleMissing, roleSupport, roleDanger, roleMove, roleNoise, rolePurpose, rolePast, roleHedge, roleIntent:
-		default:
-			continue
-		}
-		if t.Urgency == tip.Low && s.role != roleNoise {
-			continue
-		}
-		if s.name == sigFamilyViolence && !familyViolence {
-			continue // the text is not only family violence
-		}
-		reasons = append(reasons, s.description+": "+strings.Join(q, ", "))
-		if s.weight > 0 || bestDanger[s] > 0 {
-			addInd(s.indicator)
-		}
-	}
-	if t.Urgency != tip.Low {
-		for _, h := range a.hits {
-			if h.negated && h.sig.weight > 0 {
-				reasons = append(reasons, "negación (cuenta menos): "+a.quote(h.start, h.end))
-			}
-		}
-	}
-	if place != nil {
-		reasons = append(reasons, fmt.Sprintf("región %s (%s): %s", t.Region, place.a.name, a.quote(place.start, place.end)))
-	}
-	t.Reasons = reasons
-	return t
 }
 
 // sigMinorExploitation is the derived signal (signals.txt) for a minor, or
@@ -696,7 +303,54 @@ func (e *Engine) minorExploitation(a *analysis, minor bool, pastClause, nowClaus
 			young = true
 		}
 	}
-	var settings, located, acts, works, signs []hit
+	c := childHits(a, past, young)
+	var out []string
+	if minor {
+		for _, h := range c.located {
+			out = append(out, a.quote(h.start, h.end))
+		}
+		// A child working or serving beside a sign of exploitation, with
+		// no other keyword ("la chiquita cocina y lava todo el día").
+		if len(c.works) > 0 && len(c.signs) > 0 {
+			for _, h := range c.works {
+				out = append(out, a.quote(h.start, h.end))
+			}
+			for _, h := range c.signs {
+				out = append(out, a.quote(h.start, h.end))
+			}
+		}
+	}
+	if len(c.settings) == 0 {
+		return out
+	}
+	group := false // a group of girls or young women is named ("4 chicas")
+	for _, h := range a.hits {
+		if h.sig.name == sigGroup && !h.negated {
+			group = true
+		}
+	}
+	for _, h := range c.acts {
+		if minor || h.sig.name == sigMoveGroup || group && (pluralObject(a, h) || personObject(a, h)) {
+			out = append(out, a.quote(h.start, h.end))
+			for _, s := range c.settings {
+				out = append(out, a.quote(s.start, s.end))
+			}
+		}
+	}
+	return out
+}
+
+// childScene are the hits that place a child in exploitation: settings
+// (a venue, a workplace, a zone), those of them that are exploitation by
+// themselves, acts of moving or handing over, work verbs and signs of
+// exploitation of a child's work.
+type childScene struct {
+	settings, located, acts, works, signs []hit
+}
+
+// childHits sorts the hits that are not negated nor past into a childScene.
+func childHits(a *analysis, past func(hit) bool, young bool) childScene {
+	var c childScene
 	for _, h := range a.hits {
 		if h.negated || past(h) {
 			continue
@@ -708,65 +362,32 @@ func (e *Engine) minorExploitation(a *analysis, minor bool, pastClause, nowClaus
 		// young child.
 		if !planned && h.sig.weight > 0 && (h.sig.role == roleExploit ||
 			h.sig.role == rolePurpose && (h.sig.category != tip.CategoryLabor || young)) {
-			signs = append(signs, h)
+			c.signs = append(c.signs, h)
 		}
 		if strings.Contains(h.sig.indicator, "violence") {
-			signs = append(signs, h)
+			c.signs = append(c.signs, h)
 		}
 		if h.sig.role == roleWork && !planned {
-			works = append(works, h)
+			c.works = append(c.works, h)
 		}
 		switch {
 		case h.sig.name == sigHotspot:
-			settings = append(settings, h) // a zone of exploitation as a destination (La Pampa)
+			c.settings = append(c.settings, h) // a zone of exploitation as a destination (La Pampa)
 		case h.sig.role == rolePurpose || (h.sig.role == roleExploit && h.sig.category != ""):
-			settings = append(settings, h)
+			c.settings = append(c.settings, h)
 			// A workplace alone (a farm, a restaurant) is not exploitation
 			// of a child; a venue, begging, servitude or an exploitation
 			// indicator with a purpose is.
 			if !planned && h.sig.weight > 0 && (h.sig.role == roleExploit || h.sig.category != tip.CategoryLabor) {
-				located = append(located, h)
+				c.located = append(c.located, h)
 			}
 		case h.sig.indicator == indTransport || h.sig.indicator == indTransfer:
-			if !planned || e.soonNear(a, h) {
-				acts = append(acts, h)
+			if !planned || a.soonNear(h) {
+				c.acts = append(c.acts, h)
 			}
 		}
 	}
-	var out []string
-	if minor {
-		for _, h := range located {
-			out = append(out, a.quote(h.start, h.end))
-		}
-		// A child working or serving beside a sign of exploitation, with
-		// no other keyword ("la chiquita cocina y lava todo el día").
-		if len(works) > 0 && len(signs) > 0 {
-			for _, h := range works {
-				out = append(out, a.quote(h.start, h.end))
-			}
-			for _, h := range signs {
-				out = append(out, a.quote(h.start, h.end))
-			}
-		}
-	}
-	if len(settings) == 0 {
-		return out
-	}
-	group := false // a group of girls or young women is named ("4 chicas")
-	for _, h := range a.hits {
-		if h.sig.name == sigGroup && !h.negated {
-			group = true
-		}
-	}
-	for _, h := range acts {
-		if minor || h.sig.name == sigMoveGroup || group && pluralObject(a, h) {
-			out = append(out, a.quote(h.start, h.end))
-			for _, s := range settings {
-				out = append(out, a.quote(s.start, s.end))
-			}
-		}
-	}
-	return out
+	return c
 }
 
 // sigMinorAtRisk is the derived signal of the safety floor; sigChild the
@@ -779,17 +400,9 @@ const (
 	sigHotspot     = "hotspot"
 )
 
-// benignNoises are the noise signals that explain a minor beside work or
-// travel away: family help, a formal job, a school trip, a resolved case,
-// spam, a prank, a test, the campaign, the news, another crime.
-var benignNoises = map[string]bool{
-	"family_work": true, "legit": true, "leisure": true, "resolved": true, "spam": true,
-	"prank": true, "test": true, "campaign": true, "news": true, "other_crime": true, "rumour": true,
-}
-
-func benignNoise(a *analysis) bool {
+func (a *analysis) benignNoise(benign map[string]bool) bool {
 	for _, h := range a.hits {
-		if benignNoises[h.sig.name] {
+		if benign[h.sig.name] {
 			return true
 		}
 	}
@@ -801,7 +414,7 @@ func benignNoise(a *analysis) bool {
 // whether any of them is strong (a venue, a sexual, servitude or begging
 // word, or an exploitation indicator) rather than a plain work or travel
 // word, which a question alone can explain away.
-func minorAtRisk(a *analysis, minor bool) ([]string, bool) {
+func (a *analysis) minorAtRisk(minor bool) ([]string, bool) {
 	if !minor {
 		return nil, false
 	}
@@ -855,7 +468,7 @@ var familyCompatible = map[string]bool{
 // transport of a person, missing person or minor in exploitation. Plain
 // work verbs ("cuando se va a trabajar") and moving without a person as
 // object ("se va") do not count; violence by an employer does.
-func familyViolenceOnly(a *analysis, minorEx bool) bool {
+func (a *analysis) familyViolenceOnly(minorEx bool) bool {
 	if minorEx {
 		return false
 	}
@@ -896,7 +509,7 @@ func personObject(a *analysis, h hit) bool {
 		case "la", "las", "lo", "los", "me", "nos", "te", "le", "les":
 			return true
 		}
-		if len(w) > 5 && hasEnclitic(w, 3) && !strings.HasSuffix(w, "se") {
+		if len(w) > 5 && a.morph.hasEnclitic(w, 3) && !strings.HasSuffix(w, "se") {
 			return true
 		}
 	}
@@ -906,7 +519,7 @@ func personObject(a *analysis, h hit) bool {
 // progressiveWork reports whether a work or service verb in the gerund
 // ("atendiendo", "sirviendo") shows the work under way, outside a clause of
 // habit ("los fines de semana") or of the past.
-func progressiveWork(a *analysis, pastClause map[int]bool) bool {
+func (a *analysis) progressiveWork(pastClause map[int]bool) bool {
 	habit := map[int]bool{}
 	for _, h := range a.hits {
 		if h.sig.name == sigHabitual {
@@ -918,8 +531,10 @@ func progressiveWork(a *analysis, pastClause map[int]bool) bool {
 			continue
 		}
 		w := a.toks[h.start].norm
-		if strings.HasSuffix(w, "ando") || strings.HasSuffix(w, "endo") || strings.HasSuffix(w, "ing") {
-			return true
+		for _, g := range a.morph.gerunds {
+			if strings.HasSuffix(w, g) {
+				return true
+			}
 		}
 	}
 	return false
@@ -928,8 +543,8 @@ func progressiveWork(a *analysis, pastClause map[int]bool) bool {
 // plannedOrOffered reports whether an offer, plan or fear word starts
 // before h in its clause ("quiere llevarse", "le ofrece llevarla").
 func plannedOrOffered(a *analysis, h hit) bool {
-	for _, o := range a.hits {
-		if o.sig.role == roleIntent && o.clause == h.clause && o.start < h.start && h.start-o.end <= intentSpan {
+	for _, o := range a.startingIn(h.start-intentSpan-a.f.maxLen, h.start) {
+		if o.sig.role == roleIntent && o.clause == h.clause && h.start-o.end <= intentSpan {
 			return true
 		}
 	}
@@ -961,8 +576,8 @@ func pluralObject(a *analysis, h hit) bool {
 // sexualOrHeld reports whether a sexual exploitation word (not an offer) or
 // a restriction of movement is in the text: a minor in it at this moment is
 // in danger now.
-func (e *Engine) sexualOrHeld(a *analysis) bool {
-	if e.sexual(a) {
+func (a *analysis) sexualOrHeld() bool {
+	if a.sexual() {
 		return true
 	}
 	for _, h := range a.hits {
@@ -975,7 +590,7 @@ func (e *Engine) sexualOrHeld(a *analysis) bool {
 
 // sexual reports whether a sexual exploitation word or venue (not an
 // offer) is in the text.
-func (e *Engine) sexual(a *analysis) bool {
+func (a *analysis) sexual() bool {
 	for _, h := range a.hits {
 		if h.negated || h.intent {
 			continue
@@ -989,9 +604,10 @@ func (e *Engine) sexual(a *analysis) bool {
 
 // adultAgeAfter reports whether a minor word is qualified by an adult age
 // right after it ("que sea menor de 25"): then it is not a child.
-func adultAgeAfter(a *analysis, h hit) bool {
-	for _, ag := range a.ages {
-		if ag.start >= h.start && ag.start <= h.end && ag.age > 18 { // "menores de 18" are children
+func (a *analysis) adultAgeAfter(h hit) bool {
+	k := sort.Search(len(a.ages), func(k int) bool { return a.ages[k].start >= h.start })
+	for ; k < len(a.ages) && a.ages[k].start <= h.end; k++ {
+		if a.ages[k].age > 18 { // "menores de 18" are children
 			return true
 		}
 	}
@@ -1000,14 +616,8 @@ func adultAgeAfter(a *analysis, h hit) bool {
 
 // soonNear reports whether a "now" or "soon" word is in the clause of h or
 // a neighbouring one, outside the description of a habit.
-func (e *Engine) soonNear(a *analysis, h hit) bool {
-	for _, o := range a.hits {
-		strong := o.sig.role == roleSoon || (o.sig.role == roleNow && o.sig.danger > 0)
-		if strong && o.clause >= h.clause-1 && o.clause <= h.clause+1 && !insideHabit(a, o) {
-			return true
-		}
-	}
-	return false
+func (a *analysis) soonNear(h hit) bool {
+	return a.f.soonClause[h.clause-1] || a.f.soonClause[h.clause] || a.f.soonClause[h.clause+1]
 }
 
 // sigNightOutings describes a habit: going out at night and coming back at
@@ -1017,12 +627,11 @@ const sigNightOutings = "night_outings"
 
 // insideHabit reports whether the hit h lies inside a description of a
 // habit (a habitual or night_outings hit).
-func insideHabit(a *analysis, h hit) bool {
-	daypart := h.sig.name == sigSoonDaypart // "de madrugada": a habit anywhere makes it one
-	for _, o := range a.hits {
-		if daypart && (o.sig.name == sigHabitual || o.sig.name == sigNightOutings) && !o.negated {
-			return true
-		}
+func (a *analysis) insideHabit(h hit) bool {
+	if h.sig.name == sigSoonDaypart && a.f.habit {
+		return true // "de madrugada": a habit anywhere makes it one
+	}
+	for _, o := range a.startingIn(h.start-a.f.maxLen, h.start+1) {
 		if (o.sig.name == sigHabitual || o.sig.name == sigNightOutings) && o.start <= h.start && h.end <= o.end && o != h {
 			return true
 		}
@@ -1047,7 +656,7 @@ const (
 // the victim or from a place of exploitation together with a sign that
 // she is still in danger (someone searching for her, hiding, fear, a
 // threat), and whether it says she is safe now.
-func escapeNow(a *analysis) (escaped, safe bool) {
+func (a *analysis) escapeNow() (escaped, safe bool) {
 	esc, after := false, false
 	for _, h := range a.hits {
 		if h.negated {
@@ -1067,8 +676,8 @@ func escapeNow(a *analysis) (escaped, safe bool) {
 
 // insideEscape reports whether h lies inside an escape ("me escapé del bar
 // donde me tenían encerrada"): the holding is over.
-func insideEscape(a *analysis, h hit) bool {
-	for _, o := range a.hits {
+func (a *analysis) insideEscape(h hit) bool {
+	for _, o := range a.startingIn(h.start-a.f.maxLen-4, h.start+1) {
 		if o.sig.name == sigEscape && !o.negated && o.start <= h.start && h.end <= o.end+4 && o.clause == h.clause {
 			return true
 		}
@@ -1079,7 +688,7 @@ func insideEscape(a *analysis, h hit) bool {
 // heldIncommunicado reports whether a person gone missing is kept from
 // talking by someone else ("el contratista no lo deja hablar", "no le pasa
 // el teléfono"): control by a third party now, not only a lost contact.
-func heldIncommunicado(a *analysis) bool {
+func (a *analysis) heldIncommunicado() bool {
 	for _, h := range a.hits {
 		if h.negated || h.intent {
 			continue
@@ -1118,6 +727,9 @@ func Merge(prev, next tip.Triage) tip.Triage {
 	}
 	out.Minor = prev.Minor || next.Minor
 	out.ImmediateDanger = prev.ImmediateDanger || next.ImmediateDanger
+	out.Emergency = prev.Emergency || next.Emergency
+	out.FamilyViolence = prev.FamilyViolence || next.FamilyViolence
+	out.Review = prev.Review || next.Review
 	if out.Region == "" {
 		out.Region, out.Place = prev.Region, prev.Place
 	}

@@ -173,7 +173,7 @@ func (s *Sender) SendMessage(ctx context.Context, m Message) (string, error) {
 }
 
 // classifySend turns a twilio-go error into a SendError. 429 and 5xx are
-// transient; so are 401 and 403, a configuration problem that an operator
+// transient, and a 5xx leaves the outcome unknown; so are 401 and 403, a configuration problem that an operator
 // fixes, which must not burn through every contact. Other 4xx concern the
 // request or the recipient and are permanent.
 func classifySend(err error) *SendError {
@@ -182,6 +182,10 @@ func classifySend(err error) *SendError {
 		se := &SendError{Status: te.Status, Code: te.Code, reason: "twilio refused"}
 		se.Transient = te.Status == http.StatusTooManyRequests || te.Status >= 500 ||
 			te.Status == http.StatusUnauthorized || te.Status == http.StatusForbidden
+		// A 5xx may come after Twilio accepted the message (an error on its
+		// side or a proxy's, past the queueing): as after a timeout, whether
+		// it went out is unknown.
+		se.Unknown = te.Status >= 500
 		return se
 	}
 	var ne net.Error
@@ -204,7 +208,8 @@ func classifySend(err error) *SendError {
 	if i := strings.Index(msg, "HTTP error code: "); i >= 0 {
 		var status int
 		fmt.Sscanf(msg[i+len("HTTP error code: "):], "%d", &status)
-		return &SendError{Status: status, Transient: status == 429 || status >= 500 || status == 0, reason: "unreadable error body"}
+		return &SendError{Status: status, Transient: status == 429 || status >= 500 || status == 0,
+			Unknown: status >= 500 || status == 0, reason: "unreadable error body"}
 	}
 	return &SendError{Transient: true, Unknown: true, reason: "unexpected client error"}
 }

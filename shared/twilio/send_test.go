@@ -59,9 +59,10 @@ func TestSend(t *testing.T) {
 		wantTransient bool
 	}{
 		{name: "an accepted message returns its SID and is in the outbox", wantRecorded: 1},
-		{name: "a 500 is transient and nothing is sent", failure: &fakeapi.Failure{Status: 500, Code: 20500}, wantKind: tip.KindTransient, wantCode: 20500, wantTransient: true},
+		{name: "a 500 is transient and its outcome unknown", failure: &fakeapi.Failure{Status: 500, Code: 20500}, wantKind: tip.KindTransient, wantCode: 20500, wantTransient: true, wantUnknown: true},
+		{name: "a 500 after Twilio accepted leaves the message sent and the outcome unknown", failure: &fakeapi.Failure{Status: 500, Code: 20500, Accept: true}, wantKind: tip.KindTransient, wantCode: 20500, wantTransient: true, wantUnknown: true, wantRecorded: 1},
 		{name: "a 429 is transient", failure: &fakeapi.Failure{Status: 429, Code: 20429}, wantKind: tip.KindTransient, wantCode: 20429, wantTransient: true},
-		{name: "a 503 is transient", failure: &fakeapi.Failure{Status: 503, Code: 20503}, wantKind: tip.KindTransient, wantCode: 20503, wantTransient: true},
+		{name: "a 503 is transient and its outcome unknown", failure: &fakeapi.Failure{Status: 503, Code: 20503}, wantKind: tip.KindTransient, wantCode: 20503, wantTransient: true, wantUnknown: true},
 		{name: "a timeout is transient and its outcome unknown", failure: &fakeapi.Failure{Delay: 2 * time.Second}, wantKind: tip.KindTransient, wantUnknown: true, wantTransient: true},
 		{name: "a timeout after Twilio accepted leaves the message sent: the duplicate window", failure: &fakeapi.Failure{Delay: 2 * time.Second, Accept: true}, wantKind: tip.KindTransient, wantUnknown: true, wantTransient: true, wantRecorded: 1},
 		{name: "21610 (the recipient opted out) is permanent", failure: &fakeapi.Failure{Status: 400, Code: 21610}, wantKind: tip.KindInvalid, wantCode: 21610},
@@ -164,7 +165,7 @@ func TestNewSenderRefusesBadCredentials(t *testing.T) {
 }
 
 func TestSendNonJSONError(t *testing.T) {
-	t.Run("a proxy's 502 page without Twilio's JSON is transient", func(t *testing.T) {
+	t.Run("a proxy's 502 page without Twilio's JSON is transient, its outcome unknown", func(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "<html>bad gateway</html>", http.StatusBadGateway)
 		}))
@@ -175,8 +176,8 @@ func TestSendNonJSONError(t *testing.T) {
 		}
 		_, err = s.Send(context.Background(), "+51900000000", "+51900000101", "x")
 		var se *twilio.SendError
-		if !tip.Is(err, tip.KindTransient) || !errors.As(err, &se) || se.Status != 502 {
-			t.Errorf("Send() error = %v, want transient with status 502", err)
+		if !tip.Is(err, tip.KindTransient) || !errors.As(err, &se) || se.Status != 502 || !twilio.Unknown(err) {
+			t.Errorf("Send() error = %v, want transient with status 502 and an unknown outcome", err)
 		}
 	})
 }

@@ -97,9 +97,13 @@ type Inbound struct {
 // MaxMedia bounds the media references read from one message (Twilio sends at most 10).
 const MaxMedia = 10
 
-// ParseInbound reads a messaging webhook form. Errors are of kind invalid.
+// ParseInbound reads a messaging webhook form. Every text is made valid
+// UTF-8 here, at the edge (invalid bytes become U+FFFD, as DynamoDB would
+// refuse them and a CSV must not carry them); the signature was checked on
+// the bytes as sent. Errors are of kind invalid.
 func ParseInbound(form url.Values) (Inbound, error) {
 	const op = "twilio: parse inbound"
+	form = validUTF8(form)
 	in := Inbound{
 		MessageSID:  form.Get("MessageSid"),
 		AccountSID:  form.Get("AccountSid"),
@@ -149,6 +153,18 @@ func ParseInbound(form url.Values) (Inbound, error) {
 		in.Location = &tip.Location{Latitude: la, Longitude: lo, Address: form.Get("Address"), Label: form.Get("Label")}
 	}
 	return in, nil
+}
+
+// validUTF8 returns form with every value valid UTF-8.
+func validUTF8(form url.Values) url.Values {
+	out := make(url.Values, len(form))
+	for k, vs := range form {
+		k = strings.ToValidUTF8(k, "\uFFFD")
+		for _, v := range vs {
+			out[k] = append(out[k], strings.ToValidUTF8(v, "\uFFFD"))
+		}
+	}
+	return out
 }
 
 // Address is how Twilio addresses the reporter on the message's channel.

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"tipline/shared/tip"
 	"tipline/shared/twilio"
@@ -75,6 +76,26 @@ func TestParseInbound(t *testing.T) {
 		if in.Channel != tip.WhatsApp || in.From != "+51987654321" || in.Address() != "whatsapp:+51987654321" ||
 			len(in.Media) != 2 || in.Media[1].ContentType != "audio/ogg" || in.Location == nil || in.Location.Label != "bar" {
 			t.Errorf("ParseInbound() = %+v", in)
+		}
+	})
+	t.Run("invalid UTF-8 in the body and the location becomes valid", func(t *testing.T) {
+		f := base()
+		f.Set("Body", "ni\xf1a de 14 a\xf1os \xff")
+		f.Set("Latitude", "-12.59")
+		f.Set("Longitude", "-69.19")
+		f.Set("Label", "bar \xc3")
+		f.Set("Address", "Jr. \xe9 123")
+		in, err := twilio.ParseInbound(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{in.Body, in.Location.Label, in.Location.Address} {
+			if !utf8.ValidString(s) || !strings.Contains(s, "\uFFFD") {
+				t.Errorf("text %q: want valid UTF-8 with U+FFFD for the invalid bytes", s)
+			}
+		}
+		if in.Body != "ni\uFFFDa de 14 a\uFFFDos \uFFFD" {
+			t.Errorf("body = %q, want the valid parts kept", in.Body)
 		}
 	})
 	for _, tc := range []struct {

@@ -536,7 +536,12 @@ async function tipView(id, my) {
   });
   const status = actionForm({ 'aria-label': t('act.status'), 'data-action': 'status' }, [
     field(t('col.status'), select('status', STATUSES.map((s) => [s, t('status.' + s)]), tp.status)),
-  ], t('act.status'), (fd) => patch({ status: fd.get('status') }));
+    field(t('note'), el('textarea', { name: 'note', rows: 2, maxlength: 2000, 'data-draft': 'statusnote.' + tp.id }), t('note.status')),
+  ], t('act.status'), (fd) => {
+    const body = { status: fd.get('status') };
+    if (fd.get('note').trim()) body.note = fd.get('note');
+    return patch(body);
+  });
   const assign = actionForm({ 'aria-label': t('act.assign'), 'data-action': 'assign' }, [el('p', { text: tp.assignee ? t('assigned', { who: tp.assignee }) : t('unassigned') })],
     t('act.assign'), () => patch({ assignee: u.name }));
   const noteForm = actionForm({ 'aria-label': t('act.note'), 'data-action': 'note' }, [field(t('note'), el('textarea', { name: 'note', rows: 3, maxlength: 2000, 'data-draft': 'addnote.' + tp.id }))],

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -17,6 +19,8 @@ var staffCases = []Case{
 	{"the queue pages through every index in urgency then age order", testQueuePages},
 	{"queue filters and scopes select exactly the matching tips", testQueueFilters},
 	{"a cursor of another query is refused", testQueueCursorMismatch},
+	{"a tampered cursor is refused as invalid", testQueueCursorTampered},
+	{"paging the unfiltered queue while statuses change lists every tip exactly once", testQueuePagingWhileStatusesChange},
 	{"a reply is stored as an outbound message with its audit entry", testAddOutbound},
 	{"figures count a period by day, region and status, with medians to alert and acknowledgement", testStats},
 }
@@ -214,6 +218,108 @@ func testQueueCursorMismatch(t *testing.T, f Factory) {
 		if _, err := s.ListTips(ctx, q); !tip.Is(err, tip.KindInvalid) {
 			t.Errorf("ListTips(%+v) error = %v, want invalid", q, err)
 		}
+	}
+}
+
+// tamper decodes a cursor, lets change edit its JSON and encodes it again.
+func tamper(t *testing.T, cursor string, change func(c map[string]any)) string {
+	t.Helper()
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	must(t, err)
+	var c map[string]any
+	must(t, json.Unmarshal(raw, &c))
+	change(c)
+	raw, err = json.Marshal(c)
+	must(t, err)
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+func testQueueCursorTampered(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	seedQueue(t, s, c, mixedQueue)
+	for _, q := range []store.TipQuery{{Limit: 1}, {Region: "PE-MDD", Limit: 1}, {Campaign: "C1", Limit: 1}} {
+		page, err := s.ListTips(ctx, q)
+		must(t, err)
+		if page.NextCursor == "" {
+			t.Fatalf("ListTips(%+v): no cursor after the first of several tips", q)
+		}
+		// The first source with a start key.
+		firstKey := func(c map[string]any) map[string]any {
+			for _, src := range c["s"].([]any) {
+				if a, ok := src.(map[string]any)["a"].(map[string]any); ok {
+					return a
+				}
+			}
+			t.Fatalf("cursor %v has no start key", c)
+			return nil
+		}
+		for _, tc := range []struct {
+			name   string
+			change func(c map[string]any)
+		}{
+			{"an extra key attribute", func(c map[string]any) { firstKey(c)["GSI9PK"] = "x" }},
+			{"a missing key attribute", func(c map[string]any) { delete(firstKey(c), "SK") }},
+			{"a key attribute of another item type", func(c map[string]any) { firstKey(c)["SK"] = "MSG#1" }},
+			{"an empty partition key", func(c map[string]any) { firstKey(c)["PK"] = "" }},
+			{"a control character in a key", func(c map[string]any) { firstKey(c)["PK"] = "TIP#\x00" }},
+			{"a position of another form", func(c map[string]any) { c["p"] = "zz" }},
+			{"a source of the wrong type", func(c map[string]any) { c["s"] = "x" }},
+		} {
+			bad := tamper(t, page.NextCursor, tc.change)
+			q.Cursor = bad
+			if _, err := s.ListTips(ctx, q); !tip.Is(err, tip.KindInvalid) {
+				t.Errorf("ListTips with %s = %v, want invalid", tc.name, err)
+			}
+			q.Cursor = ""
+		}
+	}
+}
+
+func testQueuePagingWhileStatusesChange(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	var fixture []queueTip
+	urgencies := []tip.Urgency{tip.Critical, tip.High, tip.Medium, tip.Low}
+	statuses := []tip.Status{tip.StatusTriaged, tip.StatusTriaged, tip.StatusForwarded, tip.StatusNew}
+	for i := 0; i < 60; i++ {
+		fixture = append(fixture, queueTip{urgency: urgencies[i%4], status: statuses[(i/4)%4], region: "PE-MDD"})
+	}
+	tips := seedQueue(t, s, c, fixture)
+	// Between pages, tips move on (triaged to forwarded to acknowledged to
+	// closed, new to triaged), listed ones and ones still to come alike.
+	next := map[tip.Status]tip.Status{tip.StatusNew: tip.StatusTriaged, tip.StatusTriaged: tip.StatusForwarded,
+		tip.StatusForwarded: tip.StatusAcknowledged, tip.StatusAcknowledged: tip.StatusClosed}
+	seen := map[string]int{}
+	cursor := ""
+	for pages := 0; ; pages++ {
+		if pages > 40 {
+			t.Fatal("more than 40 pages of 7 for 60 tips")
+		}
+		page, err := s.ListTips(ctx, store.TipQuery{Limit: 7, Cursor: cursor})
+		must(t, err)
+		for _, tp := range page.Tips {
+			seen[tp.ID]++
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+		for k := 0; k < 6; k++ {
+			id := tips[(pages*13+k*7)%len(tips)].ID
+			cur, err := s.Tip(ctx, id)
+			must(t, err)
+			if st, ok := next[cur.Status]; ok {
+				cur.Status = st
+				must(t, s.SaveTip(ctx, cur))
+			}
+		}
+	}
+	for _, tp := range tips {
+		if seen[tp.ID] != 1 {
+			t.Errorf("tip %s (%s) listed %d times, want once", tp.ID, tp.Urgency, seen[tp.ID])
+		}
+	}
+	if len(seen) != len(tips) {
+		t.Errorf("%d tips listed, want %d", len(seen), len(tips))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -42,10 +43,12 @@ func Run(t *testing.T, f Factory) {
 		{"a reference code in use is refused", testRefTaken},
 		{"follow-ups append in order and a stale version is refused", testAppend},
 		{"concurrent follow-ups on one version: exactly one wins", testConcurrentAppend},
+		{"first messages of many reporters of one campaign and material, all at once, share no item: none meets a conflict", testConcurrentReporters},
 		{"opt-out is recorded per reporter", testOptOut},
 		{"a saved tip moves queues, keeps its audit and refuses a stale version", testSaveTip},
 		{"a late follow-up of a closed conversation never takes over a newer tip's conversation", testLateFollowUp},
 		{"one lookup finds a replay, the open conversation, the opt-out and an authority number", testLookup},
+		{"a first message written unread tells what its failed conditions found", testCreateFirst},
 	}
 	tests = append(tests, alertCases...)
 	tests = append(tests, staffCases...)
@@ -79,6 +82,17 @@ func newTip(c *Clock, reporter string) store.NewTip {
 		Location:  &tip.Location{Latitude: -12.59, Longitude: -69.19, Label: "bar"},
 		CreatedAt: now}
 	return store.NewTip{Tip: tp, Message: m, Reply: "<Response>ref " + tp.Ref + "</Response>", Window: 2 * time.Hour}
+}
+
+// retryFor is how long a suite case retries a write that met a transaction
+// in flight: DynamoDB Local on a loaded machine commits slowly.
+const retryFor = 30 * time.Second
+
+// backoff waits before attempt+1 of a write that met a transaction in
+// flight: capped exponential backoff with full jitter, as the webhook does.
+func backoff(attempt int) {
+	ceiling := min(100*time.Millisecond, 2*time.Millisecond<<min(attempt, 10))
+	time.Sleep(time.Duration(rand.Int64N(int64(ceiling)) + 1))
 }
 
 func must(t *testing.T, err error) {
@@ -169,6 +183,7 @@ func testConcurrentDuplicate(t *testing.T, f Factory) {
 		}
 		tips[i].Message.SID = sid
 	}
+	began := time.Now()
 	for i := range tips {
 		wg.Add(1)
 		go func(n store.NewTip) {
@@ -180,8 +195,9 @@ func testConcurrentDuplicate(t *testing.T, f Factory) {
 					wins.Add(1)
 				case errors.Is(err, store.ErrDuplicate):
 					dups.Add(1)
-				case tip.Is(err, tip.KindTransient) && attempt < 5:
-					continue // a transaction conflict on AWS: retry as the webhook does
+				case tip.Is(err, tip.KindTransient) && time.Since(began) < retryFor:
+					backoff(attempt) // a transaction conflict: retry as the webhook does
+					continue
 				default:
 					mu.Lock()
 					other = append(other, err)
@@ -298,10 +314,14 @@ func testConcurrentAppend(t *testing.T, f Factory) {
 			defer wg.Done()
 			cp := *read
 			err := s.AppendMessage(ctx, followUp(c, &cp, fmt.Sprintf("SMrace%d", i), "x"))
+			for attempt, began := 0, time.Now(); tip.Is(err, tip.KindTransient) && time.Since(began) < retryFor; attempt++ {
+				backoff(attempt) // a transaction conflict: retry as the webhook does
+				err = s.AppendMessage(ctx, followUp(c, &cp, fmt.Sprintf("SMrace%d", i), "x"))
+			}
 			switch {
 			case err == nil:
 				wins.Add(1)
-			case errors.Is(err, store.ErrStale), tip.Is(err, tip.KindTransient):
+			case errors.Is(err, store.ErrStale):
 				stale.Add(1)
 			default:
 				t.Errorf("AppendMessage error = %v", err)
@@ -316,6 +336,36 @@ func testConcurrentAppend(t *testing.T, f Factory) {
 	must(t, err)
 	if len(msgs) != 2 {
 		t.Errorf("%d messages stored, want 2 (the first and the one winner)", len(msgs))
+	}
+}
+
+func testConcurrentReporters(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	const reporters = 12
+	tips := make([]store.NewTip, reporters)
+	for i := range tips {
+		tips[i] = newTip(c, fmt.Sprintf("rk-burst-%d", i))
+		tips[i].Tip.CampaignID, tips[i].Tip.MaterialID = "camp-burst", "mat-radio"
+	}
+	errs := make([]error, reporters)
+	var wg sync.WaitGroup
+	for i := range tips {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs[i] = s.CreateTip(ctx, tips[i]) // once: no retry
+		}(i)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("reporter %d: CreateTip error = %v, want none (no item shared with another reporter)", i, err)
+		}
+	}
+	for _, n := range tips {
+		if _, err := s.Tip(ctx, n.Tip.ID); err != nil {
+			t.Errorf("tip %s: %v", n.Tip.ID, err)
+		}
 	}
 }
 
@@ -373,6 +423,39 @@ func testSaveTip(t *testing.T, f Factory) {
 	ghost.ID = "01NOSUCHTIP"
 	if err := s.SaveTip(ctx, &ghost); !tip.Is(err, tip.KindNotFound) {
 		t.Errorf("SaveTip of a missing tip error = %v, want not found", err)
+	}
+}
+
+func testCreateFirst(t *testing.T, f Factory) {
+	s, c, ctx := setup(t, f)
+	first := newTip(c, "rk-first")
+	l, found, err := s.CreateFirst(ctx, first, "+51987650100")
+	must(t, err)
+	if found || l.Replayed || l.Conversation != nil {
+		t.Errorf("CreateFirst that committed = %+v, %v; want nothing found", l, found)
+	}
+	again := newTip(c, "rk-first-other")
+	again.Message.SID = first.Message.SID
+	l, found, err = s.CreateFirst(ctx, again, "+51987650101")
+	if !errors.Is(err, store.ErrDuplicate) || !found || !l.Replayed || l.Reply != first.Reply {
+		t.Errorf("CreateFirst of a stored MessageSid = %+v, %v, %v; want ErrDuplicate and the stored reply", l, found, err)
+	}
+	next := newTip(c, "rk-first") // the conversation is open
+	l, found, err = s.CreateFirst(ctx, next, "+51987650100")
+	if !errors.Is(err, store.ErrConversationOpen) || !found || l.Conversation == nil || l.Conversation.TipID != first.Tip.ID ||
+		l.OptedOut || !l.PhoneChecked || l.Authority != nil {
+		t.Errorf("CreateFirst in an open conversation = %+v, %v, %v; want ErrConversationOpen and the conversation", l, found, err)
+	}
+	must(t, s.SetOptOut(ctx, "rk-first-out", true))
+	_, found, err = s.CreateFirst(ctx, newTip(c, "rk-first-out"), "+51987650102")
+	if !errors.Is(err, store.ErrNeedsLookup) || found {
+		t.Errorf("CreateFirst of an opted-out reporter: found %v, error %v; want ErrNeedsLookup", found, err)
+	}
+	must(t, s.PutAuthority(ctx, tip.Authority{ID: "pnp-first", Name: "PNP", Regions: []string{"PE-LIM"},
+		Contacts: []tip.Contact{{Channel: tip.SMS, Address: "+51900000222", Tier: 1}}, Active: true}))
+	_, found, err = s.CreateFirst(ctx, newTip(c, "rk-first-authority"), "+51900000222")
+	if !errors.Is(err, store.ErrNeedsLookup) || found {
+		t.Errorf("CreateFirst from an authority's number: found %v, error %v; want ErrNeedsLookup", found, err)
 	}
 }
 

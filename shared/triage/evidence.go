@@ -1,0 +1,179 @@
+package triage
+
+import "strings"
+
+// gather weighs the hits of an analysis into evidence: each signal once,
+// with its highest weight, danger words of past clauses dropped.
+func (e *Engine) gather(a *analysis) *state {
+	s := &state{e: e, a: a, ev: evidence{category: map[string]float64{}},
+		best: map[*signal]float64{}, bestDanger: map[*signal]float64{}, quoted: map[*signal][]string{}}
+	s.clauseTimes()
+	seen := map[*signal]bool{}
+	for _, h := range a.hits {
+		if !seen[h.sig] {
+			seen[h.sig] = true
+			s.order = append(s.order, h.sig)
+		}
+		s.noteRole(h)
+		if h.negated && h.sig.role != roleDanger && h.sig.role != roleMove {
+			continue
+		}
+		s.quote(h)
+		e.weigh(s, h)
+	}
+	s.sum()
+	return s
+}
+
+// clauseTimes marks the clauses told in the past, in the present or now,
+// and those describing a habit, to keep danger words of a past story out
+// of danger now.
+func (s *state) clauseTimes() {
+	s.pastClause, s.nowClause, s.habitClause = map[int]bool{}, map[int]bool{}, map[int]bool{}
+	for _, h := range s.a.hits {
+		if h.sig.name == sigHabitual && !h.negated {
+			s.habitClause[h.clause] = true
+		}
+		switch h.sig.role {
+		case rolePast:
+			s.pastClause[h.clause] = true
+		case roleNow, roleSoon, rolePresent:
+			if h.sig.role != roleNow || h.sig.danger > 0 {
+				s.nowClause[h.clause] = true
+			}
+		}
+	}
+}
+
+// noteRole records what a hit's role says about the whole text.
+func (s *state) noteRole(h hit) {
+	ev := &s.ev
+	switch h.sig.role {
+	case rolePast:
+		ev.past = true
+	case rolePresent:
+		ev.present = true
+	case roleNow:
+		if h.sig.danger > 0 {
+			ev.now = true // "ahorita", "right now"; plain "ahora" only adds the now bonus
+		}
+		ev.soon = true
+	case roleSoon:
+		if !s.a.insideHabit(h) {
+			ev.soon = true
+		}
+	case roleHedge:
+		ev.hedge = true
+	case roleActionable, roleStreet:
+		ev.actionable = true
+	case roleUrgent:
+		ev.urgent = true
+	case roleNoise:
+		if !h.negated {
+			ev.noiseSeen = true
+		}
+	}
+}
+
+// quote keeps the words of a hit once per signal.
+func (s *state) quote(h hit) {
+	q := s.a.quote(h.start, h.end)
+	for _, o := range s.quoted[h.sig] {
+		if o == q {
+			return
+		}
+	}
+	s.quoted[h.sig] = append(s.quoted[h.sig], q)
+}
+
+// weigh keeps the highest weight and danger of the hit's signal.
+func (e *Engine) weigh(s *state, h hit) {
+	sg := h.sig
+	w := sg.weight
+	if h.intent && sg.role == roleExploit {
+		w *= e.th.intentFactor // offered or planned, not yet happening
+	}
+	if w > s.best[sg] || (w < 0 && w < s.best[sg]) {
+		s.best[sg] = w
+	}
+	if d := e.danger(s, h); d > s.bestDanger[sg] {
+		s.bestDanger[sg] = d
+	}
+	if sg.category != "" && w > 0 {
+		if k := sg.category + "|" + sg.name; w > s.ev.category[k] {
+			s.ev.category[k] = w
+		}
+	}
+}
+
+// danger is the danger now a hit adds: none in a past clause, for a move
+// without a time word, for a habit or for a holding already escaped; half
+// when negated, never nothing.
+func (e *Engine) danger(s *state, h hit) float64 {
+	sg, a := h.sig, s.a
+	if sg.danger <= 0 || sg.role == roleNow || sg.role == roleHere {
+		return 0
+	}
+	d := sg.danger
+	if h.negated {
+		d /= 2 // negation lowers confidence, never erases danger
+	}
+	switch {
+	case s.pastClause[h.clause] && !s.nowClause[h.clause]:
+		return 0
+	case sg.role == roleMove && !a.soonNear(h):
+		return 0
+	case sg.name == sigForcedAway && s.habitClause[h.clause]:
+		return 0 // "todos los días lo obliga a subir al carro": a habit, not now
+	case sg.indicator == indRestriction && sg.name != sigEscape && a.insideEscape(h):
+		return 0 // "me escapé de donde me tenían encerrada": held before, not now
+	}
+	return d
+}
+
+// sum adds the signals' weights by role, once each.
+func (s *state) sum() {
+	ev := &s.ev
+	intentOnly := map[*signal]bool{}
+	for _, sg := range s.order {
+		intentOnly[sg] = true
+	}
+	for _, h := range s.a.hits {
+		if !h.negated && !h.intent {
+			intentOnly[h.sig] = false
+		}
+	}
+	for _, sg := range s.order {
+		w := s.best[sg]
+		switch sg.role {
+		case roleExploit:
+			if intentOnly[sg] {
+				ev.recruit += w
+			} else {
+				ev.exploit += w
+			}
+		case roleRecruit:
+			ev.recruit += w
+		case roleMissing:
+			ev.recruit += w
+			ev.missing = ev.missing || w > 0
+		case roleNoise:
+			ev.noise += w
+		}
+		if strings.Contains(sg.indicator, "violence") && len(s.quoted[sg]) > 0 {
+			ev.violence = true
+		}
+		ev.danger += s.bestDanger[sg]
+		if sg.role != roleMove && sg.indicator != indTransport {
+			ev.personal += s.bestDanger[sg] // danger to a person where she is
+		}
+		if s.bestDanger[sg] > 0 {
+			ev.dangerWords = append(ev.dangerWords, s.quoted[sg]...)
+		}
+	}
+	s.cat = map[string]float64{}
+	for k, v := range ev.category {
+		c, _, _ := strings.Cut(k, "|")
+		s.cat[c] += v
+	}
+}
