@@ -144,7 +144,7 @@ endef
 .PHONY: help test lint build serve bench fuzz clean
 
 help:
-	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//; s|$$(BUILD_DIR)|$(BUILD_DIR)|g'
 
 test:
 	@$(CHECKS)

@@ -35,20 +35,28 @@ const localAccountSID = "AC00000000000000000000000000000000"
 // startTwilio returns the Twilio sender of the local stack: to the API at
 // TWILIO_API_URL, else to a built-in fake whose outbox is GET /local/outbox
 // (manual forwards and staff replies appear there too).
-func startTwilio(ctx context.Context, c config.Config, log *slog.Logger, mux *http.ServeMux, wg *sync.WaitGroup) (*twilio.Sender, error) {
+//
+// With the fake it also returns the client the staff API fetches media
+// with, which takes api.twilio.com to the fake's media (see media.go).
+func startTwilio(ctx context.Context, c config.Config, log *slog.Logger, mux *http.ServeMux, wg *sync.WaitGroup) (*twilio.Sender, *http.Client, error) {
 	account := c.AccountSID
 	if account == "" {
 		account = localAccountSID
 	}
 	apiURL := c.TwilioAPIURL
+	var mediaFrom *http.Client
 	if apiURL == "" {
 		fake := &fakeapi.Server{AccountSID: account, AuthToken: c.AuthToken, Callbacks: true,
 			WebhookURL: c.PublicBaseURL + "/twilio/messages", FallbackURL: c.Local.FallbackURL}
-		u, err := serveFake(ctx, log, wg, fake)
+		media, err := newLocalMedia(c, log, mux, account)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		apiURL = u
+		u, err := serveFake(ctx, log, wg, withMedia(fake, media), fake.Wait)
+		if err != nil {
+			return nil, nil, err
+		}
+		apiURL, mediaFrom = u, mediaClient(u)
 		mux.Handle("GET /local/outbox", fake.OutboxHandler())
 		// A reporter's message through the fake: kept in its message log,
 		// then delivered to the webhook once, as Twilio does.
@@ -56,11 +64,11 @@ func startTwilio(ctx context.Context, c config.Config, log *slog.Logger, mux *ht
 	}
 	sender, err := twilio.NewSender(twilio.SenderConfig{AccountSID: account, AuthToken: c.AuthToken, APIURL: apiURL})
 	if err != nil {
-		return nil, fmt.Errorf("serve: alerts: %w (twilio-auth-token must be letters and digits)", err)
+		return nil, nil, fmt.Errorf("serve: alerts: %w (twilio-auth-token must be letters and digits)", err)
 	}
 	log.Info("alerts", "outbox", c.PublicBaseURL+"/local/outbox", "twilio_api", apiURL, "escalate_after", c.EscalateCritical.String(),
 		"escalate_high_after", c.EscalateHigh.String(), "stream", c.Local.DynamoDBEndpoint != "")
-	return sender, nil
+	return sender, mediaFrom, nil
 }
 
 // startAlerts runs the alert pipeline's background work in the local stack:
@@ -103,7 +111,7 @@ func startAlerts(ctx context.Context, c config.Config, a *app.App, log *slog.Log
 }
 
 // serveFake runs the fake Twilio API on a loopback port until shutdown.
-func serveFake(ctx context.Context, log *slog.Logger, wg *sync.WaitGroup, fake *fakeapi.Server) (string, error) {
+func serveFake(ctx context.Context, log *slog.Logger, wg *sync.WaitGroup, fake http.Handler, wait func()) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("serve: fake Twilio API: %w", err)
@@ -121,7 +129,7 @@ func serveFake(ctx context.Context, log *slog.Logger, wg *sync.WaitGroup, fake *
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("fake Twilio API stopped", "error", err.Error())
 		}
-		fake.Wait()
+		wait()
 	}()
 	return "http://" + ln.Addr().String(), nil
 }

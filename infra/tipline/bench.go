@@ -208,6 +208,7 @@ func measure(ctx context.Context, from, to, c int, progress io.Writer, op func(c
 	)
 	r := &result{statuses: map[int]int{}}
 	next.Store(int64(from))
+	prog := newProgress(progress, to-from, "sent")
 	start := time.Now()
 	for w := 0; w < c; w++ {
 		wg.Add(1)
@@ -228,17 +229,14 @@ func measure(ctx context.Context, from, to, c int, progress io.Writer, op func(c
 					r.statuses[status]++
 					r.lat = append(r.lat, d)
 				}
-				done := len(r.lat) + r.failures
+				prog.report(len(r.lat) + r.failures)
 				mu.Unlock()
-				if done%100 == 0 {
-					fmt.Fprintf(progress, "\r%d/%d sent", done, to-from)
-				}
 			}
 		}()
 	}
 	wg.Wait()
 	r.elapsed = time.Since(start)
-	fmt.Fprintln(progress)
+	prog.finish()
 	slices.Sort(r.lat)
 	return r
 }

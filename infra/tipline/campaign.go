@@ -24,13 +24,15 @@ import (
 
 const campaignUsage = `usage:
   tipline campaign create    -file campaign.yaml          create a campaign and its materials
-  tipline campaign materials -campaign ID -file FILE      add materials (YAML or CSV: kind,label,place)
+  tipline campaign materials -campaign ID -file FILE      add materials (YAML, or CSV with the header kind,label,place,region)
   tipline campaign qr        -campaign ID -out DIR        write every material's QR code and index.csv
   tipline campaign list                                   list campaigns
 
 Common flags: -api URL (default http://localhost:8080), -token T (default $TIPLINE_TOKEN;
 against the local stack an admin token is made with the local key when none is given).
-Materials already present (same kind, label and place) are not created twice.
+Files can be run again: a campaign that exists (same id, or without an id the same name and
+start date) is reported and kept, and materials already present (same kind, label and place)
+are not created twice.
 `
 
 // materialCode is the form of a material code; it names the QR files, so
@@ -53,10 +55,14 @@ type campaignFile struct {
 }
 
 type materialRow struct {
-	Kind  string `yaml:"kind" json:"kind"`
-	Label string `yaml:"label" json:"label"`
-	Place string `yaml:"place" json:"place"`
+	Kind   string `yaml:"kind" json:"kind"`
+	Label  string `yaml:"label" json:"label"`
+	Place  string `yaml:"place" json:"place"`
+	Region string `yaml:"region" json:"region,omitempty"` // ISO 3166-2:PE; default the campaign's when it has one
 }
+
+// same is what makes two materials one: kind, label and place.
+func (r materialRow) same() [3]string { return [3]string{r.Kind, r.Label, r.Place} }
 
 type material struct {
 	ID           string `json:"id"`
@@ -72,7 +78,21 @@ type material struct {
 type campaignDoc struct {
 	ID        string     `json:"id"`
 	Name      string     `json:"name"`
+	Start     string     `json:"start"`
 	Materials []material `json:"materials"`
+}
+
+// apiError is an answer of the staff API that is not a success.
+type apiError struct {
+	status int
+	text   string
+}
+
+func (e *apiError) Error() string { return e.text }
+
+func isStatus(err error, status int) bool {
+	var e *apiError
+	return errors.As(err, &e) && e.status == status
 }
 
 // apiClient talks to the staff API.
@@ -112,9 +132,9 @@ func (c *apiClient) do(method, path string, in, out any) error {
 			Error struct{ Code, Message string } `json:"error"`
 		}
 		if json.Unmarshal(raw, &e) == nil && e.Error.Message != "" {
-			return fmt.Errorf("%s %s: %s (%s)", method, path, e.Error.Message, resp.Status)
+			return &apiError{resp.StatusCode, fmt.Sprintf("%s %s: %s (%s)", method, path, e.Error.Message, resp.Status)}
 		}
-		return fmt.Errorf("%s %s: %s", method, path, resp.Status)
+		return &apiError{resp.StatusCode, fmt.Sprintf("%s %s: %s", method, path, resp.Status)}
 	}
 	if out == nil {
 		return nil
@@ -226,12 +246,50 @@ func campaignCreate(c *apiClient, file string, stdout, stderr io.Writer) error {
 	if err := checkRows(f.Materials); err != nil {
 		return fmt.Errorf("campaign create: %s: %w", file, err)
 	}
+	found, how, err := findCampaign(c, f.Campaign.ID, f.Campaign.Name, f.Campaign.Start)
+	if err != nil {
+		return fmt.Errorf("campaign create: %w", err)
+	}
+	if found.ID != "" {
+		fmt.Fprintf(stdout, "campaign %s already exists (same %s): %s, kept as it is\n", found.ID, how, found.Name)
+		return addMaterials(c, found.ID, f.Materials, stdout, stderr)
+	}
 	var created campaignDoc
 	if err := c.do("POST", "/api/campaigns", f.Campaign, &created); err != nil {
 		return fmt.Errorf("campaign create: %w", err)
 	}
 	fmt.Fprintf(stdout, "campaign %s created: %s\n", created.ID, created.Name)
 	return addMaterials(c, created.ID, f.Materials, stdout, stderr)
+}
+
+// findCampaign returns the campaign a file describes when it exists: the
+// one with id, or without an id the one with the same name and start date
+// (how says which). None found is no error; two that match are.
+func findCampaign(c *apiClient, id, name, start string) (found campaignDoc, how string, err error) {
+	if id != "" {
+		err := c.do("GET", "/api/campaigns/"+url.PathEscape(id), nil, &found)
+		if isStatus(err, http.StatusNotFound) {
+			return campaignDoc{}, "", nil
+		}
+		return found, "id", err
+	}
+	var list struct {
+		Campaigns []campaignDoc `json:"campaigns"`
+	}
+	if err := c.do("GET", "/api/campaigns", nil, &list); err != nil {
+		return found, "", err
+	}
+	var ids []string
+	for _, k := range list.Campaigns {
+		if strings.EqualFold(strings.TrimSpace(k.Name), strings.TrimSpace(name)) && k.Start == start {
+			found = k
+			ids = append(ids, k.ID)
+		}
+	}
+	if len(ids) > 1 {
+		return campaignDoc{}, "", fmt.Errorf("campaigns %s all have the name %q and start %s: give the file an id", strings.Join(ids, ", "), name, start)
+	}
+	return found, "name and start date", nil
 }
 
 func checkRows(rows []materialRow) error {
@@ -270,7 +328,7 @@ func readMaterials(file string) ([]materialRow, error) {
 		}
 		for _, need := range []string{"kind", "label"} {
 			if _, ok := col[need]; !ok {
-				return nil, fmt.Errorf("campaign materials: %s: the header has no %q column (want kind,label,place)", file, need)
+				return nil, fmt.Errorf("campaign materials: %s: the first line has no %q column: it must be the header kind,label,place,region (place and region may be left out)", file, need)
 			}
 		}
 		get := func(rec []string, name string) string {
@@ -280,7 +338,7 @@ func readMaterials(file string) ([]materialRow, error) {
 			return ""
 		}
 		for _, rec := range recs[1:] {
-			rows = append(rows, materialRow{Kind: get(rec, "kind"), Label: get(rec, "label"), Place: get(rec, "place")})
+			rows = append(rows, materialRow{Kind: get(rec, "kind"), Label: get(rec, "label"), Place: get(rec, "place"), Region: get(rec, "region")})
 		}
 	} else {
 		var wrapped struct {
@@ -303,16 +361,16 @@ func addMaterials(c *apiClient, id string, rows []materialRow, stdout, stderr io
 	if err := c.do("GET", "/api/campaigns/"+url.PathEscape(id), nil, &doc); err != nil {
 		return err
 	}
-	have := map[materialRow]material{}
+	have := map[[3]string]material{}
 	for _, m := range doc.Materials {
-		have[materialRow{m.Kind, m.Label, m.Place}] = m
+		have[materialRow{Kind: m.Kind, Label: m.Label, Place: m.Place}.same()] = m
 	}
 	bar := progressbar.NewOptions(len(rows), progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("materials"),
 		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
 	var made, kept []material
 	for _, r := range rows {
-		r = materialRow{strings.TrimSpace(r.Kind), strings.TrimSpace(r.Label), strings.TrimSpace(r.Place)}
-		if m, ok := have[r]; ok {
+		r = materialRow{strings.TrimSpace(r.Kind), strings.TrimSpace(r.Label), strings.TrimSpace(r.Place), strings.TrimSpace(r.Region)}
+		if m, ok := have[r.same()]; ok {
 			kept = append(kept, m)
 			_ = bar.Add(1)
 			continue
@@ -322,7 +380,7 @@ func addMaterials(c *apiClient, id string, rows []materialRow, stdout, stderr io
 			_ = bar.Finish()
 			return fmt.Errorf("%w (%d materials created before this one)", err, len(made))
 		}
-		have[r] = m
+		have[r.same()] = m
 		made = append(made, m)
 		_ = bar.Add(1)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -8,13 +9,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
+	"os"
+	"path"
 	"strconv"
 	"strings"
 	"time"
 
 	"tipline/shared/twilio"
+	"tipline/shared/twilio/fakeapi"
 )
 
 type mediaFlag []string
@@ -25,7 +30,7 @@ func (m *mediaFlag) Set(v string) error { *m = append(*m, v); return nil }
 func runSend(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	target := fs.String("url", "http://localhost:8080/twilio/messages", "webhook URL, exactly as Twilio is configured to call it")
+	target := fs.String("url", localWebhook(), "webhook URL, exactly as Twilio is configured to call it (default $TIPLINE_API/twilio/messages)")
 	from := fs.String("from", "+51987654321", "sender's number, E.164")
 	to := fs.String("to", "+51900000000", "the campaign number written to, E.164")
 	body := fs.String("body", "", "message text")
@@ -39,7 +44,7 @@ func runSend(args []string, stdout, stderr io.Writer) error {
 	label := fs.String("label", "", "WhatsApp shared location: label")
 	viaTwilio := fs.Bool("via-twilio", false, "send through serve's built-in fake Twilio (POST /local/inbound on -url's host): the message enters its message log and reaches the webhook once, as from a phone")
 	var media mediaFlag
-	fs.Var(&media, "media", "media URL (repeatable)")
+	fs.Var(&media, "media", "a file or URL of a photo, audio or video (repeatable); serve's fake Twilio keeps it, as Twilio would")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -71,8 +76,12 @@ func runSend(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	for i, m := range media {
-		form.Set("MediaUrl"+strconv.Itoa(i), m)
-		form.Set("MediaContentType"+strconv.Itoa(i), "image/jpeg")
+		u, ct, err := hostMedia(*target, *sid, m)
+		if err != nil {
+			return fmt.Errorf("send: -media %s: %w", m, err)
+		}
+		form.Set("MediaUrl"+strconv.Itoa(i), u)
+		form.Set("MediaContentType"+strconv.Itoa(i), ct)
 	}
 	if *lat != "" || *lon != "" {
 		form.Set("Latitude", *lat)
@@ -144,4 +153,80 @@ func sendViaTwilio(webhookURL, from, to, body string, whatsapp bool, media []str
 	fmt.Fprintf(stderr, "accepted by the fake Twilio; it delivers the webhook once (MessageSid %s)\n", got.SID)
 	fmt.Fprintln(stdout, got.SID)
 	return nil
+}
+
+// hostMedia makes the local stack's fake Twilio hold one -media item (a
+// file, or a URL read here) for message sid and returns its Twilio-shaped
+// URL and content type. A URL on api.twilio.com is Twilio's already and is
+// passed on as it is.
+func hostMedia(webhook, sid, item string) (string, string, error) {
+	ext := strings.ToLower(path.Ext(strings.SplitN(item, "?", 2)[0]))
+	if u, err := url.Parse(item); err == nil && u.Scheme == "https" && u.Hostname() == "api.twilio.com" {
+		ct := mime.TypeByExtension(ext)
+		if ct == "" {
+			ct = "image/jpeg"
+		}
+		return item, ct, nil
+	}
+	client := &http.Client{Timeout: 15 * time.Second}
+	var data []byte
+	ct := mime.TypeByExtension(ext)
+	if strings.HasPrefix(item, "http://") || strings.HasPrefix(item, "https://") {
+		resp, err := client.Get(item)
+		if err != nil {
+			return "", "", err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return "", "", fmt.Errorf("answered %s", resp.Status)
+		}
+		if data, err = io.ReadAll(io.LimitReader(resp.Body, fakeapi.MaxMediaSize+1)); err != nil {
+			return "", "", err
+		}
+		if c := resp.Header.Get("Content-Type"); c != "" {
+			ct = c
+		}
+	} else {
+		var err error
+		if data, err = os.ReadFile(item); err != nil {
+			return "", "", err
+		}
+	}
+	if len(data) > fakeapi.MaxMediaSize {
+		return "", "", errors.New("larger than 5 MB, more than Twilio takes")
+	}
+	w, err := url.Parse(webhook)
+	if err != nil {
+		return "", "", err
+	}
+	up := w.Scheme + "://" + w.Host + "/local/media?" + url.Values{"message": {sid}}.Encode()
+	req, err := http.NewRequest(http.MethodPost, up, bytes.NewReader(data))
+	if err != nil {
+		return "", "", err
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
+		return "", "", fmt.Errorf("%s keeps no local media: a file works with serve and its built-in fake Twilio; elsewhere give a Twilio media URL", w.Host)
+	}
+	var out struct {
+		URL         string `json:"url"`
+		ContentType string `json:"content_type"`
+	}
+	if resp.StatusCode != http.StatusCreated || json.NewDecoder(resp.Body).Decode(&out) != nil || out.URL == "" {
+		return "", "", fmt.Errorf("the local stack did not keep it (%s)", resp.Status)
+	}
+	return out.URL, out.ContentType, nil
+}
+
+// localWebhook is the webhook of the stack at $TIPLINE_API (the base URL
+// campaign also uses), http://localhost:8080 by default.
+func localWebhook() string {
+	return strings.TrimRight(envOr("TIPLINE_API", "http://localhost:8080"), "/") + "/twilio/messages"
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -49,6 +50,12 @@ func parseServe(args []string, stderr io.Writer) (config.Config, error) {
 	}
 	if c.Local.DeadLetters == "" {
 		c.Local.DeadLetters = defaultDeadLetters()
+	}
+	if c.Local.DataDir == "" {
+		c.Local.DataDir = defaultDataDir()
+	}
+	if c.Local.Ephemeral || c.Local.DynamoDBEndpoint != "" {
+		c.Local.DataDir = "" // in memory, or wherever that DynamoDB keeps it
 	}
 	c.Lease = 30 * time.Second
 	c.Grace = 0 // no stream with the embedded engine: the sweep is the pipeline
@@ -92,11 +99,12 @@ func serveUntil(parent context.Context, args []string, stdout, stderr io.Writer)
 	// Whatever ends serve, background work (sweeper, stream reader, fake
 	// Twilio) stops before it returns.
 	defer func() { stop(); wg.Wait() }()
-	h, err := startStack(ctx, c, log, &wg, stdout)
+	h, closeDB, err := startStack(ctx, c, log, &wg, stdout)
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	defer closeDB()
 	srv := newServer(h, serverTimeouts)
 	log.Info("tipline serving", "addr", ln.Addr().String(), "public_url", c.PublicBaseURL, "dynamodb", engineName(c),
 		"webhook", c.PublicBaseURL+"/twilio/messages", "anonymous", c.Anonymous)
@@ -135,17 +143,28 @@ func newServer(h http.Handler, t timeouts) *http.Server {
 
 // startStack builds every handler through the composition root, as the
 // Lambda functions do, and starts the background work of the local stack:
-// the seed, the fake Twilio API, the sweeper and the stream reader.
-func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync.WaitGroup, stdout io.Writer) (http.Handler, error) {
+// the seed, the fake Twilio API, the sweeper and the stream reader. The
+// function returned closes the embedded engine's journal: call it once the
+// server and the background work have stopped.
+func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync.WaitGroup, stdout io.Writer) (http.Handler, func(), error) {
 	if err := c.Validate(config.Serve); err != nil {
-		return nil, fmt.Errorf("serve: %w", err)
+		return nil, nil, fmt.Errorf("serve: %w", err)
 	}
-	db, err := openDB(ctx, c.Local.DynamoDBEndpoint, c.Table, c.Local.DynamoDBConflicts)
+	db, closeDB, err := openDB(ctx, log, c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	h, err := buildStack(ctx, c, db, log, wg, stdout)
+	if err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	return h, closeDB, nil
+}
+
+func buildStack(ctx context.Context, c config.Config, db store.API, log *slog.Logger, wg *sync.WaitGroup, stdout io.Writer) (http.Handler, error) {
 	mux := http.NewServeMux()
-	tw, err := startTwilio(ctx, c, log, mux, wg)
+	tw, media, err := startTwilio(ctx, c, log, mux, wg)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +174,7 @@ func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync
 	}
 	tokens := staff.LocalTokens{Key: key, Issuer: staff.LocalIssuer, Audience: staff.LocalAudience}
 	// The functions' EMF metric lines go to serve's output, as to theirs in AWS.
-	a := app.New(c, config.All, app.Clients{DB: db, Twilio: tw, MediaAccount: localAccountSID, Log: log, StaffAuth: tokens,
+	a := app.New(c, config.All, app.Clients{DB: db, Twilio: tw, MediaAccount: localAccountSID, MediaClient: media, Log: log, StaffAuth: tokens,
 		Metrics: stdout, Function: "serve"})
 	if !c.Local.NoSeed {
 		n, r, err := seed.Load(ctx, a.Store())
@@ -193,9 +212,12 @@ func startStack(ctx context.Context, c config.Config, log *slog.Logger, wg *sync
 }
 
 func engineName(c config.Config) string {
-	name := c.Local.DynamoDBEndpoint
-	if name == "" {
-		name = "embedded"
+	name := "embedded, data in " + c.Local.DataDir
+	switch {
+	case c.Local.DynamoDBEndpoint != "":
+		name = c.Local.DynamoDBEndpoint
+	case c.Local.DataDir == "":
+		name = "embedded, in memory"
 	}
 	if c.Local.DynamoDBConflicts {
 		name += ", with DynamoDB's conflict rules"
@@ -215,31 +237,58 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// openDB returns the embedded engine, or a client of endpoint with the table
-// created when missing; with conflicts, behind DynamoDB's conflict rules.
-func openDB(ctx context.Context, endpoint, table string, conflicts bool) (store.API, error) {
-	if endpoint == "" {
-		db, err := localdb.Embedded(ctx, table)
-		if err != nil || !conflicts {
-			return db, err
-		}
-		locks := localdb.NewLocks()
-		locks.Hold = 10 * time.Millisecond // about as long as DynamoDB's commit
-		return localdb.NewConflictAPI(db, locks), nil
+// openDB returns the embedded engine with its journal in the data folder
+// replayed (in memory only without one), or a client of the DynamoDB
+// endpoint with the table created when missing; and what closes it. With
+// -dynamodb-conflicts, behind DynamoDB's conflict rules.
+func openDB(ctx context.Context, log *slog.Logger, c config.Config) (store.API, func(), error) {
+	db, closeDB, err := openEngine(ctx, log, c)
+	if err != nil || !c.Local.DynamoDBConflicts || c.Local.DynamoDBEndpoint != "" {
+		return db, closeDB, err
 	}
-	var opts []localdb.Option
-	if conflicts {
-		opts = append(opts, localdb.WithConflicts(localdb.NewLocks()))
-	}
-	db, _, err := localdb.Client(ctx, endpoint, opts...)
-	if err != nil {
-		return nil, err
-	}
-	if err := localdb.Ensure(ctx, db, table); err != nil {
-		return nil, err
-	}
-	return db, nil
+	locks := localdb.NewLocks()
+	locks.Hold = 10 * time.Millisecond // about as long as DynamoDB's commit
+	return localdb.NewConflictAPI(db, locks), closeDB, nil
 }
+
+func openEngine(ctx context.Context, log *slog.Logger, c config.Config) (store.API, func(), error) {
+	nothing := func() {}
+	switch {
+	case c.Local.DynamoDBEndpoint != "":
+		var opts []localdb.Option
+		if c.Local.DynamoDBConflicts {
+			opts = append(opts, localdb.WithConflicts(localdb.NewLocks()))
+		}
+		db, _, err := localdb.Client(ctx, c.Local.DynamoDBEndpoint, opts...)
+		if err != nil {
+			return nil, nothing, err
+		}
+		if err := localdb.Ensure(ctx, db, c.Table); err != nil {
+			return nil, nothing, err
+		}
+		return db, nothing, nil
+	case c.Local.DataDir == "":
+		log.Warn("embedded engine in memory only (-ephemeral): everything is lost when serve stops")
+		db, err := localdb.Embedded(ctx, c.Table)
+		return db, nothing, err
+	}
+	db, rep, err := localdb.Durable(ctx, c.Table, c.Local.DataDir)
+	if err != nil {
+		return nil, nothing, fmt.Errorf("serve: %w", err)
+	}
+	for _, s := range rep.Skipped {
+		log.Warn("journal line skipped", "journal", rep.Path, "problem", s)
+	}
+	if rep.KeptCopy != "" {
+		log.Warn("journal with skipped lines kept", "copy", rep.KeptCopy)
+	}
+	log.Info("data replayed", "journal", rep.Path, "records", rep.Records, "items", rep.Items, "skipped", len(rep.Skipped))
+	return db, func() { db.Close() }, nil
+}
+
+// defaultDataDir is ${TIPLINE_CACHE:-~/.cache/tipline}/data, beside the
+// local token key.
+func defaultDataDir() string { return filepath.Join(filepath.Dir(defaultKeyFile()), "data") }
 
 // routes is the local stack's router: the same handlers as the Lambda functions.
 func routes(mux *http.ServeMux) http.Handler {

@@ -27,7 +27,7 @@ func startTestStack(t *testing.T, args ...string) *httptest.Server {
 	for _, name := range []string{"DYNAMODB_ENDPOINT", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL", "TWILIO_API_URL", "ANONYMOUS_MODE"} {
 		t.Setenv(name, "")
 	}
-	c, err := parseServe(append([]string{"-staff-token-key", filepath.Join(t.TempDir(), "key"), "-sweep-every", "50ms"}, args...), io.Discard)
+	c, err := parseServe(append([]string{"-staff-token-key", filepath.Join(t.TempDir(), "key"), "-sweep-every", "50ms", "-data", t.TempDir()}, args...), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func startTestStack(t *testing.T, args ...string) *httptest.Server {
 	c.PublicBaseURL = "http://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	h, err := startStack(ctx, c, slog.New(slog.NewJSONHandler(io.Discard, nil)), &wg, io.Discard)
+	h, closeDB, err := startStack(ctx, c, slog.New(slog.NewJSONHandler(io.Discard, nil)), &wg, io.Discard)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -47,7 +47,7 @@ func startTestStack(t *testing.T, args ...string) *httptest.Server {
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
-	t.Cleanup(func() { srv.Close(); cancel(); wg.Wait() })
+	t.Cleanup(func() { srv.Close(); cancel(); wg.Wait(); closeDB() })
 	return srv
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"tipline/shared/metric"
 	"tipline/shared/store"
@@ -65,6 +66,10 @@ func (x *Dispatcher) SendAlert(ctx context.Context, k tip.AlertKey) error {
 	m := x.message(t, a)
 	sid, sendErr := x.d.Messenger.SendMessage(ctx, m)
 	if sendErr == nil {
+		a.Channel = tip.SMS // the channel actually used
+		if strings.HasPrefix(m.To, "whatsapp:") {
+			a.Channel = tip.WhatsApp
+		}
 		return x.recordSent(ctx, log, t, a, sid)
 	}
 	code := twilio.Code(sendErr)
@@ -96,7 +101,7 @@ func (x *Dispatcher) SendAlert(ctx context.Context, k tip.AlertKey) error {
 func (x *Dispatcher) recordSent(ctx context.Context, log *slog.Logger, t *tip.Tip, a tip.Alert, sid string) error {
 	var err error
 	for i := 0; i < 3; i++ {
-		if err = x.d.Store.AlertSent(ctx, a.Key(), a.Attempts, sid); err == nil || !tip.Is(err, tip.KindTransient) {
+		if err = x.d.Store.AlertSentVia(ctx, a.Key(), a.Attempts, sid, a.Channel); err == nil || !tip.Is(err, tip.KindTransient) {
 			break
 		}
 	}
@@ -111,7 +116,7 @@ func (x *Dispatcher) recordSent(ctx context.Context, log *slog.Logger, t *tip.Ti
 	}
 	log.Info("alert sent", "message_sid", sid, "channel", a.Channel)
 	x.sentMetrics(ctx, t, a)
-	return x.auditAlert(ctx, a, "alert.sent", map[string]string{"sid": sid})
+	return x.auditAlert(ctx, a, "alert.sent", map[string]string{"sid": sid, "channel": string(a.Channel)})
 }
 
 // sentMetrics counts a sent alert and, when it is the tip's first, the

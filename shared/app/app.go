@@ -58,6 +58,9 @@ type Clients struct {
 	// MediaAccount is the Twilio account media are fetched with when the
 	// configuration names none (serve's fake).
 	MediaAccount string
+	// MediaClient fetches media (nil: a default client); serve's takes
+	// api.twilio.com to its fake Twilio's media.
+	MediaClient *http.Client
 	// StaffAuth checks staff tokens; nil: the claims of API Gateway's JWT
 	// authorizer, for JWT_ISSUER.
 	StaffAuth staff.Authenticator
@@ -369,7 +372,7 @@ func (a *App) StaffAPI() (*staff.Handler, error) {
 	}
 	return staff.New(staff.Deps{
 		Store: a.store, Auth: auth, Log: a.c.Log, Contacts: keeper, Sender: sender, Forwarder: x,
-		Media:    staff.TwilioMedia{AccountSID: account, AuthToken: a.cfg.AuthToken, Hosts: a.cfg.MediaHosts},
+		Media:    staff.TwilioMedia{Client: a.c.MediaClient, AccountSID: account, AuthToken: a.cfg.AuthToken, Hosts: a.cfg.MediaHosts},
 		MediaKey: staff.MediaKey([]byte(a.cfg.ReporterSecret)), Now: a.c.Now,
 		EvidenceKey: evidence.Key(a.cfg.EvidenceKey, a.cfg.ReporterSecret),
 	}), nil

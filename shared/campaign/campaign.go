@@ -9,9 +9,10 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"fmt"
 	"io"
-	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -120,10 +121,28 @@ func Strip(text, code string) string {
 }
 
 // WhatsAppLink is the click-to-chat link of a material: it opens a chat
-// with number (E.164) with the prefilled text carrying the code.
+// with number (E.164) with the prefilled text carrying the code, encoded as
+// WhatsApp documents it (https://faq.whatsapp.com/general/26000030, "How to use click to chat":
+// "https://wa.me/15551234567?text=I'm%20interested%20in%20your%20car%20for%20sale"),
+// a space as %20, never +.
 func WhatsAppLink(number, code, lang string) string {
 	text := strings.ReplaceAll(TextsFor(lang).Prefill, "{code}", code)
-	return "https://wa.me/" + strings.TrimPrefix(number, "+") + "?text=" + url.QueryEscape(text)
+	return "https://wa.me/" + strings.TrimPrefix(number, "+") + "?text=" + percentEncode(text)
+}
+
+// percentEncode escapes s as JavaScript's encodeURIComponent does: UTF-8
+// bytes as %XX except letters, digits and - _ . ! ~ * ' ( ).
+func percentEncode(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.!~*'()", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }
 
 // PrintText is what to print on a material beside the number.
@@ -175,13 +194,18 @@ func QR(link string, module int) ([]byte, error) {
 type Directory interface {
 	MaterialByCode(ctx context.Context, code string) (tip.Material, error)
 	CampaignForNumber(ctx context.Context, to string, now tip.Clock) (tip.Campaign, error)
+	Campaign(ctx context.Context, id string) (tip.Campaign, error)
 }
 
 // Attribution is the campaign and material a first message is credited to,
-// and the message's text without the code.
+// where they were shown (Region and Place, empty when not known), and the
+// message's text without the code.
 type Attribution struct {
 	CampaignID string
 	MaterialID string
+	Region     string
+	Place      string
+	Source     string // what the region comes from, for the reason: "del material CUS-7K (poster, Terminal)"
 	Text       string
 }
 
@@ -197,8 +221,8 @@ type Attributor struct {
 }
 
 type cached struct {
-	campaign, material string
-	until              time.Time
+	credit Attribution // without Text
+	until  time.Time
 }
 
 // NewAttributor returns an attributor reading dir; ttl is how long answers
@@ -210,56 +234,97 @@ func NewAttributor(dir Directory, now tip.Clock, ttl time.Duration) *Attributor 
 	return &Attributor{dir: dir, now: now, ttl: ttl, cache: map[string]cached{}}
 }
 
-func (a *Attributor) lookup(ctx context.Context, key string, read func() (string, string, error)) (string, string, error) {
+func (a *Attributor) lookup(ctx context.Context, key string, read func() (Attribution, error)) (Attribution, error) {
 	a.mu.Lock()
 	c, ok := a.cache[key]
 	a.mu.Unlock()
 	if ok && a.now().Before(c.until) {
-		return c.campaign, c.material, nil
+		return c.credit, nil
 	}
-	campaign, material, err := read()
+	credit, err := read()
 	if err != nil {
-		return "", "", err
+		return Attribution{}, err
 	}
 	if a.ttl > 0 {
 		a.mu.Lock()
-		a.cache[key] = cached{campaign, material, a.now().Add(a.ttl)}
+		a.cache[key] = cached{credit, a.now().Add(a.ttl)}
 		a.mu.Unlock()
 	}
-	return campaign, material, nil
+	return credit, nil
+}
+
+// onlyRegion is a campaign's region when it covers exactly one.
+func onlyRegion(c tip.Campaign) string {
+	if len(c.Regions) == 1 {
+		return c.Regions[0]
+	}
+	return ""
 }
 
 // Attribute credits a first message sent to our number to (WhatsApp
 // prefix allowed): the material whose code appears anywhere in text, else
-// the campaign of the number, else none. Errors are transient store errors.
+// the campaign of the number, else none. The region is the material's, else
+// that of a campaign covering exactly one region. Errors are transient store
+// errors.
 func (a *Attributor) Attribute(ctx context.Context, to, text string) (Attribution, error) {
-	out := Attribution{Text: text}
 	for _, code := range Candidates(text) {
-		campaign, material, err := a.lookup(ctx, "code:"+code, func() (string, string, error) {
+		credit, err := a.lookup(ctx, "code:"+code, func() (Attribution, error) {
 			m, err := a.dir.MaterialByCode(ctx, code)
 			if tip.Is(err, tip.KindNotFound) {
-				return "", "", nil
+				return Attribution{}, nil
 			}
-			return m.CampaignID, m.ID, err
+			if err != nil {
+				return Attribution{}, err
+			}
+			out := Attribution{CampaignID: m.CampaignID, MaterialID: m.ID, Region: m.Region, Place: m.Place,
+				Source: "del material " + Describe(m)}
+			if out.Region == "" {
+				// A material made before materials had regions.
+				c, err := a.dir.Campaign(ctx, m.CampaignID)
+				if err != nil && !tip.Is(err, tip.KindNotFound) {
+					return Attribution{}, err
+				}
+				out.Region = onlyRegion(c)
+			}
+			return out, nil
 		})
 		if err != nil {
-			return out, err
+			return Attribution{Text: text}, err
 		}
-		if material != "" {
-			return Attribution{CampaignID: campaign, MaterialID: material, Text: Strip(text, code)}, nil
+		if credit.MaterialID != "" {
+			credit.Text = Strip(text, code)
+			return credit, nil
 		}
 	}
 	number := strings.TrimPrefix(to, "whatsapp:")
-	campaign, _, err := a.lookup(ctx, "number:"+number, func() (string, string, error) {
+	credit, err := a.lookup(ctx, "number:"+number, func() (Attribution, error) {
 		c, err := a.dir.CampaignForNumber(ctx, number, a.now)
 		if tip.Is(err, tip.KindNotFound) {
-			return "", "", nil
+			return Attribution{}, nil
 		}
-		return c.ID, "", err
+		return Attribution{CampaignID: c.ID, Region: onlyRegion(c), Source: "de la campaña " + c.Name}, err
 	})
-	if err != nil {
-		return out, err
-	}
-	out.CampaignID = campaign
-	return out, nil
+	credit.Text = text
+	return credit, err
 }
+
+// ReasonPrefix begins the reason a tip's region was taken from its material
+// or campaign.
+const ReasonPrefix = "región tomada "
+
+// Locate gives t the attribution's region and place when t's text named no
+// place, with a reason saying so. A place in the text always wins.
+func (a Attribution) Locate(t tip.Triage) tip.Triage {
+	if t.Region != "" || a.Region == "" {
+		return t
+	}
+	t.Region = a.Region
+	if t.Place == "" {
+		t.Place = a.Place
+	}
+	t.Reasons = append(slices.Clone(t.Reasons), fmt.Sprintf("%s%s (%s): el mensaje no nombra un lugar", ReasonPrefix, a.Source, a.Region))
+	return t
+}
+
+// Describe names a material for people: "CUS-7K (poster, Terminal terrestre)".
+func Describe(m tip.Material) string { return fmt.Sprintf("%s (%s, %s)", m.Code, m.Kind, m.Label) }

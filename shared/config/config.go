@@ -124,6 +124,8 @@ type Local struct {
 	FallbackURL       string        // -twilio-fallback-url: the fake's fallback for inbound messages
 	ReconcileEvery    time.Duration // -reconcile-every; 0: off
 	DeadLetters       string        // -dead-letters: where the stream records the consumers fail are kept
+	DataDir           string        // -data: the embedded engine's journal and the fake Twilio's media
+	Ephemeral         bool          // -ephemeral: the embedded engine in memory only
 }
 
 // StatusCallbackURL is where Twilio posts delivery status of alerts

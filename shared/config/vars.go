@@ -124,6 +124,12 @@ var Vars = []Var{
 		set: func(c *Config, s string) error { c.Local.DeadLetters = s; return nil }, get: func(c Config) string { return c.Local.DeadLetters }},
 	{Flag: "staff-token-key", Meaning: "signing key of local staff API tokens (made on first use; `tipline token` reads it too)", LocalDoc: "`$TIPLINE_CACHE/staff-token.key`",
 		set: func(c *Config, s string) error { c.Local.StaffTokenKey = s; return nil }, get: func(c Config) string { return c.Local.StaffTokenKey }},
+	{Flag: "data", Meaning: "folder where the embedded engine keeps its data (a journal of every write, fsynced before the write is answered, replayed at start) and the fake Twilio its media",
+		LocalDoc: "`$TIPLINE_CACHE/data` (`~/.cache/tipline/data`)",
+		set:      func(c *Config, s string) error { c.Local.DataDir = s; return nil }, get: func(c Config) string { return c.Local.DataDir }},
+	{Flag: "ephemeral", Meaning: "keep the embedded engine's data in memory only: everything is lost when serve stops", LocalDoc: "`false`", Bool: true,
+		set: func(c *Config, s string) error { b, err := strconv.ParseBool(s); c.Local.Ephemeral = b; return err },
+		get: func(c Config) string { return strconv.FormatBool(c.Local.Ephemeral) }},
 }
 
 func (v Var) empty(c Config) bool { return v.get(c) == "" }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"tipline/shared/campaign"
@@ -322,7 +323,7 @@ func (h *Handler) newTip(ctx context.Context, log *slog.Logger, in twilio.Inboun
 		}
 		text = credit.Text // the material code is not part of what triage reads
 	}
-	decision := h.decide(text)
+	decision := credit.Locate(h.decide(text))
 	t := &tip.Tip{
 		ID: h.d.IDs.New(now), Ref: ref, Channel: in.Channel, Status: tip.StatusTriaged,
 		CampaignID: credit.CampaignID, MaterialID: credit.MaterialID,
@@ -388,7 +389,12 @@ func (h *Handler) followUp(ctx context.Context, log *slog.Logger, in twilio.Inbo
 	if h.d.FloodLimit > 0 && burst.Count > h.d.FloodLimit {
 		return h.flooded(ctx, log, in, t, text, burst)
 	}
-	decision := triage.Merge(t.Triage, h.decide(h.d.Triage.Window(text)))
+	next := h.decide(h.d.Triage.Window(text))
+	decision := triage.Merge(t.Triage, next)
+	if next.Region == "" && !slices.Contains(t.Corrected, "region") {
+		// The region is still the one taken from the material: say so again.
+		decision.Reasons = append(decision.Reasons, locatedBy(t.Reasons)...)
+	}
 	if len(t.Corrected) > 0 {
 		decision = keepCorrections(t, decision, h.d.Triage.Decide(messageText(in)).ImmediateDanger)
 	}
@@ -552,6 +558,18 @@ func maskInbound(in twilio.Inbound) twilio.Inbound {
 func (h *Handler) markHandled(ctx context.Context, log *slog.Logger, in twilio.Inbound, out string) string {
 	if err := h.d.Store.MarkHandled(ctx, in.MessageSID, out); err != nil && !errors.Is(err, store.ErrDuplicate) {
 		log.Warn("handled message not recorded; a replay may handle it again", "error", err.Error())
+	}
+	return out
+}
+
+// locatedBy returns the reasons saying a tip's region came from its
+// material or campaign.
+func locatedBy(reasons []string) []string {
+	var out []string
+	for _, r := range reasons {
+		if strings.HasPrefix(r, campaign.ReasonPrefix) {
+			out = append(out, r)
+		}
 	}
 	return out
 }

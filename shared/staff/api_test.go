@@ -420,6 +420,25 @@ func TestCSV(t *testing.T) {
 			t.Errorf("first row = %q", first)
 		}
 	})
+	t.Run("times are Lima time in ISO 8601 with the offset -05:00", func(t *testing.T) {
+		got := rows[1][col["created_at"]]
+		at, err := time.Parse(time.RFC3339, got)
+		if err != nil || !strings.HasSuffix(got, "-05:00") {
+			t.Fatalf("got created_at %q, want ISO 8601 ending in -05:00", got)
+		}
+		var tips struct {
+			Tips []struct {
+				Ref       string    `json:"ref"`
+				CreatedAt time.Time `json:"created_at"`
+			} `json:"tips"`
+		}
+		hs.do("GET", "/api/tips?region=PE-CUS", hs.token("luis", staff.RoleStaff, "PE-CUS"), nil).json(t, &tips)
+		for _, tp := range tips.Tips {
+			if tp.Ref == rows[1][col["ref"]] && !tp.CreatedAt.Truncate(time.Second).Equal(at) {
+				t.Errorf("got CSV time %s and JSON time %s for one tip, want the same instant", at, tp.CreatedAt)
+			}
+		}
+	})
 	t.Run("cells a spreadsheet would run as formulas start with an apostrophe", func(t *testing.T) {
 		second := rows[2]
 		if second[col["place"]] != "'=HYPERLINK(\"http://x\")" || second[col["text"]] != "'+51 999 @x -1" {

@@ -3,6 +3,7 @@ package staff
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -191,9 +192,10 @@ func (h *Handler) patchCampaign(w http.ResponseWriter, r *http.Request, p Princi
 
 func (h *Handler) createMaterial(w http.ResponseWriter, r *http.Request, p Principal) error {
 	var b struct {
-		Kind  string `json:"kind"`
-		Label string `json:"label"`
-		Place string `json:"place"`
+		Kind   string `json:"kind"`
+		Label  string `json:"label"`
+		Place  string `json:"place"`
+		Region string `json:"region"`
 	}
 	if err := decode(w, r, &b); err != nil {
 		return err
@@ -203,12 +205,19 @@ func (h *Handler) createMaterial(w http.ResponseWriter, r *http.Request, p Princ
 		return err
 	}
 	m := tip.Material{ID: strings.ToLower(tip.NewIDs(nil).New(h.d.Now())), CampaignID: c.ID,
-		Kind: b.Kind, Label: strings.TrimSpace(b.Label), Place: strings.TrimSpace(b.Place)}
+		Kind: b.Kind, Label: strings.TrimSpace(b.Label), Place: strings.TrimSpace(b.Place), Region: strings.TrimSpace(b.Region)}
 	if err := m.Validate(); err != nil {
 		return invalid("%s", problems(err))
 	}
-	region := ""
-	if len(c.Regions) > 0 {
+	if m.Region != "" && len(c.Regions) > 0 && !slices.Contains(c.Regions, m.Region) {
+		return invalid("region %s is not one of the campaign's regions (%s)", m.Region, strings.Join(c.Regions, ", "))
+	}
+	if m.Region == "" && len(c.Regions) == 1 {
+		m.Region = c.Regions[0] // a one-region campaign's materials are all shown there
+	}
+	// The code's prefix names the material's region, else the campaign's first.
+	region := m.Region
+	if region == "" && len(c.Regions) > 0 {
 		region = c.Regions[0]
 	}
 	// Two characters after the dash while they last (432 codes per region),

@@ -154,3 +154,30 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestMaterialRegion(t *testing.T) {
+	hs := newHarness(t)
+	sup := hs.token("sup", staff.RoleSupervisor)
+	body := map[string]any{"id": "cus-2026", "name": "Terminales de Cusco", "regions": []string{"PE-CUS"},
+		"start": "2026-11-01", "numbers": []string{"+51900000000"}}
+	if r := hs.do("POST", "/api/campaigns", sup, body); r.status != 201 {
+		t.Fatalf("create campaign = %d %s", r.status, r.body)
+	}
+	t.Run("a material is placed in the campaign's region, and only in one of its regions", func(t *testing.T) {
+		var got struct {
+			Region string `json:"region"`
+		}
+		r := hs.do("POST", "/api/campaigns/cus-2026/materials", sup, map[string]string{"kind": "flyer", "label": "Mercado", "place": "San Pedro"})
+		if r.status != 201 {
+			t.Fatalf("create material = %d %s", r.status, r.body)
+		}
+		r.json(t, &got)
+		if got.Region != "PE-CUS" {
+			t.Errorf("got region %q for a material of a one-region campaign, want PE-CUS", got.Region)
+		}
+		r = hs.do("POST", "/api/campaigns/cus-2026/materials", sup, map[string]string{"kind": "flyer", "label": "Puerto", "region": "PE-PUN"})
+		if r.status != 400 || !strings.Contains(string(r.body), "PE-PUN") {
+			t.Errorf("got %d %s for a region outside the campaign, want 400 naming it", r.status, r.body)
+		}
+	})
+}

@@ -67,11 +67,14 @@ func (h *Handler) exportCSV(w http.ResponseWriter, r *http.Request, p Principal)
 	return bw.Flush()
 }
 
+// stamp writes a time as ISO 8601 in loc with its offset, Lima's by default
+// ("2026-11-20T17:15:00-05:00"): readable by people in Peru, and never
+// taken for UTC as the API's JSON times are.
 func stamp(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(loc).Format("2006-01-02 15:04:05")
+	return t.In(loc).Format("2006-01-02T15:04:05-07:00")
 }
 
 func yesNo(b bool) string {

@@ -336,6 +336,15 @@ func (s *Store) ClaimAlert(ctx context.Context, k tip.AlertKey, lease time.Durat
 // Errors: ErrClaimLost (kind conflict) when the claim with attempts is no
 // longer held, transient.
 func (s *Store) AlertSent(ctx context.Context, k tip.AlertKey, attempts int, sid string) error {
+	return s.AlertSentVia(ctx, k, attempts, sid, "")
+}
+
+// AlertSentVia is AlertSent that also records the channel the alert was
+// actually sent by (a WhatsApp contact gets SMS when no template is
+// configured); "" keeps the contact's channel.
+//
+// Errors: ErrClaimLost (kind conflict), transient.
+func (s *Store) AlertSentVia(ctx context.Context, k tip.AlertKey, attempts int, sid string, via tip.Channel) error {
 	now := timeKey(s.now())
 	upd := expression.Set(expression.Name("status"), expression.Value(tip.AlertSent)).
 		Set(expression.Name("sid"), expression.Value(sid)).
@@ -343,6 +352,9 @@ func (s *Store) AlertSent(ctx context.Context, k tip.AlertKey, attempts int, sid
 		Set(expression.Name("delivery_rank"), expression.IfNotExists(expression.Name("delivery_rank"), expression.Value(tip.DeliveryRank("queued")))).
 		Set(expression.Name("updated_at"), expression.Value(now)).
 		Remove(expression.Name("claim_until"))
+	if via != "" {
+		upd = upd.Set(expression.Name("channel"), expression.Value(via))
+	}
 	upd = toHistory(upd, k)
 	return s.finish(ctx, "store: alert sent "+k.String(), k, attempts, upd)
 }

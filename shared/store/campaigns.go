@@ -188,13 +188,14 @@ type materialItem struct {
 	Kind           string `dynamodbav:"kind"`
 	Label          string `dynamodbav:"label"`
 	Place          string `dynamodbav:"place"`
+	Region         string `dynamodbav:"region,omitempty"`
 	Code           string `dynamodbav:"code"`
 	CreatedAt      string `dynamodbav:"created_at"`
 }
 
 func (it materialItem) material() tip.Material {
 	return tip.Material{ID: it.ID, CampaignID: it.CampaignID, Kind: it.Kind, Label: it.Label, Place: it.Place,
-		Code: it.Code, CreatedAt: parseTime(it.CreatedAt)}
+		Region: it.Region, Code: it.Code, CreatedAt: parseTime(it.CreatedAt)}
 }
 
 // CreateMaterial stores a material and reserves its code, in one
@@ -212,7 +213,7 @@ func (s *Store) CreateMaterial(ctx context.Context, m *tip.Material) error {
 		condPut(s.table, materialItem{PK: "MATERIAL#" + m.ID, SK: "MATERIAL",
 			GSI2PK: "MATERIALS#" + m.CampaignID, GSI2SK: timeKey(m.CreatedAt) + "#" + m.ID,
 			Type: "material", ID: m.ID, CampaignID: m.CampaignID, Kind: m.Kind, Label: m.Label, Place: m.Place,
-			Code: m.Code, CreatedAt: timeKey(m.CreatedAt)}, &notExists),
+			Region: m.Region, Code: m.Code, CreatedAt: timeKey(m.CreatedAt)}, &notExists),
 	}
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if cancelledAt(err, 0) {

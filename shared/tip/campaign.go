@@ -34,6 +34,7 @@ type Material struct {
 	Kind       string    `json:"kind"`
 	Label      string    `json:"label"`
 	Place      string    `json:"place"`
+	Region     string    `json:"region,omitempty"` // where it is shown: tips it brings that name no place are credited here
 	Code       string    `json:"code"`
 	CreatedAt  time.Time `json:"created_at"`
 }
@@ -109,6 +110,9 @@ func (m Material) Validate() error {
 	}
 	if strings.TrimSpace(m.Label) == "" {
 		errs = append(errs, errors.New("label is empty"))
+	}
+	if m.Region != "" && !ValidRegion(m.Region) {
+		errs = append(errs, fmt.Errorf("region %q is not an ISO 3166-2:PE code such as PE-CUS", m.Region))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return E(KindInvalid, "material: validate", err)
