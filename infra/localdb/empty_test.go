@@ -20,12 +20,18 @@ import (
 // attributevalue decoding reads as empty, as it reads DynamoDB's).
 func TestEmptyListsSurviveAFailedTransaction(t *testing.T) {
 	ctx := context.Background()
-	e, err := localdb.Embedded(ctx, "tipline")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, db := range map[string]store.API{"the engine": e, "minidyn alone (for the upstream report)": e.Client} {
+	// Each case has an engine of its own: minidyn's failed transaction
+	// spoils every item of its table, whichever case wrote it.
+	for name, bare := range map[string]bool{"the engine": false, "minidyn alone (for the upstream report)": true} {
 		t.Run(name, func(t *testing.T) {
+			e, err := localdb.Embedded(ctx, "tipline")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var db store.API = e
+			if bare {
+				db = e.Client
+			}
 			s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 			pk := "TIP#" + name
 			item := map[string]types.AttributeValue{"PK": s(pk), "SK": s("TIP"), "GSI1PK": s("QUEUE#" + name), "GSI1SK": s("1#a"),
@@ -35,7 +41,7 @@ func TestEmptyListsSurviveAFailedTransaction(t *testing.T) {
 			if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("tipline"), Item: item}); err != nil {
 				t.Fatal(err)
 			}
-			_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Put: &types.Put{
+			_, err = db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Put: &types.Put{
 				TableName: aws.String("tipline"), Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}}}})
 			var tce *types.TransactionCanceledException
 			if !asCancelled(err, &tce) {
@@ -44,7 +50,7 @@ func TestEmptyListsSurviveAFailedTransaction(t *testing.T) {
 			got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("tipline"), Key: map[string]types.AttributeValue{"PK": s(pk), "SK": s("TIP")}})
 			q, qerr := db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("tipline"), IndexName: aws.String("GSI1"),
 				KeyConditionExpression: aws.String("GSI1PK = :pk"), ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("QUEUE#" + name)}})
-			if db != store.API(e) {
+			if bare {
 				t.Logf("minidyn after a failed transaction: GetItem error %v; Query error %v", err, qerr)
 				return
 			}

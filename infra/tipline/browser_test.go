@@ -259,7 +259,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		if strings.Contains(loc, "token") || strings.Contains(loc, "#") {
 			t.Errorf("the address bar still holds the token: %s", loc)
 		}
-		waitJS(t, ctx, 10*time.Second, `document.querySelector('#who').textContent.includes('local-admin')`)
+		waitJS(t, ctx, 30*time.Second, `document.querySelector('#who').textContent.includes('local-admin')`)
 	})
 
 	t.Run("a critical tip sent by webhook appears in the queue without a reload", func(t *testing.T) {
@@ -274,18 +274,18 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 
 	t.Run("the queue's filters are kept in the URL and narrow the list", func(t *testing.T) {
-		do(t, ctx, 10*time.Second, chromedp.SetValue(chromedp.CSS(`select[name=urgency]`), "low"),
+		do(t, ctx, 30*time.Second, chromedp.SetValue(chromedp.CSS(`select[name=urgency]`), "low"),
 			chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)))
-		waitJS(t, ctx, 10*time.Second, `location.search.includes('urgency=low') && !document.querySelector('tr[data-ref=`+jsString(refA)+`]')`)
-		do(t, ctx, 10*time.Second, chromedp.NavigateBack())
-		waitJS(t, ctx, 10*time.Second, `!!document.querySelector('tr[data-ref=`+jsString(refA)+`]')`)
+		waitJS(t, ctx, 30*time.Second, `location.search.includes('urgency=low') && !document.querySelector('tr[data-ref=`+jsString(refA)+`]')`)
+		do(t, ctx, 30*time.Second, chromedp.NavigateBack())
+		waitJS(t, ctx, 30*time.Second, `!!document.querySelector('tr[data-ref=`+jsString(refA)+`]')`)
 	})
 
 	t.Run("opening the tip highlights the reasons' words and shows the alerts delivered", func(t *testing.T) {
 		if idA == "" {
 			t.Skip("no tip")
 		}
-		do(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`tr[data-ref="`+refA+`"] a`)), chromedp.WaitVisible(chromedp.CSS(".thread")))
+		do(t, ctx, 30*time.Second, chromedp.Click(chromedp.CSS(`tr[data-ref="`+refA+`"] a`)), chromedp.WaitVisible(chromedp.CSS(".thread")))
 		marks := text(t, ctx, ".thread .msg.inbound .body")
 		marked := eval[[]string](t, ctx, `[...document.querySelectorAll('.thread mark')].map(m => m.textContent.toLowerCase())`)
 		if len(marked) == 0 || !strings.Contains(marks, "encerrada") {
@@ -299,7 +299,7 @@ func TestConsoleInBrowser(t *testing.T) {
 				t.Fatalf("the alerts timeline shows no delivered alert: %s", text(t, ctx, ".timelines"))
 			}
 			time.Sleep(time.Second)
-			do(t, ctx, 10*time.Second, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".timelines")))
+			do(t, ctx, 30*time.Second, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".timelines")))
 		}
 		if strings.Contains(pageHTML(t, ctx), strings.TrimPrefix(reporterA, "+51")) {
 			t.Error("the tip's page holds the reporter's number")
@@ -308,23 +308,23 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 
 	t.Run("lowering the urgency without a note shows the API's refusal", func(t *testing.T) {
-		do(t, ctx, 10*time.Second, chromedp.SetValue(chromedp.CSS(`form[data-action=correct] select[name=urgency]`), "high"),
+		do(t, ctx, 30*time.Second, chromedp.SetValue(chromedp.CSS(`form[data-action=correct] select[name=urgency]`), "high"),
 			chromedp.Click(chromedp.CSS(`form[data-action=correct] button[type=submit]`)))
-		waitJS(t, ctx, 10*time.Second, `(document.querySelector('form[data-action=correct] .refusal')?.textContent || '').includes('needs a note')`)
+		waitJS(t, ctx, 30*time.Second, `(document.querySelector('form[data-action=correct] .refusal')?.textContent || '').includes('needs a note')`)
 	})
 
 	t.Run("correcting the urgency with a note shows in the audit trail", func(t *testing.T) {
-		do(t, ctx, 10*time.Second, chromedp.SetValue(chromedp.CSS(`form[data-action=correct] select[name=urgency]`), "high"),
+		do(t, ctx, 30*time.Second, chromedp.SetValue(chromedp.CSS(`form[data-action=correct] select[name=urgency]`), "high"),
 			chromedp.SendKeys(chromedp.CSS(`form[data-action=correct] textarea[name=note]`), "la víctima ya fue rescatada"),
 			chromedp.Click(chromedp.CSS(`form[data-action=correct] button[type=submit]`)))
-		waitJS(t, ctx, 15*time.Second, `[...document.querySelectorAll('.audit li')].some(li => li.textContent.includes('urgency: critical -> high') && li.textContent.includes('rescatada'))`)
+		waitJS(t, ctx, 30*time.Second, `[...document.querySelectorAll('.audit li')].some(li => li.textContent.includes('urgency: critical -> high') && li.textContent.includes('rescatada'))`)
 	})
 
 	t.Run("a reply reaches the outbox with the reporter's number only in to", func(t *testing.T) {
 		const body = "Gracias, un equipo está revisando su mensaje."
-		do(t, ctx, 10*time.Second, chromedp.SendKeys(chromedp.CSS(`form[data-action=reply] textarea[name=body]`), body),
+		do(t, ctx, 30*time.Second, chromedp.SendKeys(chromedp.CSS(`form[data-action=reply] textarea[name=body]`), body),
 			chromedp.Click(chromedp.CSS(`form[data-action=reply] button[type=submit]`)))
-		waitJS(t, ctx, 15*time.Second, `!!document.querySelector('form[data-action=reply] .ok')`)
+		waitJS(t, ctx, 30*time.Second, `!!document.querySelector('form[data-action=reply] .ok')`)
 		m := sys.waitOutbox(t, "the reply", func(m sentMessage) bool { return m.Body == body })
 		if m.To != reporterA {
 			t.Errorf("the reply went to %q, want the reporter", m.To)
@@ -334,32 +334,32 @@ func TestConsoleInBrowser(t *testing.T) {
 				t.Errorf("message %s carries the reporter's number or went elsewhere: to %s", m.SID, m.To)
 			}
 		}
-		waitJS(t, ctx, 15*time.Second, `[...document.querySelectorAll('.thread .msg.outbound')].some(m => m.textContent.includes(`+jsString(body)+`))`)
+		waitJS(t, ctx, 30*time.Second, `[...document.querySelectorAll('.thread .msg.outbound')].some(m => m.textContent.includes(`+jsString(body)+`))`)
 		if strings.Contains(pageHTML(t, ctx), strings.TrimPrefix(reporterA, "+51")) {
 			t.Error("the tip's page holds the reporter's number")
 		}
 	})
 
 	t.Run("forwarding to an authority from the directory alerts it", func(t *testing.T) {
-		waitJS(t, ctx, 10*time.Second, `!!document.querySelector('form[data-action=forward] option[value=dirctptim]')`)
-		do(t, ctx, 10*time.Second, chromedp.SetValue(chromedp.CSS(`form[data-action=forward] select[name=authority_id]`), "dirctptim"),
+		waitJS(t, ctx, 30*time.Second, `!!document.querySelector('form[data-action=forward] option[value=dirctptim]')`)
+		do(t, ctx, 30*time.Second, chromedp.SetValue(chromedp.CSS(`form[data-action=forward] select[name=authority_id]`), "dirctptim"),
 			chromedp.Click(chromedp.CSS(`form[data-action=forward] button[type=submit]`)))
-		waitJS(t, ctx, 15*time.Second, `!!document.querySelector('form[data-action=forward] .ok')`)
+		waitJS(t, ctx, 30*time.Second, `!!document.querySelector('form[data-action=forward] .ok')`)
 		sys.waitOutbox(t, "the forward to DIRCTPTIM", func(m sentMessage) bool {
 			return m.To == "+51900000911" && strings.Contains(m.Body, refA)
 		})
-		waitJS(t, ctx, 15*time.Second, `!!document.querySelector('.timeline[data-contact^="dirctptim/"]')`)
+		waitJS(t, ctx, 30*time.Second, `!!document.querySelector('.timeline[data-contact^="dirctptim/"]')`)
 		screenshot(t, ctx, "03-tip-after-actions")
 	})
 
 	t.Run("assigning the tip to oneself and closing it show in the audit trail", func(t *testing.T) {
-		do(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`form[data-action=assign] button[type=submit]`)))
-		waitJS(t, ctx, 15*time.Second, `[...document.querySelectorAll('.audit li')].some(li => li.textContent.includes('assignee:  -> local-admin'))`)
+		do(t, ctx, 30*time.Second, chromedp.Click(chromedp.CSS(`form[data-action=assign] button[type=submit]`)))
+		waitJS(t, ctx, 30*time.Second, `[...document.querySelectorAll('.audit li')].some(li => li.textContent.includes('assignee:  -> local-admin'))`)
 		// A tip about a minor: only a supervisor or an admin closes it, with a note.
-		do(t, ctx, 10*time.Second, chromedp.SetValue(chromedp.CSS(`form[data-action=status] select[name=status]`), "closed"),
+		do(t, ctx, 30*time.Second, chromedp.SetValue(chromedp.CSS(`form[data-action=status] select[name=status]`), "closed"),
 			chromedp.SetValue(chromedp.CSS(`form[data-action=status] textarea[name=note]`), "duplicado de un aviso ya atendido"),
 			chromedp.Click(chromedp.CSS(`form[data-action=status] button[type=submit]`)))
-		waitJS(t, ctx, 15*time.Second, `[...document.querySelectorAll('.audit li')].some(li => li.textContent.includes('status: forwarded -> closed'))`)
+		waitJS(t, ctx, 30*time.Second, `[...document.querySelectorAll('.audit li')].some(li => li.textContent.includes('status: forwarded -> closed'))`)
 	})
 
 	var refB, refC string
@@ -400,7 +400,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 
 	t.Run("the console shows the acknowledgement and the case view in the audit trail", func(t *testing.T) {
-		do(t, ctx, 10*time.Second, chromedp.Navigate(sys.base+"/console/"), chromedp.WaitVisible(chromedp.CSS(`tr[data-ref="`+refB+`"] a`)),
+		do(t, ctx, 30*time.Second, chromedp.Navigate(sys.base+"/console/"), chromedp.WaitVisible(chromedp.CSS(`tr[data-ref="`+refB+`"] a`)),
 			chromedp.Click(chromedp.CSS(`tr[data-ref="`+refB+`"] a`)), chromedp.WaitVisible(chromedp.CSS(".audit")))
 		audit := text(t, ctx, ".audit")
 		for _, want := range []string{"case.viewed", "acknowledged", "escalation.stopped"} {
@@ -415,8 +415,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 
 	t.Run("a case link revoked by staff shows a clear refusal", func(t *testing.T) {
-		do(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`form[data-action=revoke][data-contact="fistrap-mdd/0"] button[type=submit]`)))
-		waitJS(t, ctx, 10*time.Second, `!!document.querySelector('form[data-action=revoke][data-contact="fistrap-mdd/0"] .ok')`)
+		do(t, ctx, 30*time.Second, chromedp.Click(chromedp.CSS(`form[data-action=revoke][data-contact="fistrap-mdd/0"] button[type=submit]`)))
+		waitJS(t, ctx, 30*time.Second, `!!document.querySelector('form[data-action=revoke][data-contact="fistrap-mdd/0"] .ok')`)
 		authority := tab(t, ctx)
 		link := linkB.Body[strings.Index(linkB.Body, "http://"):]
 		do(t, authority, 20*time.Second, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#refusal")))
@@ -476,11 +476,11 @@ func TestConsoleInBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`form[data-action=material-add]`)),
 			chromedp.SendKeys(chromedp.CSS(`form[data-action=material-add] input[name=label]`), "Afiche terminal terrestre"),
 			chromedp.Click(chromedp.CSS(`form[data-action=material-add] button[type=submit]`)))
-		waitJS(t, ctx, 15*time.Second, `[...document.querySelectorAll('.list li')].some(li => li.textContent.includes('Afiche terminal terrestre'))`)
+		waitJS(t, ctx, 30*time.Second, `[...document.querySelectorAll('.list li')].some(li => li.textContent.includes('Afiche terminal terrestre'))`)
 		code := text(t, ctx, ".list li strong")
 		sys.webhook(t, "+51987650005", code+" En el terminal de Puerto Maldonado ofrecen trabajo a chicas menores de edad para un bar")
 		for deadline := time.Now().Add(20 * time.Second); ; {
-			do(t, ctx, 10*time.Second, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`form[data-action=material-add]`)))
+			do(t, ctx, 30*time.Second, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`form[data-action=material-add]`)))
 			if eval[int](t, ctx, `document.querySelectorAll('svg.chart rect.bar').length`) > 0 {
 				break
 			}
@@ -490,15 +490,15 @@ func TestConsoleInBrowser(t *testing.T) {
 			time.Sleep(time.Second)
 		}
 		screenshot(t, ctx, "09-campaign")
-		do(t, ctx, 10*time.Second, chromedp.SetValue(chromedp.CSS(`form[data-action=campaign-edit] input[name=name]`), "Rutas seguras Madre de Dios 2027"),
+		do(t, ctx, 30*time.Second, chromedp.SetValue(chromedp.CSS(`form[data-action=campaign-edit] input[name=name]`), "Rutas seguras Madre de Dios 2027"),
 			chromedp.Click(chromedp.CSS(`form[data-action=campaign-edit] button[type=submit]`)))
-		waitJS(t, ctx, 10*time.Second, `!!document.querySelector('form[data-action=campaign-edit] .ok')`)
-		do(t, ctx, 10*time.Second, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`form[data-action=campaign-edit]`)))
+		waitJS(t, ctx, 30*time.Second, `!!document.querySelector('form[data-action=campaign-edit] .ok')`)
+		do(t, ctx, 30*time.Second, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`form[data-action=campaign-edit]`)))
 		if got := text(t, ctx, "h1"); got != "Campaña Rutas seguras Madre de Dios 2027" {
 			t.Errorf("after the edit the campaign is %q", got)
 		}
 		do(t, ctx, 20*time.Second, chromedp.Click(chromedp.CSS(`.list li a`)), chromedp.WaitVisible(chromedp.CSS(".sheet .code")))
-		waitJS(t, ctx, 10*time.Second, `document.querySelector('.sheet img.qr').naturalWidth > 0`)
+		waitJS(t, ctx, 30*time.Second, `document.querySelector('.sheet img.qr').naturalWidth > 0`)
 		screenshot(t, ctx, "10-material-sheet")
 	})
 
@@ -589,10 +589,10 @@ func TestConsoleInBrowser(t *testing.T) {
 	t.Run("an admin sees the authorities directory and the page switches to English", func(t *testing.T) {
 		do(t, ctx, 20*time.Second, chromedp.Navigate(sys.base+"/console/authorities"), chromedp.WaitVisible(chromedp.CSS("details.card")))
 		screenshot(t, ctx, "11-authorities")
-		do(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS("#lang")))
-		waitJS(t, ctx, 10*time.Second, `document.documentElement.lang === 'en' && document.querySelector('h1').textContent === 'Authorities'`)
-		do(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS("#lang")))
-		waitJS(t, ctx, 10*time.Second, `document.documentElement.lang === 'es'`)
+		do(t, ctx, 30*time.Second, chromedp.Click(chromedp.CSS("#lang")))
+		waitJS(t, ctx, 30*time.Second, `document.documentElement.lang === 'en' && document.querySelector('h1').textContent === 'Authorities'`)
+		do(t, ctx, 30*time.Second, chromedp.Click(chromedp.CSS("#lang")))
+		waitJS(t, ctx, 30*time.Second, `document.documentElement.lang === 'es'`)
 	})
 
 	t.Run("on a phone the queue fits the screen", func(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -56,7 +57,7 @@ func TestRunTriageNamesTheBadLine(t *testing.T) {
 
 func TestRunTriageEvalPrintsTheContractFigures(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if err := runTriage([]string{"-eval", "../../shared/triage/testdata/corpus.jsonl"}, strings.NewReader(""), &out, &errOut); err != nil {
+	if err := runTriage([]string{"-eval", filepath.Join(repoTestdata, "corpus.jsonl")}, strings.NewReader(""), &out, &errOut); err != nil {
 		t.Fatalf("runTriage -eval: %v", err)
 	}
 	for _, name := range []string{"messages               120", "critical_recall", "under_triage_rate", "category_accuracy"} {
@@ -71,7 +72,7 @@ func TestRunTriageEvalPrintsTheContractFigures(t *testing.T) {
 
 func TestRunTriageEvalOfSeveralSetsPrintsEachAndLeaveOneOut(t *testing.T) {
 	var out, errOut bytes.Buffer
-	dir := "../../shared/triage/testdata/"
+	dir := repoTestdata + string(filepath.Separator)
 	if err := runTriage([]string{"-eval", dir + "corpus.jsonl", dir + "heldout2.jsonl", dir + "heldout7.jsonl"}, strings.NewReader(""), &out, &errOut); err != nil {
 		t.Fatalf("runTriage -eval of three sets: %v", err)
 	}
@@ -84,3 +85,7 @@ func TestRunTriageEvalOfSeveralSetsPrintsEachAndLeaveOneOut(t *testing.T) {
 		}
 	}
 }
+
+// repoTestdata is the triage test data of this repository, from this
+// package's folder.
+var repoTestdata = filepath.Join("..", "..", "shared", "triage", "testdata")
