@@ -69,7 +69,7 @@ func startSystem(tb testing.TB, extra ...string) *system {
 	dir := tb.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &testkit.SyncBuffer{}
-	args := append([]string{"-addr", "127.0.0.1:0", "-staff-token-key", filepath.Join(dir, "staff-token.key"),
+	args := append([]string{"-addr", "127.0.0.1:0", "-staff-token-key", filepath.Join(dir, "staff-token.key"), "-data", filepath.Join(dir, "data"),
 		"-table", fmt.Sprintf("browser%d", time.Now().UnixNano()), "-sweep-every", "200ms", "-log-level", "warn"}, extra...)
 	done := make(chan error, 1)
 	go func() { done <- serveUntil(ctx, args, out, out) }()

@@ -63,7 +63,7 @@ func startServe(t *testing.T, fake *fakeapi.Server, extra ...string) *localServe
 	}
 	dir := t.TempDir()
 	args := append([]string{"-addr", "127.0.0.1:0", "-twilio-api-url", api.URL, "-sweep-every", "100ms",
-		"-staff-token-key", filepath.Join(dir, "key"), "-dead-letters", filepath.Join(dir, "dead-letters")}, extra...)
+		"-staff-token-key", filepath.Join(dir, "key"), "-data", filepath.Join(dir, "data"), "-dead-letters", filepath.Join(dir, "dead-letters")}, extra...)
 	go func() { done <- serveUntil(ctx, args, s.out, io.Discard) }()
 	s.stop = func() {
 		cancel()
