@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -60,27 +61,14 @@ func (x *Dispatcher) StatusHandler(v *twilio.Validator, accountSID string) http.
 			// either fail, the callback answers 503 and Twilio's retry
 			// records both.
 			a, err := x.d.Store.Alert(r.Context(), k)
-			switch {
-			case tip.Is(err, tip.KindNotFound):
-				log.Info("status callback for an unknown alert")
-				w.WriteHeader(http.StatusNoContent)
-				return
-			case err != nil:
-				log.Error("status not recorded", "error", err.Error())
-				http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+			if answeredStoreError(w, log, err) {
 				return
 			}
 			audit = append(audit, x.alertAudit(a, "alert."+status, map[string]string{"sid": sid, "error_code": strconv.Itoa(code)}))
 		}
 		a, recorded, err := x.d.Store.RecordDelivery(r.Context(), k, sid, status, code, audit...)
 		switch {
-		case tip.Is(err, tip.KindNotFound):
-			log.Info("status callback for an unknown alert")
-			w.WriteHeader(http.StatusNoContent)
-			return
-		case err != nil:
-			log.Error("status not recorded", "error", err.Error())
-			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+		case answeredStoreError(w, log, err):
 			return
 		case !recorded:
 			log.Info("status callback out of order or repeated: kept the recorded status", "recorded_status", a.Delivery)
@@ -103,4 +91,21 @@ func (x *Dispatcher) StatusHandler(v *twilio.Validator, accountSID string) http.
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
+}
+
+// answeredStoreError answers a status callback whose store call failed and
+// says whether it did: an unknown alert is 204 (Twilio need not retry it),
+// any other failure 503, so that Twilio's retry records the status.
+func answeredStoreError(w http.ResponseWriter, log *slog.Logger, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case tip.Is(err, tip.KindNotFound):
+		log.Info("status callback for an unknown alert")
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		log.Error("status not recorded", "error", err.Error())
+		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+	}
+	return true
 }
