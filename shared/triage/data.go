@@ -121,8 +121,9 @@ func readLines(fsys fs.FS, name string, each func(line string, n int) error) err
 // load parses every knowledge file of fsys into e.
 func (e *Engine) load(fsys fs.FS) error {
 	mo := &morphology{}
-	e.lx = &lexer{expand: map[string][]string{}, numbers: map[string]int{}, noBreak: map[string]bool{}, morph: mo}
-	e.m = &matcher{known: map[string]bool{}, morph: mo}
+	e.lx = &lexer{expand: map[string][]string{}, numbers: map[string]int{}, noBreak: map[string]bool{}, morph: mo,
+		vocab: map[string]int32{}, fuzzy: map[string]int32{}}
+	e.m = &matcher{known: map[string]bool{}, prefixes: map[string][]string{}, morph: mo}
 	e.signals = map[string]*signal{}
 	e.langWords = map[string]map[string]bool{}
 	e.langSuffixes = map[string][]string{}
@@ -343,6 +344,7 @@ func (e *Engine) loadLanguages(fsys fs.FS) error {
 			for _, k := range e.lx.words(w) {
 				e.langWords[lang][k] = true
 				e.m.known[k] = true
+				e.lx.intern(k)
 			}
 		}
 		return nil
@@ -375,12 +377,18 @@ func (e *Engine) buildIndexes() {
 	for _, p := range e.patterns {
 		all = append(all, p.elems)
 	}
-	e.patternIx = newFirstIndex(all)
+	e.patternIx = newFirstIndex(e.lx, all)
 	all = all[:0]
 	for _, p := range e.places {
 		all = append(all, p.elems)
 	}
-	e.placeIx = newFirstIndex(all)
+	e.placeIx = newFirstIndex(e.lx, all)
+	e.langMask = make([]uint8, len(e.lx.vocab))
+	for bit, lang := range langOrder {
+		for k := range e.langWords[lang] {
+			e.langMask[e.lx.vocab[k]] |= 1 << bit
+		}
+	}
 }
 
 var validLang = map[string]bool{"es": true, "en": true, "qu": true, "ay": true}
@@ -393,7 +401,7 @@ func (m *matcher) addKnown(elems []elem) {
 				case altWord:
 					m.known[a.key] = true
 				case altPrefix:
-					m.prefixes = append(m.prefixes, a.key)
+					m.prefixes[a.key[:3]] = append(m.prefixes[a.key[:3]], a.key)
 				}
 			}
 		}

@@ -1,12 +1,20 @@
 package triage
 
 // firstIndex finds, for a token, the patterns whose first word can match it,
-// so that a message is not tried against every entry at every word. It is
-// exact: it may return candidates that then fail, never miss one.
+// so that a message is not tried against every entry at every word. An
+// entry whose first word is required is found by that word: its exact
+// form (also the token without a plural ending), its typo-tolerant keys
+// and its first three letters for a prefix. An entry whose first words
+// are optional is found by any word it may start with, the token's
+// Quechua stem and a number included, so it is tried wherever it can
+// match and nowhere else. Ids are those of lexer.vocab and lexer.fuzzy.
 type firstIndex struct {
-	byWord   map[string][]int // exact first word, its deletion variants for tolerant words
+	byID     [][]int          // by vocabulary id of an exact first word
+	byStem   [][]int          // by vocabulary id, looked up with the token's stem (optional first words)
+	byFuzzy  [][]int          // by fuzzy-key id: a tolerant first word and each of its deletions
 	byPrefix map[string][]int // first three letters of a prefix entry
-	always   []int            // numbers, optional first words: tried everywhere
+	numeric  []int            // a first word may be a number: tried at numbers
+	always   []int            // may start anywhere (a gap before any required word): tried everywhere
 }
 
 func deletions(s string) []string {
@@ -17,49 +25,82 @@ func deletions(s string) []string {
 	return out
 }
 
-// fuzzyKeys are the index keys under which a word finds the typo-tolerant
-// entries it may match: the word and each of its deletions, marked "~".
-// Tokens compute them once for both indexes.
-func fuzzyKeys(k string) []string {
-	out := make([]string, 0, len(k)+1)
-	out = append(out, "~"+k)
-	for _, d := range deletions(k) {
-		out = append(out, "~"+d)
+// addAt appends n to the list of tab at id, growing tab as needed.
+func addAt(tab *[][]int, id int32, n int) {
+	for int(id) >= len(*tab) {
+		*tab = append(*tab, nil)
 	}
-	return out
+	(*tab)[id] = append((*tab)[id], n)
 }
 
-func newFirstIndex(all [][]elem) *firstIndex {
-	ix := &firstIndex{byWord: map[string][]int{}, byPrefix: map[string][]int{}}
+func newFirstIndex(lx *lexer, all [][]elem) *firstIndex {
+	ix := &firstIndex{byPrefix: map[string][]int{}}
 	for n, elems := range all {
 		first := elems[0]
 		if first.optional || first.gap > 0 {
-			ix.always = append(ix.always, n)
+			ix.addOptional(lx, n, elems)
 			continue
 		}
 		for _, seq := range first.seqs {
-			a := seq[0]
-			switch a.kind {
-			case altWord:
-				ix.byWord[a.key] = append(ix.byWord[a.key], n)
-				if a.fuzzy {
-					ix.byWord["~"+a.key] = append(ix.byWord["~"+a.key], n)
-					for _, d := range deletions(a.key) {
-						ix.byWord["~"+d] = append(ix.byWord["~"+d], n)
-					}
-				}
-			case altPrefix:
-				ix.byPrefix[a.key[:3]] = append(ix.byPrefix[a.key[:3]], n)
-			default:
-				ix.always = append(ix.always, n)
-			}
+			ix.addAlt(lx, n, seq[0], false)
 		}
 	}
 	return ix
 }
 
-// candidates returns the entries worth trying at token t, each once,
-// in entry order.
+// addAlt indexes entry n under the first word a; with stem, a word is
+// also found by a token's stem.
+func (ix *firstIndex) addAlt(lx *lexer, n int, a alt, stem bool) {
+	switch a.kind {
+	case altWord:
+		addAt(&ix.byID, a.id, n)
+		if stem {
+			addAt(&ix.byStem, a.id, n)
+		}
+		if a.fuzzy {
+			for _, k := range append([]string{a.key}, deletions(a.key)...) {
+				id, ok := lx.fuzzy[k]
+				if !ok {
+					id = int32(len(lx.fuzzy))
+					lx.fuzzy[k] = id
+				}
+				addAt(&ix.byFuzzy, id, n)
+			}
+		}
+	case altPrefix:
+		ix.byPrefix[a.key[:3]] = append(ix.byPrefix[a.key[:3]], n)
+	default:
+		ix.numeric = append(ix.numeric, n)
+	}
+}
+
+// addOptional indexes entry n, whose first words are optional, under the
+// first word of every alternative of its leading elements, up to the
+// first required one; after a gap it could start anywhere.
+func (ix *firstIndex) addOptional(lx *lexer, n int, elems []elem) {
+	for _, el := range elems {
+		if el.gap > 0 || el.near > 0 {
+			ix.always = append(ix.always, n)
+			return
+		}
+		for _, seq := range el.seqs {
+			ix.addAlt(lx, n, seq[0], true)
+		}
+		if !el.optional {
+			return
+		}
+	}
+}
+
+// at returns tab's list at id, if any.
+func at(tab [][]int, id int32) []int {
+	if id < 0 || int(id) >= len(tab) {
+		return nil
+	}
+	return tab[id]
+}
+
+// candidates returns the entries worth trying at token t, each once.
 func (ix *firstIndex) candidates(t *token, seen []bool, buf []int) []int {
 	buf = buf[:0]
 	add := func(ns []int) {
@@ -70,19 +111,18 @@ func (ix *firstIndex) candidates(t *token, seen []bool, buf []int) []int {
 			}
 		}
 	}
-	k := t.key
-	add(ix.byWord[k])
-	if len(k) > 1 && k[len(k)-1] == 's' {
-		add(ix.byWord[k[:len(k)-1]])
-		if len(k) > 2 && k[len(k)-2] == 'e' {
-			add(ix.byWord[k[:len(k)-2]])
-		}
+	add(at(ix.byID, t.id))
+	add(at(ix.byID, t.p1))
+	add(at(ix.byID, t.p2))
+	add(at(ix.byStem, t.stemID))
+	for _, id := range t.fuzzy {
+		add(at(ix.byFuzzy, id))
 	}
-	for _, fk := range t.fuzzy {
-		add(ix.byWord[fk])
-	}
-	if len(k) >= 3 {
+	if k := t.key; len(k) >= 3 {
 		add(ix.byPrefix[k[:3]])
+	}
+	if t.num >= 0 {
+		add(ix.numeric)
 	}
 	add(ix.always)
 	for _, n := range buf {

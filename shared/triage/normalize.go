@@ -15,12 +15,15 @@ type token struct {
 	raw    string // the word as written, for reasons
 	start  int    // byte offset of raw in the text
 	end    int
-	norm   string   // folded, de-abbreviated form ("kiero" stays, "q" → "que")
-	key    string   // phonetic key used for matching ("quiero" and "kiero" → "kiero")
-	num    int      // value of a number token, -1 otherwise
-	clause int      // index of the clause (sentence or line) the token is in
-	stem   string   // key without a Quechua case ending (-pi, -man, -manta, -kama), or ""
-	fuzzy  []string // index keys of the typo-tolerant entries it may match (firstIndex)
+	norm   string // folded, de-abbreviated form ("kiero" stays, "q" → "que")
+	key    string // phonetic key used for matching ("quiero" and "kiero" → "kiero")
+	num    int    // value of a number token, -1 otherwise
+	clause int    // index of the clause (sentence or line) the token is in
+	stem   string // key without a Quechua case ending (-pi, -man, -manta, -kama), or ""
+	// Vocabulary ids (lexer.vocab) of key, stem, and key without a final
+	// "s" or "es", or -1: the matcher compares them instead of strings.
+	id, stemID, p1, p2 int32
+	fuzzy              []int32 // ids of the typo-tolerant index keys it may match (lexer.fuzzy)
 }
 
 // fold strips accents and lower-cases.
@@ -173,6 +176,58 @@ type lexer struct {
 	numbers map[string]int      // folded number word → value
 	noBreak map[string]bool     // abbreviations after which "." does not end a clause
 	morph   *morphology         // endings read from data/morphology.txt
+	// vocab numbers every word of the knowledge files (pattern words,
+	// language words), so that a token is matched by comparing integers;
+	// fuzzy numbers the index keys of typo-tolerant first words (a word
+	// and each of its deletions, see firstIndex).
+	vocab, fuzzy map[string]int32
+}
+
+// intern returns the vocabulary id of the key k, numbering it if new.
+func (lx *lexer) intern(k string) int32 {
+	id, ok := lx.vocab[k]
+	if !ok {
+		id = int32(len(lx.vocab))
+		lx.vocab[k] = id
+	}
+	return id
+}
+
+// lookup returns the vocabulary id of k, or -1.
+func (lx *lexer) lookup(k string) int32 {
+	if id, ok := lx.vocab[k]; ok {
+		return id
+	}
+	return -1
+}
+
+// identify sets the vocabulary ids of t and the fuzzy keys it may match:
+// its key and each deletion of one letter, those the index knows.
+func (lx *lexer) identify(t *token, scratch []byte) []byte {
+	k := t.key
+	t.id, t.stemID, t.p1, t.p2 = lx.lookup(k), -1, -1, -1
+	if t.stem != "" {
+		t.stemID = lx.lookup(t.stem)
+	}
+	if n := len(k); n > 1 && k[n-1] == 's' {
+		t.p1 = lx.lookup(k[:n-1])
+		if n > 2 && k[n-2] == 'e' {
+			t.p2 = lx.lookup(k[:n-2])
+		}
+	}
+	if len(lx.fuzzy) == 0 {
+		return scratch
+	}
+	if id, ok := lx.fuzzy[k]; ok {
+		t.fuzzy = append(t.fuzzy, id)
+	}
+	for i := range len(k) {
+		scratch = append(append(scratch[:0], k[:i]...), k[i+1:]...)
+		if id, ok := lx.fuzzy[string(scratch)]; ok {
+			t.fuzzy = append(t.fuzzy, id)
+		}
+	}
+	return scratch
 }
 
 type rawWord struct {
@@ -256,6 +311,7 @@ var apostrophes = strings.NewReplacer("'", "", "’", "")
 func (lx *lexer) tokens(text string) []token {
 	raws := lx.split(text)
 	toks := make([]token, 0, len(raws)+4)
+	var scratch []byte
 	for _, w := range raws {
 		text := w.text
 		if strings.ContainsAny(text, "'’") {
@@ -277,7 +333,6 @@ func (lx *lexer) tokens(text string) []token {
 				}
 			}
 			t.key = phoneticKey(t.norm)
-			t.fuzzy = fuzzyKeys(t.key)
 			if t.num < 0 {
 				for _, c := range lx.morph.cases {
 					if len(t.norm) >= len(c)+4 && strings.HasSuffix(t.norm, c) {
@@ -286,6 +341,7 @@ func (lx *lexer) tokens(text string) []token {
 					}
 				}
 			}
+			scratch = lx.identify(&t, scratch)
 			toks = append(toks, t)
 		}
 	}

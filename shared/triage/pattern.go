@@ -2,6 +2,7 @@ package triage
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -50,6 +51,7 @@ const (
 type alt struct {
 	kind   altKind
 	key    string
+	id     int32 // altWord: the vocabulary id of key (lexer.intern)
 	fuzzy  bool
 	clitic bool // altPrefix: the word must end in an object pronoun (llevarla)
 }
@@ -70,9 +72,10 @@ type elem struct {
 	gap      int     // > 0: "..." skips up to gap words
 	near     int     // > 0: "~N", N+1: the next part within N words, either side
 	optional bool
-	// words are the alternatives that are one exact word, looked up at
-	// once; others are the rest, tried in turn (compileWords fills both).
-	words  map[string]bool
+	// words are the vocabulary ids of the alternatives that are one exact
+	// word, sorted, looked up at once; others are the rest, tried in turn
+	// (compileWords fills both).
+	words  []int32
 	others [][]alt
 }
 
@@ -85,37 +88,49 @@ func compileWords(elems []elem) {
 		if len(e.seqs) < 4 {
 			continue
 		}
-		words := map[string]bool{}
+		var words []int32
 		var others [][]alt
 		for _, seq := range e.seqs {
 			if len(seq) == 1 && seq[0].kind == altWord && !seq[0].fuzzy {
-				words[seq[0].key] = true
+				words = append(words, seq[0].id)
 			} else {
 				others = append(others, seq)
 			}
 		}
-		e.words, e.others = words, others
+		slices.Sort(words)
+		e.words, e.others = slices.Compact(words), others
 	}
 }
 
 // wordIn reports whether token t matches one of the exact one-word
 // alternatives: the same key, a Quechua stem, or a plural in -s or -es
 // (the rules of altMatches for words).
-func wordIn(words map[string]bool, t *token) bool {
-	k := t.key
-	if words[k] || t.stem != "" && words[t.stem] {
+func wordIn(words []int32, t *token) bool {
+	if hasID(words, t.id) || hasID(words, t.stemID) {
 		return true
 	}
 	if t.num >= 0 {
 		return false
 	}
-	if n := len(k); n >= 4 && k[n-1] == 's' && words[k[:n-1]] {
-		return true
+	n := len(t.key)
+	return n >= 4 && hasID(words, t.p1) || n >= 5 && hasID(words, t.p2)
+}
+
+// hasID reports whether the sorted ids hold id (never -1, "no word").
+func hasID(ids []int32, id int32) bool {
+	if id < 0 {
+		return false
 	}
-	if n := len(k); n >= 5 && k[n-2:] == "es" && words[k[:n-2]] {
-		return true
+	if len(ids) <= 8 {
+		for _, x := range ids {
+			if x == id {
+				return true
+			}
+		}
+		return false
 	}
-	return false
+	_, ok := slices.BinarySearch(ids, id)
+	return ok
 }
 
 // nearPart is a part of a pattern after "~N": it must match within dist
@@ -342,7 +357,7 @@ func (lx *lexer) compileWord(text, a string, fuzzyMin int) ([]alt, error) {
 	}
 	out := make([]alt, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, alt{kind: altWord, key: k, fuzzy: !exact && len(k) >= fuzzyMin})
+		out = append(out, alt{kind: altWord, key: k, id: lx.intern(k), fuzzy: !exact && len(k) >= fuzzyMin})
 	}
 	return out, nil
 }
@@ -351,7 +366,7 @@ func (lx *lexer) compileWord(text, a string, fuzzyMin int) ([]alt, error) {
 // knows exactly (a known word is never read as a typo of another one).
 type matcher struct {
 	known    map[string]bool
-	prefixes []string // prefix entries: a word they match is not a typo either
+	prefixes map[string][]string // prefix entries by their first three letters: a word they match is not a typo either
 	morph    *morphology
 }
 
@@ -359,7 +374,10 @@ func (m *matcher) isKnown(k string) bool {
 	if m.known[k] {
 		return true
 	}
-	for _, p := range m.prefixes {
+	if len(k) < 3 {
+		return false // prefix entries have three letters at least
+	}
+	for _, p := range m.prefixes[k[:3]] {
 		if strings.HasPrefix(k, p) {
 			return true
 		}
@@ -376,17 +394,12 @@ func (m *matcher) altMatches(a alt, t *token) bool {
 	case altPrefix:
 		return strings.HasPrefix(t.key, a.key) && (!a.clitic || m.morph.hasEnclitic(t.norm, len(a.key)))
 	}
+	if t.id == a.id || t.stemID == a.id {
+		return true // the same word, or a Quechua case ending: "Maldonadopi" is "Maldonado"
+	}
 	k := t.key
-	if k == a.key {
-		return true
-	}
-	if t.stem != "" && t.stem == a.key {
-		return true // Quechua case ending: "Maldonadopi" is "Maldonado"
-	}
-	if t.num < 0 && len(a.key) >= 3 && len(k) > len(a.key) && len(k) <= len(a.key)+2 && strings.HasPrefix(k, a.key) {
-		if rest := k[len(a.key):]; rest == "s" || rest == "es" {
-			return true // plural
-		}
+	if t.num < 0 && (t.p1 == a.id && len(k) >= 4 || t.p2 == a.id && len(k) >= 5) {
+		return true // plural: key + "s" (3 letters at least) or key + "es"
 	}
 	if a.fuzzy && t.num < 0 {
 		d := len(k) - len(a.key)

@@ -38,6 +38,7 @@ type Engine struct {
 	kms          []kmRule
 	langWords    map[string]map[string]bool
 	langSuffixes map[string][]string
+	langMask     []uint8 // by vocabulary id: the languages (bits of langOrder) a word is listed in
 	patternIx    *firstIndex
 	placeIx      *firstIndex
 	th           thresholds
