@@ -122,7 +122,7 @@ func readLines(fsys fs.FS, name string, each func(line string, n int) error) err
 func (e *Engine) load(fsys fs.FS) error {
 	mo := &morphology{}
 	e.lx = &lexer{expand: map[string][]string{}, numbers: map[string]int{}, noBreak: map[string]bool{}, morph: mo,
-		vocab: map[string]int32{}, fuzzy: map[string]int32{}}
+		vocab: map[string]int32{}, fuzzy: map[string]int32{}, heads: map[string]int32{}}
 	e.m = &matcher{known: map[string]bool{}, prefixes: map[string][]string{}, morph: mo}
 	e.signals = map[string]*signal{}
 	e.langWords = map[string]map[string]bool{}

@@ -9,12 +9,12 @@ package triage
 // Quechua stem and a number included, so it is tried wherever it can
 // match and nowhere else. Ids are those of lexer.vocab and lexer.fuzzy.
 type firstIndex struct {
-	byID     [][]int          // by vocabulary id of an exact first word
-	byStem   [][]int          // by vocabulary id, looked up with the token's stem (optional first words)
-	byFuzzy  [][]int          // by fuzzy-key id: a tolerant first word and each of its deletions
-	byPrefix map[string][]int // first three letters of a prefix entry
-	numeric  []int            // a first word may be a number: tried at numbers
-	always   []int            // may start anywhere (a gap before any required word): tried everywhere
+	byID    [][]int // by vocabulary id of an exact first word
+	byStem  [][]int // by vocabulary id, looked up with the token's stem (optional first words)
+	byFuzzy [][]int // by fuzzy-key id: a tolerant first word and each of its deletions
+	byHead  [][]int // by lexer.heads id: the first three letters of a prefix entry
+	numeric []int   // a first word may be a number: tried at numbers
+	always  []int   // may start anywhere (a gap before any required word): tried everywhere
 }
 
 func deletions(s string) []string {
@@ -34,7 +34,7 @@ func addAt(tab *[][]int, id int32, n int) {
 }
 
 func newFirstIndex(lx *lexer, all [][]elem) *firstIndex {
-	ix := &firstIndex{byPrefix: map[string][]int{}}
+	ix := &firstIndex{}
 	for n, elems := range all {
 		first := elems[0]
 		if first.optional || first.gap > 0 {
@@ -68,7 +68,7 @@ func (ix *firstIndex) addAlt(lx *lexer, n int, a alt, stem bool) {
 			}
 		}
 	case altPrefix:
-		ix.byPrefix[a.key[:3]] = append(ix.byPrefix[a.key[:3]], n)
+		addAt(&ix.byHead, lx.head(a.key[:3]), n)
 	default:
 		ix.numeric = append(ix.numeric, n)
 	}
@@ -118,9 +118,7 @@ func (ix *firstIndex) candidates(t *token, seen []bool, buf []int) []int {
 	for _, id := range t.fuzzy {
 		add(at(ix.byFuzzy, id))
 	}
-	if k := t.key; len(k) >= 3 {
-		add(ix.byPrefix[k[:3]])
-	}
+	add(at(ix.byHead, t.head))
 	if t.num >= 0 {
 		add(ix.numeric)
 	}

@@ -23,6 +23,7 @@ type token struct {
 	// Vocabulary ids (lexer.vocab) of key, stem, and key without a final
 	// "s" or "es", or -1: the matcher compares them instead of strings.
 	id, stemID, p1, p2 int32
+	head               int32   // lexer.heads id of the key's first three letters, or -1
 	fuzzy              []int32 // ids of the typo-tolerant index keys it may match (lexer.fuzzy)
 }
 
@@ -181,6 +182,19 @@ type lexer struct {
 	// fuzzy numbers the index keys of typo-tolerant first words (a word
 	// and each of its deletions, see firstIndex).
 	vocab, fuzzy map[string]int32
+	// heads numbers the first three letters of prefix entries.
+	heads map[string]int32
+}
+
+// head returns the id of the first three letters h of a prefix entry,
+// numbering them if new.
+func (lx *lexer) head(h string) int32 {
+	id, ok := lx.heads[h]
+	if !ok {
+		id = int32(len(lx.heads))
+		lx.heads[h] = id
+	}
+	return id
 }
 
 // intern returns the vocabulary id of the key k, numbering it if new.
@@ -205,7 +219,12 @@ func (lx *lexer) lookup(k string) int32 {
 // its key and each deletion of one letter, those the index knows.
 func (lx *lexer) identify(t *token, scratch []byte) []byte {
 	k := t.key
-	t.id, t.stemID, t.p1, t.p2 = lx.lookup(k), -1, -1, -1
+	t.id, t.stemID, t.p1, t.p2, t.head = lx.lookup(k), -1, -1, -1, -1
+	if len(k) >= 3 {
+		if id, ok := lx.heads[k[:3]]; ok {
+			t.head = id
+		}
+	}
 	if t.stem != "" {
 		t.stemID = lx.lookup(t.stem)
 	}

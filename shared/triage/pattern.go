@@ -39,7 +39,7 @@ const (
 	maxSpan = 10
 )
 
-type altKind int
+type altKind uint8
 
 const (
 	altWord altKind = iota
@@ -49,9 +49,9 @@ const (
 )
 
 type alt struct {
-	kind   altKind
 	key    string
 	id     int32 // altWord: the vocabulary id of key (lexer.intern)
+	kind   altKind
 	fuzzy  bool
 	clitic bool // altPrefix: the word must end in an object pronoun (llevarla)
 }
@@ -80,12 +80,15 @@ type elem struct {
 }
 
 // compileWords splits the alternatives of every element into one-word
-// exact alternatives, found by one map lookup, and the others, so that a
-// group of forty words costs a lookup, not forty comparisons.
+// exact alternatives, found by one lookup, and the others, so that a group
+// of forty words costs a lookup, not forty comparisons. A group of four or
+// more tries its exact words first; a smaller one only when all its
+// alternatives are exact words, so that the order in which alternatives
+// are tried, and so the words a match spans, stay those of the lexicon.
 func compileWords(elems []elem) {
 	for i := range elems {
 		e := &elems[i]
-		if len(e.seqs) < 4 {
+		if len(e.seqs) < 4 && !allExactWords(e.seqs) {
 			continue
 		}
 		var words []int32
@@ -100,6 +103,16 @@ func compileWords(elems []elem) {
 		slices.Sort(words)
 		e.words, e.others = slices.Compact(words), others
 	}
+}
+
+// allExactWords reports whether every alternative is one exact word.
+func allExactWords(seqs [][]alt) bool {
+	for _, seq := range seqs {
+		if len(seq) != 1 || seq[0].kind != altWord || seq[0].fuzzy {
+			return false
+		}
+	}
+	return true
 }
 
 // wordIn reports whether token t matches one of the exact one-word
@@ -385,7 +398,7 @@ func (m *matcher) isKnown(k string) bool {
 	return false
 }
 
-func (m *matcher) altMatches(a alt, t *token) bool {
+func (m *matcher) altMatches(a *alt, t *token) bool {
 	switch a.kind {
 	case altNum:
 		return t.num >= 0
@@ -412,8 +425,8 @@ func (m *matcher) altMatches(a alt, t *token) bool {
 
 // seqMatches returns the end of seq matched at token i in clause, or -1.
 func (m *matcher) seqMatches(seq []alt, toks []token, i, clause int) int {
-	for _, a := range seq {
-		if i >= len(toks) || toks[i].clause != clause || !m.altMatches(a, &toks[i]) {
+	for k := range seq {
+		if i >= len(toks) || toks[i].clause != clause || !m.altMatches(&seq[k], &toks[i]) {
 			return -1
 		}
 		i++
