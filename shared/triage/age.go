@@ -15,26 +15,11 @@ type ageHit struct {
 // word of duration ("hace 2 años") is not an age.
 func (e *Engine) findAges(a *analysis) []ageHit {
 	toks := a.toks
-	endsAt := map[int][]hit{}   // hits by end token
-	startsAt := map[int][]hit{} // hits by start token
-	for _, h := range a.hits {
-		endsAt[h.end] = append(endsAt[h.end], h)
-		startsAt[h.start] = append(startsAt[h.start], h)
-	}
-	has := func(m map[int][]hit, i int, role string) (hit, bool) {
-		for _, h := range m[i] {
-			if h.sig.role == role {
-				return h, true
-			}
-		}
-		return hit{}, false
-	}
 	personBefore := func(i int) bool {
-		for j := i - 1; j >= 0 && j >= i-6; j-- {
-			for _, h := range endsAt[j+1] {
-				if h.sig.role == rolePerson || h.sig.role == roleMinor {
-					return true
-				}
+		// a person or minor word ending at one of the tokens i-5 to i
+		for _, h := range a.startingIn(i-5-a.f.maxLen, i) {
+			if h.end >= max(1, i-5) && h.end <= i && (h.sig.role == rolePerson || h.sig.role == roleMinor) {
+				return true
 			}
 		}
 		return false
@@ -45,16 +30,16 @@ func (e *Engine) findAges(a *analysis) []ageHit {
 		if n < 0 || n > 99 {
 			continue
 		}
-		if _, ok := has(startsAt, i+1, roleNotAge); ok && toks[i+1].clause == toks[i].clause {
+		if _, ok := a.startingAt(i+1, roleNotAge); ok && toks[i+1].clause == toks[i].clause {
 			continue
 		}
-		if _, ok := has(endsAt, i, roleNotAge); ok && i > 0 && toks[i-1].clause == toks[i].clause {
+		if _, ok := a.endingAt(i, roleNotAge); ok && i > 0 && toks[i-1].clause == toks[i].clause {
 			continue // "hace 2 años", "estuvo 3 años": a time, not an age
 		}
 		// A unit after the number, maybe after a second number of a range.
 		j := i + 1
 		for j < len(toks) && j <= i+3 && toks[j].clause == toks[i].clause {
-			if u, ok := has(startsAt, j, roleAgeUnit); ok {
+			if u, ok := a.startingAt(j, roleAgeUnit); ok {
 				out = append(out, ageHit{age: n, start: i, end: u.end})
 				break
 			}
@@ -70,13 +55,13 @@ func (e *Engine) findAges(a *analysis) []ageHit {
 		if n == 0 {
 			continue
 		}
-		if _, ok := has(startsAt, i+1, rolePerson); ok {
+		if _, ok := a.startingAt(i+1, rolePerson); ok {
 			continue // a count of people ("tiene 3 niñitos"), not an age
 		}
-		if _, ok := has(startsAt, i+1, roleMinor); ok {
+		if _, ok := a.startingAt(i+1, roleMinor); ok {
 			continue
 		}
-		if cue, ok := has(endsAt, i, roleAgeCue); ok && cue.clause == toks[i].clause {
+		if cue, ok := a.endingAt(i, roleAgeCue); ok && cue.clause == toks[i].clause {
 			next := i + 1
 			strong := cue.sig.weight >= 2 || cue.sig.weight > 0 && (next >= len(toks) || toks[next].clause != toks[i].clause || connector[toks[next].key] || toks[next].num >= 0 || statementStart[toks[next].norm])
 			if strong || personBefore(cue.start) {
@@ -90,6 +75,27 @@ func (e *Engine) findAges(a *analysis) []ageHit {
 		}
 	}
 	return out
+}
+
+// startingAt returns the first hit of role starting at token i.
+func (a *analysis) startingAt(i int, role string) (hit, bool) {
+	for _, h := range a.startingIn(i, i+1) {
+		if h.sig.role == role {
+			return h, true
+		}
+	}
+	return hit{}, false
+}
+
+// endingAt returns the first hit of role ending at token i, in the order
+// of the hits.
+func (a *analysis) endingAt(i int, role string) (hit, bool) {
+	for _, h := range a.startingIn(i-a.f.maxLen, i) {
+		if h.end == i && h.sig.role == role {
+			return h, true
+		}
+	}
+	return hit{}, false
 }
 
 // statementStart are words that begin a new statement right after an age

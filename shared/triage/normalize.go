@@ -69,6 +69,9 @@ func foldSpanish(s string) (string, bool) {
 // ("ayudaaaa" → "ayuda", "noooo" → "no"); doubled letters stay (they are
 // handled by the phonetic key).
 func collapseRuns(s string) string {
+	if !hasRun(s) {
+		return s
+	}
 	rs := []rune(s)
 	var b strings.Builder
 	for i := 0; i < len(rs); {
@@ -88,6 +91,17 @@ func collapseRuns(s string) string {
 	return b.String()
 }
 
+// hasRun reports whether s may hold a run of three identical letters:
+// plain ASCII without three equal bytes in a row has none.
+func hasRun(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 || i >= 2 && s[i] == s[i-1] && s[i] == s[i-2] {
+			return true
+		}
+	}
+	return false
+}
+
 func isVowel(b byte) bool { return b == 'a' || b == 'e' || b == 'i' || b == 'o' || b == 'u' }
 
 // phoneticKey folds spellings that SMS writers mix up in Peruvian Spanish and
@@ -98,7 +112,8 @@ func phoneticKey(s string) string {
 	if s == "" || (s[0] >= '0' && s[0] <= '9') {
 		return s
 	}
-	var b []byte
+	var buf [32]byte
+	b := buf[:0]
 	n := len(s)
 	for i := 0; i < n; i++ {
 		c := s[i]
@@ -167,6 +182,9 @@ func phoneticKey(s string) string {
 			continue
 		}
 		out = append(out, c)
+	}
+	if string(out) == s {
+		return s // no copy when the key is the word itself
 	}
 	return string(out)
 }
@@ -293,11 +311,11 @@ func (lx *lexer) split(text string) []rawWord {
 			}
 			continue
 		}
-		prevWord := ""
+		prev := "" // the word right before r, if any
 		if start >= 0 {
-			prevWord = fold(text[start:i])
+			prev = text[start:i]
 		} else if len(words) > 0 && words[len(words)-1].end == i {
-			prevWord = fold(words[len(words)-1].text)
+			prev = words[len(words)-1].text
 		}
 		wasDigit := start >= 0 && kind == 2
 		flush(i)
@@ -307,7 +325,7 @@ func (lx *lexer) split(text string) []rawWord {
 			if wasDigit && unicode.IsDigit(next) {
 				continue
 			}
-			if r == '.' && lx.noBreak[prevWord] {
+			if r == '.' && lx.noBreak[fold(prev)] {
 				continue
 			}
 			if r == '.' {

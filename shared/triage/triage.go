@@ -21,6 +21,7 @@ package triage
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -243,8 +244,26 @@ func (a *analysis) quote(start, end int) string {
 	if start >= end || end > len(a.toks) {
 		return ""
 	}
-	s := strings.Join(strings.Fields(a.text[a.toks[start].start:a.toks[end-1].end]), " ")
-	return fmt.Sprintf("%q", s)
+	s := a.text[a.toks[start].start:a.toks[end-1].end]
+	if !singleSpaced(s) {
+		s = strings.Join(strings.Fields(s), " ")
+	}
+	return strconv.Quote(s) // as fmt's %q writes it
+}
+
+// singleSpaced reports whether s, which starts and ends with a word, is
+// plain ASCII with words apart by one space: strings.Fields and Join
+// would give it back unchanged.
+func singleSpaced(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 0x80 || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
+			return false
+		case c == ' ' && (i == 0 || i == len(s)-1 || s[i-1] == ' '):
+			return false
+		}
+	}
+	return true
 }
 
 // sigMinorExploitation is the derived signal (signals.txt) for a minor, or
