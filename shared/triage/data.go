@@ -71,6 +71,7 @@ type signal struct {
 	indicator   string  // ILO/UNODC indicator code or ""
 	description string  // Spanish label used in reasons
 	patterns    int     // how many lexicon lines use it
+	idx         int     // its row among the signals, from 0
 }
 
 // place kinds, from least to most specific.
@@ -206,6 +207,7 @@ func (e *Engine) loadSignals(fsys fs.FS) error {
 		if _, dup := e.signals[s.name]; dup {
 			return fmt.Errorf("signal %s defined twice", s.name)
 		}
+		s.idx = len(e.signals)
 		e.signals[s.name] = s
 		return nil
 	})

@@ -45,13 +45,21 @@ type evidence struct {
 	danger                  float64
 	personal                float64 // danger to a person where she is: not being moved
 	dangerWords             []string
-	category                map[string]float64
 	past, present           bool
 	now, soon               bool
 	actionable              bool
 	hedge                   bool
 	violence                bool
 	urgent                  bool
+}
+
+// sigEvidence is what the hits of one signal show: its highest weight
+// and danger, its highest positive weight toward its category, and its
+// words, each once.
+type sigEvidence struct {
+	best, danger, cat float64
+	quoted            []string
+	active            bool // a hit neither negated nor offered or planned
 }
 
 // state is the decision under way: the analysis, the evidence and what
@@ -62,9 +70,9 @@ type state struct {
 	ev evidence
 
 	pastClause, nowClause, habitClause map[int]bool
-	best, bestDanger                   map[*signal]float64
-	quoted                             map[*signal][]string
-	order                              []*signal // signals in order of first hit
+	order                              []*signal     // signals in order of first hit
+	sigs                               []sigEvidence // what each signal of order shows
+	slot                               []int32       // by signal idx: 1 + its place in order, 0 if not found
 	cat                                map[string]float64
 
 	minor       bool

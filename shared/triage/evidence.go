@@ -5,24 +5,36 @@ import "strings"
 // gather weighs the hits of an analysis into evidence: each signal once,
 // with its highest weight, danger words of past clauses dropped.
 func (e *Engine) gather(a *analysis) *state {
-	s := &state{e: e, a: a, ev: evidence{category: map[string]float64{}},
-		best: map[*signal]float64{}, bestDanger: map[*signal]float64{}, quoted: map[*signal][]string{}}
+	s := &state{e: e, a: a, slot: make([]int32, len(e.signals))}
 	s.clauseTimes()
-	seen := map[*signal]bool{}
 	for _, h := range a.hits {
-		if !seen[h.sig] {
-			seen[h.sig] = true
+		rec := s.rec(h.sig)
+		if rec == nil {
 			s.order = append(s.order, h.sig)
+			s.sigs = append(s.sigs, sigEvidence{})
+			s.slot[h.sig.idx] = int32(len(s.order))
+			rec = &s.sigs[len(s.sigs)-1]
+		}
+		if !h.negated && !h.intent {
+			rec.active = true
 		}
 		s.noteRole(h)
 		if h.negated && h.sig.role != roleDanger && h.sig.role != roleMove {
 			continue
 		}
-		s.quote(h)
-		e.weigh(s, h)
+		s.quote(rec, h)
+		e.weigh(s, rec, h)
 	}
 	s.sum()
 	return s
+}
+
+// rec returns the evidence of signal sg, nil when it has no hit.
+func (s *state) rec(sg *signal) *sigEvidence {
+	if n := s.slot[sg.idx]; n > 0 {
+		return &s.sigs[n-1]
+	}
+	return nil
 }
 
 // clauseTimes marks the clauses told in the past, in the present or now,
@@ -76,33 +88,31 @@ func (s *state) noteRole(h hit) {
 }
 
 // quote keeps the words of a hit once per signal.
-func (s *state) quote(h hit) {
+func (s *state) quote(rec *sigEvidence, h hit) {
 	q := s.a.quote(h.start, h.end)
-	for _, o := range s.quoted[h.sig] {
+	for _, o := range rec.quoted {
 		if o == q {
 			return
 		}
 	}
-	s.quoted[h.sig] = append(s.quoted[h.sig], q)
+	rec.quoted = append(rec.quoted, q)
 }
 
 // weigh keeps the highest weight and danger of the hit's signal.
-func (e *Engine) weigh(s *state, h hit) {
+func (e *Engine) weigh(s *state, rec *sigEvidence, h hit) {
 	sg := h.sig
 	w := sg.weight
 	if h.intent && sg.role == roleExploit {
 		w *= e.th.intentFactor // offered or planned, not yet happening
 	}
-	if w > s.best[sg] || (w < 0 && w < s.best[sg]) {
-		s.best[sg] = w
+	if w > rec.best || (w < 0 && w < rec.best) {
+		rec.best = w
 	}
-	if d := e.danger(s, h); d > s.bestDanger[sg] {
-		s.bestDanger[sg] = d
+	if d := e.danger(s, h); d > rec.danger {
+		rec.danger = d
 	}
-	if sg.category != "" && w > 0 {
-		if k := sg.category + "|" + sg.name; w > s.ev.category[k] {
-			s.ev.category[k] = w
-		}
+	if sg.category != "" && w > rec.cat {
+		rec.cat = w
 	}
 }
 
@@ -134,21 +144,13 @@ func (e *Engine) danger(s *state, h hit) float64 {
 // sum adds the signals' weights by role, once each.
 func (s *state) sum() {
 	ev := &s.ev
-	intentOnly := map[*signal]bool{}
-	for _, sg := range s.order {
-		intentOnly[sg] = true
-	}
-	for _, h := range s.a.hits {
-		if !h.negated && !h.intent {
-			intentOnly[h.sig] = false
-		}
-	}
-	for _, sg := range s.order {
-		w := s.best[sg]
+	for i, sg := range s.order {
+		rec := &s.sigs[i]
+		w := rec.best
 		switch sg.role {
 		case roleExploit:
-			if intentOnly[sg] {
-				ev.recruit += w
+			if !rec.active {
+				ev.recruit += w // offered or planned only
 			} else {
 				ev.exploit += w
 			}
@@ -160,20 +162,21 @@ func (s *state) sum() {
 		case roleNoise:
 			ev.noise += w
 		}
-		if strings.Contains(sg.indicator, "violence") && len(s.quoted[sg]) > 0 {
+		if strings.Contains(sg.indicator, "violence") && len(rec.quoted) > 0 {
 			ev.violence = true
 		}
-		ev.danger += s.bestDanger[sg]
+		ev.danger += rec.danger
 		if sg.role != roleMove && sg.indicator != indTransport {
-			ev.personal += s.bestDanger[sg] // danger to a person where she is
+			ev.personal += rec.danger // danger to a person where she is
 		}
-		if s.bestDanger[sg] > 0 {
-			ev.dangerWords = append(ev.dangerWords, s.quoted[sg]...)
+		if rec.danger > 0 {
+			ev.dangerWords = append(ev.dangerWords, rec.quoted...)
 		}
 	}
 	s.cat = map[string]float64{}
-	for k, v := range ev.category {
-		c, _, _ := strings.Cut(k, "|")
-		s.cat[c] += v
+	for i, sg := range s.order {
+		if c := s.sigs[i].cat; c > 0 {
+			s.cat[sg.category] += c // weights are multiples of 1/8: the sum is exact in any order
+		}
 	}
 }

@@ -22,12 +22,13 @@ func (e *Engine) reasons(s *state, t tip.Triage) ([]string, []string) {
 	if len(s.minorEx) > 0 && len(s.derived) > 0 && t.Urgency != tip.Low {
 		addInd(e.signals[sigMinorExploitation].indicator)
 	}
-	for _, sg := range s.order {
-		if !e.reasonShown(s, sg, t) {
+	for i, sg := range s.order {
+		rec := &s.sigs[i]
+		if !e.reasonShown(s, sg, rec, t) {
 			continue
 		}
-		out = append(out, sg.description+": "+joinQuoted(s.quoted[sg]))
-		if sg.weight > 0 || s.bestDanger[sg] > 0 {
+		out = append(out, sg.description+": "+joinQuoted(rec.quoted))
+		if sg.weight > 0 || rec.danger > 0 {
 			addInd(sg.indicator)
 		}
 	}
@@ -48,8 +49,8 @@ func (e *Engine) reasons(s *state, t tip.Triage) ([]string, []string) {
 // reasonShown reports whether the words of a signal are shown among the
 // reasons: evidence, danger and time words, and in a low decision only
 // the noise.
-func (e *Engine) reasonShown(s *state, sg *signal, t tip.Triage) bool {
-	if len(s.quoted[sg]) == 0 {
+func (e *Engine) reasonShown(s *state, sg *signal, rec *sigEvidence, t tip.Triage) bool {
+	if len(rec.quoted) == 0 {
 		return false
 	}
 	switch sg.role {
