@@ -39,11 +39,11 @@ func (e *Engine) findPlace(a *analysis) *placeHit {
 func (e *Engine) placeCandidates(a *analysis) []placeHit {
 	toks := a.toks
 	var cands []placeHit
-	seen := make([]bool, len(e.places))
-	var buf []int
+	sc := getScratch(len(e.places))
+	defer scratchPool.Put(sc)
 	for i := range toks {
-		buf = e.placeIx.candidates(&toks[i], seen, buf)
-		for _, n := range buf {
+		sc.buf = e.placeIx.candidates(&toks[i], sc.seen, sc.buf)
+		for _, n := range sc.buf {
 			p := e.places[n]
 			end := e.m.match(p.elems, toks, i, toks[i].clause)
 			if end > i {

@@ -123,12 +123,12 @@ type analysis struct {
 }
 
 func (e *Engine) scan(toks []token) []hit {
-	var hits []hit
-	seen := make([]bool, len(e.patterns))
-	var buf []int
+	hits := make([]hit, 0, len(toks))
+	sc := getScratch(len(e.patterns))
+	defer scratchPool.Put(sc)
 	for i := range toks {
-		buf = e.patternIx.candidates(&toks[i], seen, buf)
-		for _, n := range buf {
+		sc.buf = e.patternIx.candidates(&toks[i], sc.seen, sc.buf)
+		for _, n := range sc.buf {
 			p := e.patterns[n]
 			start, end := e.m.matchPattern(p, toks, i, toks[i].clause)
 			if end > start {
@@ -138,6 +138,24 @@ func (e *Engine) scan(toks []token) []hit {
 	}
 	sortHits(hits)
 	return dropProperNames(toks, dedupHits(hits))
+}
+
+// scratch is the working memory of one look-up of the first-word index,
+// kept between decisions: seen is all false between uses.
+type scratch struct {
+	seen []bool
+	buf  []int
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// getScratch returns a scratch with room for n entries; Put it back.
+func getScratch(n int) *scratch {
+	sc := scratchPool.Get().(*scratch)
+	if len(sc.seen) < n {
+		sc.seen = make([]bool, n)
+	}
+	return sc
 }
 
 // dropProperNames drops the keyword hits that begin or end on the proper
