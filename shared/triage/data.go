@@ -358,15 +358,6 @@ func (e *Engine) loadLanguages(fsys fs.FS) error {
 // patterns and places by their first word.
 func (e *Engine) buildIndexes() {
 	for _, p := range e.patterns {
-		compileWords(p.elems)
-		for _, np := range p.near {
-			compileWords(np.elems)
-		}
-	}
-	for _, p := range e.places {
-		compileWords(p.elems)
-	}
-	for _, p := range e.patterns {
 		e.m.addKnown(p.elems)
 		for _, np := range p.near {
 			e.m.addKnown(np.elems)

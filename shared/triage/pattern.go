@@ -51,6 +51,7 @@ const (
 type alt struct {
 	key    string
 	id     int32 // altWord: the vocabulary id of key (lexer.intern)
+	head   int32 // altPrefix: the id of its first three letters (lexer.head)
 	kind   altKind
 	fuzzy  bool
 	clitic bool // altPrefix: the word must end in an object pronoun (llevarla)
@@ -72,47 +73,87 @@ type elem struct {
 	gap      int     // > 0: "..." skips up to gap words
 	near     int     // > 0: "~N", N+1: the next part within N words, either side
 	optional bool
-	// words are the vocabulary ids of the alternatives that are one exact
-	// word, sorted, looked up at once; others are the rest, tried in turn
-	// (compileWords fills both).
-	words  []int32
-	others [][]alt
+	steps    []step // the alternatives as the matcher tries them (compileSteps)
 }
 
-// compileWords splits the alternatives of every element into one-word
-// exact alternatives, found by one lookup, and the others, so that a group
-// of forty words costs a lookup, not forty comparisons. A group of four or
-// more tries its exact words first; a smaller one only when all its
-// alternatives are exact words, so that the order in which alternatives
-// are tried, and so the words a match spans, stay those of the lexicon.
-func compileWords(elems []elem) {
+// step is what the matcher tries in turn at a token for one element: a
+// sequence of two or more words, or a run of one-word alternatives.
+// Alternatives of one word all end on the next token, so the order among
+// those of a run does not change a match, and a run answers at once: its
+// exact words by id, the others (tolerant words, prefixes, numbers) in
+// turn.
+type step struct {
+	seq   []alt   // a sequence of words; nil for a run
+	words []int32 // run: vocabulary ids of its exact words, sorted
+	loose []alt   // run: its other alternatives
+}
+
+// compileSteps gives every element its steps: the alternatives in the
+// order of the lexicon, with the one-word alternatives next to each other
+// in one run. A group of four or more alternatives tries its exact words
+// first, so that a group of forty words costs one look-up, not forty
+// comparisons.
+func compileSteps(elems []elem) {
 	for i := range elems {
 		e := &elems[i]
-		if len(e.seqs) < 4 && !allExactWords(e.seqs) {
-			continue
-		}
-		var words []int32
-		var others [][]alt
-		for _, seq := range e.seqs {
-			if len(seq) == 1 && seq[0].kind == altWord && !seq[0].fuzzy {
-				words = append(words, seq[0].id)
-			} else {
-				others = append(others, seq)
+		order := e.seqs
+		if len(e.seqs) >= 4 {
+			order = nil
+			for _, seq := range e.seqs {
+				if exactWord(seq) {
+					order = append(order, seq)
+				}
+			}
+			for _, seq := range e.seqs {
+				if !exactWord(seq) {
+					order = append(order, seq)
+				}
 			}
 		}
-		slices.Sort(words)
-		e.words, e.others = slices.Compact(words), others
+		e.steps = nil
+		for _, seq := range order {
+			if len(seq) > 1 {
+				e.steps = append(e.steps, step{seq: seq})
+				continue
+			}
+			if len(e.steps) == 0 || e.steps[len(e.steps)-1].seq != nil {
+				e.steps = append(e.steps, step{})
+			}
+			run := &e.steps[len(e.steps)-1]
+			if exactWord(seq) {
+				run.words = append(run.words, seq[0].id)
+			} else {
+				run.loose = append(run.loose, seq[0])
+			}
+		}
+		for k := range e.steps {
+			slices.Sort(e.steps[k].words)
+			e.steps[k].words = slices.Compact(e.steps[k].words)
+		}
 	}
 }
 
-// allExactWords reports whether every alternative is one exact word.
-func allExactWords(seqs [][]alt) bool {
-	for _, seq := range seqs {
-		if len(seq) != 1 || seq[0].kind != altWord || seq[0].fuzzy {
-			return false
+// exactWord reports whether an alternative is one exact (not tolerant) word.
+func exactWord(seq []alt) bool {
+	return len(seq) == 1 && seq[0].kind == altWord && !seq[0].fuzzy
+}
+
+// runMatches reports whether one of the one-word alternatives of run
+// matches token t.
+func (m *matcher) runMatches(run *step, t *token) bool {
+	if wordIn(run.words, t) {
+		return true
+	}
+	for k := range run.loose {
+		a := &run.loose[k]
+		if a.kind == altPrefix && a.head != t.head {
+			continue // a prefix shares the token's first three letters, or does not match
+		}
+		if m.altMatches(a, t) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // wordIn reports whether token t matches one of the exact one-word
@@ -277,6 +318,7 @@ func (lx *lexer) compilePattern(text string, fuzzyMin int) ([]elem, error) {
 	if err := checkParts(text, elems); err != nil {
 		return nil, err
 	}
+	compileSteps(elems)
 	return elems, nil
 }
 
@@ -366,7 +408,7 @@ func (lx *lexer) compileWord(text, a string, fuzzyMin int) ([]alt, error) {
 		if len(keys[0]) < 3 {
 			return nil, fmt.Errorf("pattern %q: prefix %q is too short (3 letters at least)", text, a)
 		}
-		return []alt{{kind: altPrefix, key: keys[0], clitic: clitic}}, nil
+		return []alt{{kind: altPrefix, key: keys[0], head: lx.head(keys[0][:3]), clitic: clitic}}, nil
 	}
 	out := make([]alt, 0, len(keys))
 	for _, k := range keys {
@@ -453,19 +495,19 @@ func (m *matcher) match(elems []elem, toks []token, i, clause int) int {
 		}
 		return -1
 	}
-	seqs := e.seqs
-	if e.words != nil {
-		if i < len(toks) && toks[i].clause == clause && wordIn(e.words, &toks[i]) {
-			if end := m.match(elems[1:], toks, i+1, clause); end >= 0 {
-				return end
+	if i < len(toks) && toks[i].clause == clause {
+		for k := range e.steps {
+			st := &e.steps[k]
+			j := -1
+			if st.seq != nil {
+				j = m.seqMatches(st.seq, toks, i, clause)
+			} else if m.runMatches(st, &toks[i]) {
+				j = i + 1
 			}
-		}
-		seqs = e.others
-	}
-	for _, seq := range seqs {
-		if j := m.seqMatches(seq, toks, i, clause); j >= 0 {
-			if end := m.match(elems[1:], toks, j, clause); end >= 0 {
-				return end
+			if j >= 0 {
+				if end := m.match(elems[1:], toks, j, clause); end >= 0 {
+					return end
+				}
 			}
 		}
 	}
