@@ -63,6 +63,9 @@ func (ix *firstIndex) addAlt(lx *lexer, n int, a alt, stem bool) {
 				if !ok {
 					id = int32(len(lx.fuzzy))
 					lx.fuzzy[k] = id
+					if lx.fuzzyMin == 0 || len(k) < lx.fuzzyMin {
+						lx.fuzzyMin = len(k)
+					}
 				}
 				addAt(&ix.byFuzzy, id, n)
 			}

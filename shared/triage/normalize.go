@@ -200,6 +200,7 @@ type lexer struct {
 	// fuzzy numbers the index keys of typo-tolerant first words (a word
 	// and each of its deletions, see firstIndex).
 	vocab, fuzzy map[string]int32
+	fuzzyMin     int // the length of the shortest fuzzy key; 0 while there is none
 	// heads numbers the first three letters of prefix entries.
 	heads map[string]int32
 }
@@ -252,8 +253,8 @@ func (lx *lexer) identify(t *token, scratch []byte) []byte {
 			t.p2 = lx.lookup(k[:n-2])
 		}
 	}
-	if len(lx.fuzzy) == 0 {
-		return scratch
+	if len(k) < lx.fuzzyMin {
+		return scratch // shorter than every fuzzy key, and so are its deletions
 	}
 	if id, ok := lx.fuzzy[k]; ok {
 		t.fuzzy = append(t.fuzzy, id)
