@@ -103,6 +103,24 @@ func at(tab [][]int, id int32) []int {
 	return tab[id]
 }
 
+// plurals are the ids of t's key without "s" and "es" under which the
+// index looks for entries. A word of one or two letters matches no plural
+// ("la" never matches "las"), so those ids are only looked up when t has
+// a Quechua stem, through which an entry found that way can still match.
+func (t *token) plurals() (int32, int32) {
+	if t.stemID >= 0 {
+		return t.p1, t.p2
+	}
+	p1, p2 := t.p1, t.p2
+	if len(t.key) < 4 {
+		p1 = -1
+	}
+	if len(t.key) < 5 {
+		p2 = -1
+	}
+	return p1, p2
+}
+
 // candidates returns the entries worth trying at token t, each once.
 func (ix *firstIndex) candidates(t *token, seen []bool, buf []int) []int {
 	buf = buf[:0]
@@ -115,8 +133,9 @@ func (ix *firstIndex) candidates(t *token, seen []bool, buf []int) []int {
 		}
 	}
 	add(at(ix.byID, t.id))
-	add(at(ix.byID, t.p1))
-	add(at(ix.byID, t.p2))
+	p1, p2 := t.plurals()
+	add(at(ix.byID, p1))
+	add(at(ix.byID, p2))
 	add(at(ix.byStem, t.stemID))
 	for _, id := range t.fuzzy {
 		add(at(ix.byFuzzy, id))
