@@ -1,5 +1,7 @@
 package triage
 
+import "slices"
+
 // firstIndex finds, for a token, the patterns whose first word can match it,
 // so that a message is not tried against every entry at every word. An
 // entry whose first word is required is found by that word: its exact
@@ -15,6 +17,121 @@ type firstIndex struct {
 	byHead  [][]int // by lexer.heads id: the first three letters of a prefix entry
 	numeric []int   // a first word may be a number: tried at numbers
 	always  []int   // may start anywhere (a gap before any required word): tried everywhere
+	// next holds, by entry, the keys (nextKey) of the words the token
+	// after its first may be, sorted; nil when it may be any. An entry
+	// whose next token is none of them cannot match, and is not tried.
+	next [][]int32
+}
+
+// Keys of a word that may follow the first (firstIndex.next): its
+// vocabulary id, nextHead plus the lexer.heads id of a prefix, or nextNum
+// for a number.
+const (
+	nextHead = 1 << 29
+	nextNum  = 1 << 30
+)
+
+// nextKey is the key of alternative a in firstIndex.next; false for a
+// tolerant word, which any token may be.
+func nextKey(a alt) (int32, bool) {
+	switch a.kind {
+	case altWord:
+		return a.id, !a.fuzzy
+	case altPrefix:
+		return nextHead + a.head, true
+	}
+	return nextNum, true
+}
+
+// nextKeys returns the keys the token after the first of a match of elems
+// may have, sorted, and false when it may be any token.
+func nextKeys(elems []elem) ([]int32, bool) {
+	first := elems[0]
+	if first.optional || first.gap > 0 {
+		return nil, false
+	}
+	var out []int32
+	for _, seq := range first.seqs {
+		if len(seq) > 1 {
+			k, ok := nextKey(seq[1])
+			if !ok {
+				return nil, false
+			}
+			out = append(out, k)
+			continue
+		}
+		ks, ok := startKeys(elems[1:])
+		if !ok {
+			return nil, false
+		}
+		out = append(out, ks...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), true
+}
+
+// startKeys returns the keys of the words a match of elems may start
+// with: those of its optional elements and of the first required one;
+// false when it may start with any word, or be empty.
+func startKeys(elems []elem) ([]int32, bool) {
+	var out []int32
+	for _, el := range elems {
+		if el.gap > 0 || el.near > 0 {
+			return nil, false
+		}
+		for _, seq := range el.seqs {
+			k, ok := nextKey(seq[0])
+			if !ok {
+				return nil, false
+			}
+			out = append(out, k)
+		}
+		if !el.optional {
+			return out, true
+		}
+	}
+	return nil, false
+}
+
+// tokenKeys are the keys (nextKey) that token t matches: its id, its
+// stem's, its plural stems' (as altMatches reads them), its prefix head
+// and whether it is a number.
+func tokenKeys(t *token, out []int32) []int32 {
+	if t.id >= 0 {
+		out = append(out, t.id)
+	}
+	if t.stemID >= 0 {
+		out = append(out, t.stemID)
+	}
+	if t.num < 0 && t.p1 >= 0 && len(t.key) >= 4 {
+		out = append(out, t.p1)
+	}
+	if t.num < 0 && t.p2 >= 0 && len(t.key) >= 5 {
+		out = append(out, t.p2)
+	}
+	if t.head >= 0 {
+		out = append(out, nextHead+t.head)
+	}
+	if t.num >= 0 {
+		out = append(out, nextNum)
+	}
+	return out
+}
+
+// nextFits reports whether the token after the first may be the next word
+// of entry n: keys are those of that token, none when there is no next
+// token in the clause.
+func (ix *firstIndex) nextFits(n int, keys []int32) bool {
+	want := ix.next[n]
+	if want == nil {
+		return true
+	}
+	for _, k := range keys {
+		if hasID(want, k) {
+			return true
+		}
+	}
+	return false
 }
 
 func deletions(s string) []string {
@@ -34,8 +151,11 @@ func addAt(tab *[][]int, id int32, n int) {
 }
 
 func newFirstIndex(lx *lexer, all [][]elem) *firstIndex {
-	ix := &firstIndex{}
+	ix := &firstIndex{next: make([][]int32, len(all))}
 	for n, elems := range all {
+		if ks, ok := nextKeys(elems); ok {
+			ix.next[n] = ks
+		}
 		first := elems[0]
 		if first.optional || first.gap > 0 {
 			ix.addOptional(lx, n, elems)
@@ -121,14 +241,24 @@ func (t *token) plurals() (int32, int32) {
 	return p1, p2
 }
 
-// candidates returns the entries worth trying at token t, each once.
-func (ix *firstIndex) candidates(t *token, seen []bool, buf []int) []int {
-	buf = buf[:0]
+// candidates returns the entries worth trying at token i, each once:
+// those its first word may start, and whose next word may be the token
+// after it.
+func (ix *firstIndex) candidates(toks []token, i int, sc *scratch) []int {
+	t := &toks[i]
+	sc.keys = sc.keys[:0]
+	if i+1 < len(toks) && toks[i+1].clause == t.clause {
+		sc.keys = tokenKeys(&toks[i+1], sc.keys)
+	}
+	sc.buf, sc.marked = sc.buf[:0], sc.marked[:0]
 	add := func(ns []int) {
 		for _, n := range ns {
-			if !seen[n] {
-				seen[n] = true
-				buf = append(buf, n)
+			if !sc.seen[n] {
+				sc.seen[n] = true
+				sc.marked = append(sc.marked, n)
+				if ix.nextFits(n, sc.keys) {
+					sc.buf = append(sc.buf, n)
+				}
 			}
 		}
 	}
@@ -145,8 +275,8 @@ func (ix *firstIndex) candidates(t *token, seen []bool, buf []int) []int {
 		add(ix.numeric)
 	}
 	add(ix.always)
-	for _, n := range buf {
-		seen[n] = false
+	for _, n := range sc.marked {
+		sc.seen[n] = false
 	}
-	return buf
+	return sc.buf
 }

@@ -42,8 +42,7 @@ func (e *Engine) placeCandidates(a *analysis) []placeHit {
 	sc := getScratch(len(e.places))
 	defer scratchPool.Put(sc)
 	for i := range toks {
-		sc.buf = e.placeIx.candidates(&toks[i], sc.seen, sc.buf)
-		for _, n := range sc.buf {
+		for _, n := range e.placeIx.candidates(toks, i, sc) {
 			p := e.places[n]
 			end := e.m.match(p.elems, toks, i, toks[i].clause)
 			if end > i {

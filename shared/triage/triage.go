@@ -127,8 +127,7 @@ func (e *Engine) scan(toks []token) []hit {
 	sc := getScratch(len(e.patterns))
 	defer scratchPool.Put(sc)
 	for i := range toks {
-		sc.buf = e.patternIx.candidates(&toks[i], sc.seen, sc.buf)
-		for _, n := range sc.buf {
+		for _, n := range e.patternIx.candidates(toks, i, sc) {
 			p := e.patterns[n]
 			start, end := e.m.matchPattern(p, toks, i, toks[i].clause)
 			if end > start {
@@ -143,8 +142,9 @@ func (e *Engine) scan(toks []token) []hit {
 // scratch is the working memory of one look-up of the first-word index,
 // kept between decisions: seen is all false between uses.
 type scratch struct {
-	seen []bool
-	buf  []int
+	seen        []bool
+	buf, marked []int // the candidates, and every entry marked seen
+	keys        []int32
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
