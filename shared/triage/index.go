@@ -17,35 +17,44 @@ type firstIndex struct {
 	byHead  [][]int // by lexer.heads id: the first three letters of a prefix entry
 	numeric []int   // a first word may be a number: tried at numbers
 	always  []int   // may start anywhere (a gap before any required word): tried everywhere
-	// next holds, by entry, the keys (nextKey) of the words the token
+	// next holds, by entry, the keys (nextKeys) of the words the token
 	// after its first may be, sorted; nil when it may be any. An entry
 	// whose next token is none of them cannot match, and is not tried.
 	next [][]int32
 }
 
 // Keys of a word that may follow the first (firstIndex.next): its
-// vocabulary id, nextHead plus the lexer.heads id of a prefix, or nextNum
+// vocabulary id, nextFuzzy plus the id of a fuzzy key (lexer.fuzzy) of a
+// tolerant word, nextHead plus the lexer.heads id of a prefix, or nextNum
 // for a number.
 const (
-	nextHead = 1 << 29
-	nextNum  = 1 << 30
+	nextFuzzy = 1 << 28
+	nextHead  = 1 << 29
+	nextNum   = 1 << 30
 )
 
-// nextKey is the key of alternative a in firstIndex.next; false for a
-// tolerant word, which any token may be.
-func nextKey(a alt) (int32, bool) {
+// nextKeys adds to out the keys a token matching alternative a has one
+// of: a word's id, and for a tolerant word the ids of its fuzzy keys
+// (typos are found as the index finds them).
+func nextKeys(lx *lexer, a alt, out []int32) []int32 {
 	switch a.kind {
 	case altWord:
-		return a.id, !a.fuzzy
+		out = append(out, a.id)
+		if a.fuzzy {
+			for _, k := range append([]string{a.key}, deletions(a.key)...) {
+				out = append(out, nextFuzzy+lx.fuzzyID(k))
+			}
+		}
+		return out
 	case altPrefix:
-		return nextHead + a.head, true
+		return append(out, nextHead+a.head)
 	}
-	return nextNum, true
+	return append(out, nextNum)
 }
 
-// nextKeys returns the keys the token after the first of a match of elems
-// may have, sorted, and false when it may be any token.
-func nextKeys(elems []elem) ([]int32, bool) {
+// afterFirst returns the keys the token after the first of a match of
+// elems may have, sorted, and false when it may be any token.
+func afterFirst(lx *lexer, elems []elem) ([]int32, bool) {
 	first := elems[0]
 	if first.optional || first.gap > 0 {
 		return nil, false
@@ -53,38 +62,28 @@ func nextKeys(elems []elem) ([]int32, bool) {
 	var out []int32
 	for _, seq := range first.seqs {
 		if len(seq) > 1 {
-			k, ok := nextKey(seq[1])
-			if !ok {
-				return nil, false
-			}
-			out = append(out, k)
+			out = nextKeys(lx, seq[1], out)
 			continue
 		}
-		ks, ok := startKeys(elems[1:])
-		if !ok {
+		var ok bool
+		if out, ok = startKeys(lx, elems[1:], out); !ok {
 			return nil, false
 		}
-		out = append(out, ks...)
 	}
 	slices.Sort(out)
 	return slices.Compact(out), true
 }
 
-// startKeys returns the keys of the words a match of elems may start
+// startKeys adds to out the keys of the words a match of elems may start
 // with: those of its optional elements and of the first required one;
 // false when it may start with any word, or be empty.
-func startKeys(elems []elem) ([]int32, bool) {
-	var out []int32
+func startKeys(lx *lexer, elems []elem, out []int32) ([]int32, bool) {
 	for _, el := range elems {
 		if el.gap > 0 || el.near > 0 {
 			return nil, false
 		}
 		for _, seq := range el.seqs {
-			k, ok := nextKey(seq[0])
-			if !ok {
-				return nil, false
-			}
-			out = append(out, k)
+			out = nextKeys(lx, seq[0], out)
 		}
 		if !el.optional {
 			return out, true
@@ -93,9 +92,9 @@ func startKeys(elems []elem) ([]int32, bool) {
 	return nil, false
 }
 
-// tokenKeys are the keys (nextKey) that token t matches: its id, its
-// stem's, its plural stems' (as altMatches reads them), its prefix head
-// and whether it is a number.
+// tokenKeys are the keys (nextKeys) that token t matches: its id, its
+// stem's, its plural stems' (as altMatches reads them), its fuzzy keys,
+// its prefix head and whether it is a number.
 func tokenKeys(t *token, out []int32) []int32 {
 	if t.id >= 0 {
 		out = append(out, t.id)
@@ -108,6 +107,9 @@ func tokenKeys(t *token, out []int32) []int32 {
 	}
 	if t.num < 0 && t.p2 >= 0 && len(t.key) >= 5 {
 		out = append(out, t.p2)
+	}
+	for _, id := range t.fuzzy {
+		out = append(out, nextFuzzy+id)
 	}
 	if t.head >= 0 {
 		out = append(out, nextHead+t.head)
@@ -153,7 +155,7 @@ func addAt(tab *[][]int, id int32, n int) {
 func newFirstIndex(lx *lexer, all [][]elem) *firstIndex {
 	ix := &firstIndex{next: make([][]int32, len(all))}
 	for n, elems := range all {
-		if ks, ok := nextKeys(elems); ok {
+		if ks, ok := afterFirst(lx, elems); ok {
 			ix.next[n] = ks
 		}
 		first := elems[0]
@@ -179,15 +181,7 @@ func (ix *firstIndex) addAlt(lx *lexer, n int, a alt, stem bool) {
 		}
 		if a.fuzzy {
 			for _, k := range append([]string{a.key}, deletions(a.key)...) {
-				id, ok := lx.fuzzy[k]
-				if !ok {
-					id = int32(len(lx.fuzzy))
-					lx.fuzzy[k] = id
-					if lx.fuzzyMin == 0 || len(k) < lx.fuzzyMin {
-						lx.fuzzyMin = len(k)
-					}
-				}
-				addAt(&ix.byFuzzy, id, n)
+				addAt(&ix.byFuzzy, lx.fuzzyID(k), n)
 			}
 		}
 	case altPrefix:

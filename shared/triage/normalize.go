@@ -226,6 +226,19 @@ func (lx *lexer) intern(k string) int32 {
 	return id
 }
 
+// fuzzyID returns the id of the fuzzy key k, numbering it if new.
+func (lx *lexer) fuzzyID(k string) int32 {
+	id, ok := lx.fuzzy[k]
+	if !ok {
+		id = int32(len(lx.fuzzy))
+		lx.fuzzy[k] = id
+		if lx.fuzzyMin == 0 || len(k) < lx.fuzzyMin {
+			lx.fuzzyMin = len(k)
+		}
+	}
+	return id
+}
+
 // lookup returns the vocabulary id of k, or -1.
 func (lx *lexer) lookup(k string) int32 {
 	if id, ok := lx.vocab[k]; ok {
