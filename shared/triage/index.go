@@ -17,13 +17,15 @@ type firstIndex struct {
 	byHead  [][]int // by lexer.heads id: the first three letters of a prefix entry
 	numeric []int   // a first word may be a number: tried at numbers
 	always  []int   // may start anywhere (a gap before any required word): tried everywhere
-	// next holds, by entry, the keys (nextKeys) of the words the token
-	// after its first may be, sorted; nil when it may be any. An entry
-	// whose next token is none of them cannot match, and is not tried.
-	next [][]int32
+	// An entry whose token after the first may only be certain words
+	// (filtered) is listed under the keys (nextKeys) of those words in
+	// accept; at a token whose next token has none of them it cannot
+	// match, and is not tried.
+	filtered []bool
+	accept   map[int32][]int32
 }
 
-// Keys of a word that may follow the first (firstIndex.next): its
+// Keys of a word that may follow the first (firstIndex.accept): its
 // vocabulary id, nextFuzzy plus the id of a fuzzy key (lexer.fuzzy) of a
 // tolerant word, nextHead plus the lexer.heads id of a prefix, or nextNum
 // for a number.
@@ -120,20 +122,20 @@ func tokenKeys(t *token, out []int32) []int32 {
 	return out
 }
 
-// nextFits reports whether the token after the first may be the next word
-// of entry n: keys are those of that token, none when there is no next
-// token in the clause.
-func (ix *firstIndex) nextFits(n int, keys []int32) bool {
-	want := ix.next[n]
-	if want == nil {
-		return true
-	}
+// markFits sets in fits the bit of every filtered entry that a next
+// token with keys may continue, after clearing all bits.
+func (ix *firstIndex) markFits(keys []int32, fits []uint64) {
+	clear(fits)
 	for _, k := range keys {
-		if hasID(want, k) {
-			return true
+		for _, n := range ix.accept[k] {
+			fits[n>>6] |= 1 << (n & 63)
 		}
 	}
-	return false
+}
+
+// fits reports whether entry n may match given the bits of markFits.
+func (ix *firstIndex) fits(n int, fits []uint64) bool {
+	return !ix.filtered[n] || fits[n>>6]&(1<<(n&63)) != 0
 }
 
 func deletions(s string) []string {
@@ -153,10 +155,13 @@ func addAt(tab *[][]int, id int32, n int) {
 }
 
 func newFirstIndex(lx *lexer, all [][]elem) *firstIndex {
-	ix := &firstIndex{next: make([][]int32, len(all))}
+	ix := &firstIndex{filtered: make([]bool, len(all)), accept: map[int32][]int32{}}
 	for n, elems := range all {
 		if ks, ok := afterFirst(lx, elems); ok {
-			ix.next[n] = ks
+			ix.filtered[n] = true
+			for _, k := range ks {
+				ix.accept[k] = append(ix.accept[k], int32(n))
+			}
 		}
 		first := elems[0]
 		if first.optional || first.gap > 0 {
@@ -244,13 +249,14 @@ func (ix *firstIndex) candidates(toks []token, i int, sc *scratch) []int {
 	if i+1 < len(toks) && toks[i+1].clause == t.clause {
 		sc.keys = tokenKeys(&toks[i+1], sc.keys)
 	}
+	ix.markFits(sc.keys, sc.fits)
 	sc.buf, sc.marked = sc.buf[:0], sc.marked[:0]
 	add := func(ns []int) {
 		for _, n := range ns {
 			if !sc.seen[n] {
 				sc.seen[n] = true
 				sc.marked = append(sc.marked, n)
-				if ix.nextFits(n, sc.keys) {
+				if ix.fits(n, sc.fits) {
 					sc.buf = append(sc.buf, n)
 				}
 			}

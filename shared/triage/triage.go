@@ -145,6 +145,7 @@ type scratch struct {
 	seen        []bool
 	buf, marked []int // the candidates, and every entry marked seen
 	keys        []int32
+	fits        []uint64 // firstIndex.markFits
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -153,7 +154,7 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 func getScratch(n int) *scratch {
 	sc := scratchPool.Get().(*scratch)
 	if len(sc.seen) < n {
-		sc.seen = make([]bool, n)
+		sc.seen, sc.fits = make([]bool, n), make([]uint64, (n+63)/64)
 	}
 	return sc
 }
