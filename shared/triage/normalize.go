@@ -175,7 +175,12 @@ func phoneticKey(s string) string {
 			b = append(b, c)
 		}
 	}
-	// collapse doubled letters
+	return undouble(b, s)
+}
+
+// undouble returns the key b with doubled letters collapsed, as a string:
+// s itself, not a copy, when that is the key.
+func undouble(b []byte, s string) string {
 	out := b[:0]
 	for i, c := range b {
 		if i > 0 && c == b[i-1] {
@@ -184,7 +189,7 @@ func phoneticKey(s string) string {
 		out = append(out, c)
 	}
 	if string(out) == s {
-		return s // no copy when the key is the word itself
+		return s
 	}
 	return string(out)
 }
