@@ -43,8 +43,8 @@ func nextKeys(lx *lexer, a alt, out []int32) []int32 {
 	case altWord:
 		out = append(out, a.id)
 		if a.fuzzy {
-			for _, k := range append([]string{a.key}, deletions(a.key)...) {
-				out = append(out, nextFuzzy+lx.fuzzyID(k))
+			for _, id := range lx.fuzzyIDs(a.key) {
+				out = append(out, nextFuzzy+id)
 			}
 		}
 		return out
@@ -138,14 +138,6 @@ func (ix *firstIndex) fits(n int, fits []uint64) bool {
 	return !ix.filtered[n] || fits[n>>6]&(1<<(n&63)) != 0
 }
 
-func deletions(s string) []string {
-	out := make([]string, 0, len(s))
-	for i := range len(s) {
-		out = append(out, s[:i]+s[i+1:])
-	}
-	return out
-}
-
 // addAt appends n to the list of tab at id, growing tab as needed.
 func addAt(tab *[][]int, id int32, n int) {
 	for int(id) >= len(*tab) {
@@ -155,7 +147,7 @@ func addAt(tab *[][]int, id int32, n int) {
 }
 
 func newFirstIndex(lx *lexer, all [][]elem) *firstIndex {
-	ix := &firstIndex{filtered: make([]bool, len(all)), accept: map[int32][]int32{}}
+	ix := &firstIndex{filtered: make([]bool, len(all)), accept: map[int32][]int32{}, byID: make([][]int, len(lx.vocab))}
 	for n, elems := range all {
 		if ks, ok := afterFirst(lx, elems); ok {
 			ix.filtered[n] = true
@@ -185,8 +177,8 @@ func (ix *firstIndex) addAlt(lx *lexer, n int, a alt, stem bool) {
 			addAt(&ix.byStem, a.id, n)
 		}
 		if a.fuzzy {
-			for _, k := range append([]string{a.key}, deletions(a.key)...) {
-				addAt(&ix.byFuzzy, lx.fuzzyID(k), n)
+			for _, id := range lx.fuzzyIDs(a.key) {
+				addAt(&ix.byFuzzy, id, n)
 			}
 		}
 	case altPrefix:

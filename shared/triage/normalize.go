@@ -231,17 +231,29 @@ func (lx *lexer) intern(k string) int32 {
 	return id
 }
 
-// fuzzyID returns the id of the fuzzy key k, numbering it if new.
-func (lx *lexer) fuzzyID(k string) int32 {
-	id, ok := lx.fuzzy[k]
-	if !ok {
-		id = int32(len(lx.fuzzy))
-		lx.fuzzy[k] = id
-		if lx.fuzzyMin == 0 || len(k) < lx.fuzzyMin {
-			lx.fuzzyMin = len(k)
+// fuzzyIDs returns the ids of the fuzzy keys of a tolerant word: its key
+// k and each deletion of one letter, numbering those that are new.
+func (lx *lexer) fuzzyIDs(k string) []int32 {
+	out := make([]int32, 0, len(k)+1)
+	b := make([]byte, 0, len(k))
+	for i := -1; i < len(k); i++ {
+		b = b[:0]
+		if i < 0 {
+			b = append(b, k...)
+		} else {
+			b = append(append(b, k[:i]...), k[i+1:]...)
 		}
+		id, ok := lx.fuzzy[string(b)]
+		if !ok {
+			id = int32(len(lx.fuzzy))
+			lx.fuzzy[string(b)] = id
+			if lx.fuzzyMin == 0 || len(b) < lx.fuzzyMin {
+				lx.fuzzyMin = len(b)
+			}
+		}
+		out = append(out, id)
 	}
-	return id
+	return out
 }
 
 // lookup returns the vocabulary id of k, or -1.
