@@ -205,7 +205,9 @@ type lexer struct {
 	// fuzzy numbers the index keys of typo-tolerant first words (a word
 	// and each of its deletions, see firstIndex).
 	vocab, fuzzy map[string]int32
-	fuzzyMin     int // the length of the shortest fuzzy key; 0 while there is none
+	fuzzyMin     int    // the length of the shortest fuzzy key; 0 while there is none
+	fuzzyHead    []bool // by lexer.heads id: the first three letters of a fuzzy key
+	fuzzyShort   bool   // a fuzzy key is shorter than three letters
 	// heads numbers the first three letters of prefix entries.
 	heads map[string]int32
 }
@@ -231,6 +233,20 @@ func (lx *lexer) intern(k string) int32 {
 	return id
 }
 
+// markFuzzyHead notes the first three letters of the fuzzy key b, so that
+// identify looks up only the keys that can be there.
+func (lx *lexer) markFuzzyHead(b []byte) {
+	if len(b) < 3 {
+		lx.fuzzyShort = true
+		return
+	}
+	h := lx.head(string(b[:3]))
+	for int(h) >= len(lx.fuzzyHead) {
+		lx.fuzzyHead = append(lx.fuzzyHead, false)
+	}
+	lx.fuzzyHead[h] = true
+}
+
 // fuzzyIDs returns the ids of the fuzzy keys of a tolerant word: its key
 // k and each deletion of one letter, numbering those that are new.
 func (lx *lexer) fuzzyIDs(k string) []int32 {
@@ -247,6 +263,7 @@ func (lx *lexer) fuzzyIDs(k string) []int32 {
 		if !ok {
 			id = int32(len(lx.fuzzy))
 			lx.fuzzy[string(b)] = id
+			lx.markFuzzyHead(b)
 			if lx.fuzzyMin == 0 || len(b) < lx.fuzzyMin {
 				lx.fuzzyMin = len(b)
 			}
@@ -286,10 +303,16 @@ func (lx *lexer) identify(t *token, scratch []byte) []byte {
 	if len(k) < lx.fuzzyMin {
 		return scratch // shorter than every fuzzy key, and so are its deletions
 	}
-	if id, ok := lx.fuzzy[k]; ok {
+	// A key that starts as no fuzzy key does is none: unless the first
+	// three letters are those of one, only deletions among them can match.
+	all := lx.fuzzyShort || t.head >= 0 && int(t.head) < len(lx.fuzzyHead) && lx.fuzzyHead[t.head]
+	if id, ok := lx.fuzzy[k]; ok && all {
 		t.fuzzy = append(t.fuzzy, id)
 	}
 	for i := range len(k) {
+		if i >= 3 && !all {
+			break
+		}
 		scratch = append(append(scratch[:0], k[:i]...), k[i+1:]...)
 		if id, ok := lx.fuzzy[string(scratch)]; ok {
 			t.fuzzy = append(t.fuzzy, id)
@@ -392,15 +415,16 @@ func (lx *lexer) tokens(text string) []token {
 		}
 		for _, p := range parts {
 			t := token{raw: w.text, start: w.start, end: w.end, norm: p, num: -1, clause: w.clause}
-			if v, ok := lx.numbers[phoneticKey(p)]; ok {
+			t.key = phoneticKey(p)
+			if v, ok := lx.numbers[t.key]; ok {
 				t.norm = strconv.Itoa(v)
+				t.key = phoneticKey(t.norm)
 			}
 			if t.norm != "" && t.norm[0] >= '0' && t.norm[0] <= '9' {
 				if v, err := strconv.Atoi(t.norm); err == nil {
 					t.num = v
 				}
 			}
-			t.key = phoneticKey(t.norm)
 			if t.num < 0 {
 				for _, c := range lx.morph.cases {
 					if len(t.norm) >= len(c)+4 && strings.HasSuffix(t.norm, c) {
