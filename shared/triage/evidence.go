@@ -5,7 +5,8 @@ import "strings"
 // gather weighs the hits of an analysis into evidence: each signal once,
 // with its highest weight, danger words of past clauses dropped.
 func (e *Engine) gather(a *analysis) *state {
-	s := &state{e: e, a: a, slot: make([]int32, len(e.signals))}
+	n := min(len(a.hits), len(e.signals)) // signals found, at most
+	s := &state{e: e, a: a, slot: make([]int32, len(e.signals)), order: make([]*signal, 0, n), sigs: make([]sigEvidence, 0, n)}
 	s.clauseTimes()
 	for _, h := range a.hits {
 		rec := s.rec(h.sig)

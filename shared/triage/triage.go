@@ -264,19 +264,19 @@ func (a *analysis) quote(start, end int) string {
 		return ""
 	}
 	s := a.text[a.toks[start].start:a.toks[end-1].end]
-	if !singleSpaced(s) {
-		s = strings.Join(strings.Fields(s), " ")
+	if plainWords(s) {
+		return `"` + s + `"`
 	}
-	return strconv.Quote(s) // as fmt's %q writes it
+	return strconv.Quote(strings.Join(strings.Fields(s), " ")) // as fmt's %q writes it
 }
 
-// singleSpaced reports whether s, which starts and ends with a word, is
-// plain ASCII with words apart by one space: strings.Fields and Join
-// would give it back unchanged.
-func singleSpaced(s string) bool {
+// plainWords reports whether s is printable ASCII with no quote nor
+// backslash, words apart by one space: Fields, Join and Quote would only
+// put it between quotes.
+func plainWords(s string) bool {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
-		case c >= 0x80 || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
+		case c < 0x20 || c >= 0x7f || c == '"' || c == '\\':
 			return false
 		case c == ' ' && (i == 0 || i == len(s)-1 || s[i-1] == ' '):
 			return false
