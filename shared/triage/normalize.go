@@ -205,9 +205,10 @@ type lexer struct {
 	// fuzzy numbers the index keys of typo-tolerant first words (a word
 	// and each of its deletions, see firstIndex).
 	vocab, fuzzy map[string]int32
-	fuzzyMin     int    // the length of the shortest fuzzy key; 0 while there is none
-	fuzzyHead    []bool // by lexer.heads id: the first three letters of a fuzzy key
-	fuzzyShort   bool   // a fuzzy key is shorter than three letters
+	fuzzyMin     int      // the length of the shortest fuzzy key; 0 while there is none
+	fuzzyHead    []bool   // by lexer.heads id: the first three letters of a fuzzy key
+	fuzzyShort   bool     // a fuzzy key is shorter than three letters
+	fuzzyBloom   []uint64 // a Bloom filter of the fuzzy keys (mayBeFuzzy)
 	// heads numbers the first three letters of prefix entries.
 	heads map[string]int32
 }
@@ -264,6 +265,11 @@ func (lx *lexer) fuzzyIDs(k string) []int32 {
 			id = int32(len(lx.fuzzy))
 			lx.fuzzy[string(b)] = id
 			lx.markFuzzyHead(b)
+			if lx.fuzzyBloom == nil {
+				lx.fuzzyBloom = make([]uint64, fuzzyBloomBits/64)
+			}
+			h := fnvAdd(fnvOffset, string(b)) % fuzzyBloomBits
+			lx.fuzzyBloom[h/64] |= 1 << (h % 64)
 			if lx.fuzzyMin == 0 || len(b) < lx.fuzzyMin {
 				lx.fuzzyMin = len(b)
 			}
@@ -300,25 +306,66 @@ func (lx *lexer) identify(t *token, scratch []byte) []byte {
 			t.p2 = lx.lookup(k[:n-2])
 		}
 	}
+	return lx.fuzzyKeys(t, scratch)
+}
+
+// fuzzyKeys sets the fuzzy keys t may match: its key and each deletion of
+// one letter, those the index knows. Most are not: a key that starts as
+// no fuzzy key does is none, so unless the first three letters are those
+// of one only deletions among them are looked up, and a Bloom filter of
+// the keys (fuzzyBloom) answers most of the rest.
+func (lx *lexer) fuzzyKeys(t *token, scratch []byte) []byte {
+	k := t.key
 	if len(k) < lx.fuzzyMin {
 		return scratch // shorter than every fuzzy key, and so are its deletions
 	}
-	// A key that starts as no fuzzy key does is none: unless the first
-	// three letters are those of one, only deletions among them can match.
 	all := lx.fuzzyShort || t.head >= 0 && int(t.head) < len(lx.fuzzyHead) && lx.fuzzyHead[t.head]
-	if id, ok := lx.fuzzy[k]; ok && all {
-		t.fuzzy = append(t.fuzzy, id)
+	if all && lx.mayBeFuzzy(fnvAdd(fnvOffset, k)) {
+		if id, ok := lx.fuzzy[k]; ok {
+			t.fuzzy = append(t.fuzzy, id)
+		}
 	}
+	prefix := uint32(fnvOffset) // the hash of k[:i]
 	for i := range len(k) {
 		if i >= 3 && !all {
 			break
 		}
-		scratch = append(append(scratch[:0], k[:i]...), k[i+1:]...)
-		if id, ok := lx.fuzzy[string(scratch)]; ok {
-			t.fuzzy = append(t.fuzzy, id)
+		if lx.mayBeFuzzy(fnvAdd(prefix, k[i+1:])) {
+			scratch = append(append(scratch[:0], k[:i]...), k[i+1:]...)
+			if id, ok := lx.fuzzy[string(scratch)]; ok {
+				t.fuzzy = append(t.fuzzy, id)
+			}
 		}
+		prefix = fnvAdd(prefix, k[i:i+1])
 	}
 	return scratch
+}
+
+// FNV-1a, the hash of the Bloom filter of fuzzy keys.
+const (
+	fnvOffset = 2166136261
+	fnvPrime  = 16777619
+)
+
+func fnvAdd(h uint32, s string) uint32 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+// fuzzyBloomBits is the size of the Bloom filter of fuzzy keys: some
+// twelve thousand keys set one bit in ten.
+const fuzzyBloomBits = 1 << 17
+
+// mayBeFuzzy reports whether a string of FNV-1a hash h may be a fuzzy key.
+func (lx *lexer) mayBeFuzzy(h uint32) bool {
+	if lx.fuzzyBloom == nil {
+		return false // no fuzzy key yet
+	}
+	h %= fuzzyBloomBits
+	return lx.fuzzyBloom[h/64]&(1<<(h%64)) != 0
 }
 
 type rawWord struct {
