@@ -22,7 +22,7 @@ type firstIndex struct {
 	// accept; at a token whose next token has none of them it cannot
 	// match, and is not tried.
 	filtered []bool
-	accept   map[int32][]int32
+	accept   [4][][]int32 // by key space (word, fuzzy, head, number), then by id
 }
 
 // Keys of a word that may follow the first (firstIndex.accept): its
@@ -122,12 +122,35 @@ func tokenKeys(t *token, out []int32) []int32 {
 	return out
 }
 
+// keySpace splits a key of nextKeys into its space (0 word, 1 fuzzy key,
+// 2 prefix head, 3 number) and its id there.
+func keySpace(k int32) (int, int32) {
+	switch {
+	case k >= nextNum:
+		return 3, 0
+	case k >= nextHead:
+		return 2, k - nextHead
+	case k >= nextFuzzy:
+		return 1, k - nextFuzzy
+	}
+	return 0, k
+}
+
+// at32 returns tab's list at id, if any.
+func at32(tab [][]int32, id int32) []int32 {
+	if int(id) >= len(tab) {
+		return nil
+	}
+	return tab[id]
+}
+
 // markFits sets in fits the bit of every filtered entry that a next
 // token with keys may continue, after clearing all bits.
 func (ix *firstIndex) markFits(keys []int32, fits []uint64) {
 	clear(fits)
 	for _, k := range keys {
-		for _, n := range ix.accept[k] {
+		space, id := keySpace(k)
+		for _, n := range at32(ix.accept[space], id) {
 			fits[n>>6] |= 1 << (n & 63)
 		}
 	}
@@ -147,12 +170,16 @@ func addAt(tab *[][]int, id int32, n int) {
 }
 
 func newFirstIndex(lx *lexer, all [][]elem) *firstIndex {
-	ix := &firstIndex{filtered: make([]bool, len(all)), accept: map[int32][]int32{}, byID: make([][]int, len(lx.vocab))}
+	ix := &firstIndex{filtered: make([]bool, len(all)), byID: make([][]int, len(lx.vocab))}
 	for n, elems := range all {
 		if ks, ok := afterFirst(lx, elems); ok {
 			ix.filtered[n] = true
 			for _, k := range ks {
-				ix.accept[k] = append(ix.accept[k], int32(n))
+				space, id := keySpace(k)
+				for int(id) >= len(ix.accept[space]) {
+					ix.accept[space] = append(ix.accept[space], nil)
+				}
+				ix.accept[space][id] = append(ix.accept[space][id], int32(n))
 			}
 		}
 		first := elems[0]
