@@ -7,6 +7,10 @@ import (
 	"unicode/utf8"
 )
 
+// mask_table.go is generated from phonenumbers' metadata by the test that
+// keeps it fresh.
+//go:generate go test -run ^TestThePhoneTableIsTheLibrarysMetadata$ -update .
+
 // SenderMask replaces the sender's own number in a message.
 const SenderMask = "[número del remitente]"
 
