@@ -44,8 +44,10 @@ func startReconcile(ctx context.Context, c config.Config, a *app.App, log *slog.
 
 // reconcileLoop runs the reconciler every every until ctx ends. After a
 // failed run (DynamoDB or Twilio unreachable) the next comes sooner, as
-// Lambda's retries of a failed scheduled invocation do, so that messages
-// are recovered soon after the outage ends.
+// Lambda's retries of a failed scheduled invocation do, and a run that
+// left messages waiting for their settle time is followed by one when the
+// oldest of them passes it, so that messages are recovered soon after an
+// outage ends.
 func reconcileLoop(ctx context.Context, log *slog.Logger, r *reconcile.Reconciler, every time.Duration) {
 	wait := every
 	for {
@@ -54,12 +56,23 @@ func reconcileLoop(ctx context.Context, log *slog.Logger, r *reconcile.Reconcile
 			return
 		case <-time.After(wait):
 		}
-		wait = every
-		if _, err := r.Run(ctx); err != nil && ctx.Err() == nil {
-			wait = min(every, retryAfterFailure)
+		res, err := r.Run(ctx)
+		wait = nextReconcile(res, err, every, time.Now())
+		if err != nil && ctx.Err() == nil {
 			log.Error("reconcile failed; the next run goes on from the checkpoints", "error", err.Error(), "next_in", wait.String())
 		}
 	}
+}
+
+// nextReconcile is how long the loop waits after a run.
+func nextReconcile(res reconcile.Result, err error, every time.Duration, now time.Time) time.Duration {
+	switch {
+	case err != nil:
+		return min(every, retryAfterFailure)
+	case !res.RecheckAt.IsZero():
+		return min(every, max(res.RecheckAt.Sub(now), time.Second))
+	}
+	return every
 }
 
 // retryAfterFailure is how soon a failed reconcile run is tried again.

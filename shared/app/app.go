@@ -396,9 +396,9 @@ func (a *App) Reconciler() (*reconcile.Reconciler, error) {
 		reconcile.Deps{Store: a.store, Log: sender, Intake: webhook, Messenger: sender, Logger: a.c.Log, Now: a.c.Now}), nil
 }
 
-// ReconcileMessages is reconcile-messages: one reconcile run (it logs its
-// counts), its errors returned so that they surface in the function's
-// error metric.
+// ReconcileMessages is reconcile-messages: one reconcile pass (its runs
+// log their counts; see reconcile.Reconciler.Pass), the last run's error
+// returned so that it surfaces in the function's error metric.
 func (a *App) ReconcileMessages() (func(context.Context) error, error) {
 	r, err := a.Reconciler()
 	if err != nil {
@@ -406,7 +406,7 @@ func (a *App) ReconcileMessages() (func(context.Context) error, error) {
 	}
 	log := a.c.Log
 	return func(ctx context.Context) error {
-		_, err := r.Run(ctx)
+		_, err := r.Pass(ctx)
 		if err != nil {
 			log.Error("reconcile failed; the next run goes on from the checkpoints", "error", err.Error())
 		}

@@ -68,7 +68,7 @@ const (
 	DefaultFirstLookBack = 24 * time.Hour
 )
 
-// Deps are the reconciler's dependencies; all are required but Now.
+// Deps are the reconciler's dependencies; all are required but Now and Sleep.
 type Deps struct {
 	Store     *store.Store
 	Log       MessageLog
@@ -76,6 +76,8 @@ type Deps struct {
 	Messenger Messenger
 	Logger    *slog.Logger
 	Now       tip.Clock
+	// Sleep waits d or until ctx ends (default: a timer); Pass waits with it.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Reconciler runs reconciliation passes. It is safe for concurrent use;
@@ -102,6 +104,9 @@ func New(c Config, d Deps) *Reconciler {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Sleep == nil {
+		d.Sleep = sleep
+	}
 	return &Reconciler{c: c, d: d}
 }
 
@@ -116,6 +121,13 @@ type Result struct {
 	// conversation window, from an opted-out number, or the send failed.
 	Unanswered int `json:"unanswered"`
 	Failed     int `json:"failed"` // messages that could not be stored; the next run tries again
+	// Waiting are messages younger than the settle time that no webhook
+	// has stored: left to the webhook for now, they are read again at
+	// RecheckAt, when the oldest of them is past the settle time (zero when
+	// none waits). A message that arrived while DynamoDB was down is one,
+	// until then.
+	Waiting   int       `json:"waiting"`
+	RecheckAt time.Time `json:"recheck_at,omitzero"`
 }
 
 // Run reads the log of every campaign address once, stores what is
@@ -137,8 +149,59 @@ func (r *Reconciler) Run(ctx context.Context) (Result, error) {
 		errs = append(errs, r.address(ctx, a, &res))
 	}
 	r.d.Logger.Info("messages reconciled", "addresses", res.Addresses, "listed", res.Listed, "recovered", res.Recovered,
-		"replied", res.Replied, "unanswered", res.Unanswered, "failed", res.Failed)
+		"replied", res.Replied, "unanswered", res.Unanswered, "failed", res.Failed, "waiting", res.Waiting)
 	return res, errors.Join(errs...)
+}
+
+// Pass is one scheduled invocation: a run, then, while the context's
+// deadline leaves room for another run (recheckRoom), more runs: soon
+// after a failed one (DynamoDB or Twilio unreachable, retryWait), and at
+// RecheckAt when messages were left waiting. So the messages an outage
+// left behind come in soon after it ends, not an interval later. It
+// returns the last run's result and error.
+func (r *Reconciler) Pass(ctx context.Context) (Result, error) {
+	for failures := 0; ; {
+		res, err := r.Run(ctx)
+		var at time.Time
+		switch {
+		case err != nil:
+			failures++
+			at = r.d.Now().Add(retryWait(failures))
+		case !res.RecheckAt.IsZero():
+			at = res.RecheckAt
+		default:
+			return res, nil
+		}
+		if d, ok := ctx.Deadline(); !ok || at.Add(recheckRoom).After(d) {
+			return res, err
+		}
+		if err != nil {
+			r.d.Logger.Warn("reconcile run failed; trying again", "error", err.Error(), "attempt", failures)
+		}
+		if r.d.Sleep(ctx, max(at.Sub(r.d.Now()), 0)) != nil {
+			return res, err
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// recheckRoom is the time a run is given before the invocation's deadline.
+const recheckRoom = 30 * time.Second
+
+// retryWait is how long Pass waits after its nth failed run: 5 s, doubling,
+// at most 20 s.
+func retryWait(n int) time.Duration {
+	return min(5*time.Second<<min(n-1, 2), 20*time.Second)
 }
 
 // addresses are the campaigns' numbers and the configured ones, each as
@@ -184,10 +247,12 @@ func (r *Reconciler) address(ctx context.Context, address string, res *Result) e
 	// join the tip their first message opens; senders side by side.
 	slices.SortStableFunc(msgs, func(a, b twilio.Logged) int { return a.DateSent.Compare(b.DateSent) })
 	var senders [][]twilio.Logged
+	var young []twilio.Logged
 	index := map[string]int{}
 	for _, m := range msgs {
 		if m.DateSent.After(until) {
-			continue // the webhook's; the next run reads it if it failed
+			young = append(young, m) // the webhook's for now
+			continue
 		}
 		res.Listed++
 		i, ok := index[m.From]
@@ -228,10 +293,27 @@ func (r *Reconciler) address(ctx context.Context, address string, res *Result) e
 	}
 	close(next)
 	wg.Wait()
+	r.waiting(ctx, young, res)
 	if err := errors.Join(errs...); err != nil {
 		return err // the checkpoint stays: the next run reads these again
 	}
 	return r.d.Store.SaveReconcileCheckpoint(ctx, address, until)
+}
+
+// waiting counts the young messages no webhook has stored and sets
+// RecheckAt to when the oldest of them passes the settle time, so that a
+// message that came in during an outage is taken as soon as the webhook's
+// chance is over, not a whole interval later.
+func (r *Reconciler) waiting(ctx context.Context, young []twilio.Logged, res *Result) {
+	for _, m := range young {
+		if _, err := r.d.Store.Replay(ctx, m.SID); err == nil {
+			continue // stored by its webhook
+		}
+		res.Waiting++
+		if at := m.DateSent.Add(r.c.Settle); res.RecheckAt.IsZero() || at.Before(res.RecheckAt) {
+			res.RecheckAt = at
+		}
+	}
 }
 
 // workers bounds the senders whose messages are taken at once.

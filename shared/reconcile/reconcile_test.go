@@ -50,12 +50,19 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
+	return newWorldAt(t, time.Date(2026, 11, 20, 22, 15, 0, 0, time.UTC), nil)
+}
+
+// newWorldAt is newWorld with its clock starting at start and the
+// reconciler waiting with sleep (nil: the real timer).
+func newWorldAt(t *testing.T, start time.Time, sleep func(context.Context, time.Duration) error) *world {
+	t.Helper()
 	ctx := context.Background()
 	db, err := localdb.Embedded(ctx, "tipline")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := testkit.NewClock(time.Date(2026, 11, 20, 22, 15, 0, 0, time.UTC))
+	c := testkit.NewClock(start)
 	st := store.New(db, "tipline", c.Now)
 	key := bytes.Repeat([]byte{7}, 32)
 	keeper, err := contact.NewKeeper([]byte(secret), key)
@@ -76,7 +83,8 @@ func newWorld(t *testing.T) *world {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { webhook.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
 	h := intake.New(intake.Deps{Store: st, Triage: engine, Replies: book, Contacts: keeper,
-		Validator: twilio.NewValidator(token, srv.URL), Log: log, AccountSID: account, Now: c.Now})
+		Validator: twilio.NewValidator(token, srv.URL), Log: log, AccountSID: account, Now: c.Now,
+		Deadline: 300 * time.Millisecond}) // a failed webhook fails fast here: these tests are about what follows
 	mux := http.NewServeMux()
 	mux.Handle("/twilio/messages", h)
 	fake := &fakeapi.Server{AccountSID: account, AuthToken: token, Now: c.Now, WebhookURL: srv.URL + "/twilio/messages"}
@@ -87,7 +95,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	rec := reconcile.New(reconcile.Config{Numbers: []string{campaign}},
-		reconcile.Deps{Store: st, Log: sender, Intake: h, Messenger: sender, Logger: log, Now: c.Now})
+		reconcile.Deps{Store: st, Log: sender, Intake: h, Messenger: sender, Logger: log, Now: c.Now, Sleep: sleep})
 	return &world{t: t, ctx: ctx, db: db, store: st, fake: fake, clock: c, keeper: keeper, rec: rec, logs: logs}
 }
 
@@ -324,5 +332,92 @@ func TestAnOptOutReadAgainNeverUndoesALaterOptIn(t *testing.T) {
 	out, err := w.store.OptedOut(w.ctx, w.keeper.Key(from))
 	if err != nil || out {
 		t.Errorf("OptedOut() = %v, %v after the run; want false, as the reporter's last word was ALTA", out, err)
+	}
+}
+
+func TestMessagesLeftToTheWebhookAreReadAgainWhenTheirSettleTimePasses(t *testing.T) {
+	w := newWorld(t)
+	client.EmulateFailure(w.db.Client, client.FailureConditionInternalServerError)
+	first := w.send("+51987650800", "en el km 108 tienen encerradas a dos chicas menores")
+	w.clock.Advance(5 * time.Second)
+	w.send("+51987650801", "en el km 108 tienen encerradas a dos chicas menores")
+	client.EmulateFailure(w.db.Client, client.FailureConditionNone)
+	w.send("+51987650802", "hola, en la pampa hay chicas menores en un bar") // stored by its webhook
+	w.clock.Advance(10 * time.Second)
+
+	res := w.run()
+	want := first.CreatedAt.Add(reconcile.DefaultSettle)
+	if res.Recovered != 0 || res.Waiting != 2 || !res.RecheckAt.Equal(want) {
+		t.Fatalf("Run() = %+v, want nothing recovered, the two failed messages waiting, recheck at %v", res, want)
+	}
+	w.clock.Advance(res.RecheckAt.Sub(w.clock.Now()))
+	res = w.run()
+	if res.Recovered != 1 || res.Waiting != 1 {
+		t.Errorf("Run() at the recheck time = %+v, want the older message recovered and the younger still waiting", res)
+	}
+	w.clock.Advance(res.RecheckAt.Sub(w.clock.Now()))
+	if res = w.run(); res.Recovered != 1 || res.Waiting != 0 || !res.RecheckAt.IsZero() {
+		t.Errorf("Run() at the second recheck time = %+v, want the last message recovered and nothing waiting", res)
+	}
+}
+
+func TestAPassTakesWhatAnOutageLeftSoonAfterItEnds(t *testing.T) {
+	var w *world
+	var back time.Time // when DynamoDB came back
+	var slept []time.Duration
+	sleep := func(_ context.Context, d time.Duration) error {
+		slept = append(slept, d)
+		if back.IsZero() { // the first run failed: the outage ends while Pass waits
+			client.EmulateFailure(w.db.Client, client.FailureConditionNone)
+			back = w.clock.Now()
+		}
+		w.clock.Advance(d)
+		return nil
+	}
+	// The clock starts now, so that the context's deadline, real time,
+	// and the clock agree.
+	w = newWorldAt(t, time.Now(), sleep)
+	client.EmulateFailure(w.db.Client, client.FailureConditionInternalServerError)
+	var sent []fakeapi.Message
+	for i := 0; i < 15; i++ {
+		sent = append(sent, w.send(fmt.Sprintf("+519876509%02d", i), "en el km 108 tienen encerradas a dos chicas menores"))
+	}
+	ctx, cancel := context.WithTimeout(w.ctx, 2*time.Minute) // the function's timeout in the template
+	defer cancel()
+
+	res, err := w.rec.Pass(ctx)
+	if err != nil || res.Recovered != 15 || res.Waiting != 0 {
+		t.Fatalf("Pass() = %+v, %v, want the 15 messages recovered by its last run", res, err)
+	}
+	took := w.clock.Now().Sub(back)
+	if took > reconcile.DefaultSettle+time.Second {
+		t.Errorf("the messages were recovered %v after DynamoDB came back (waits %v), want within the settle time", took, slept)
+	}
+	for _, m := range sent {
+		if _, ok := w.tipOf(m.From); !ok {
+			t.Fatalf("no tip for a message sent during the outage")
+		}
+		if n := w.repliesTo(m.From); n != 1 {
+			t.Errorf("reporter got %d replies, want 1", n)
+		}
+	}
+	if res, err := w.rec.Pass(ctx); err != nil || res.Recovered != 0 || len(w.fake.Outbox()) != 15 {
+		t.Errorf("a second Pass() = %+v, %v with %d replies in all, want nothing recovered and still 15", res, err, len(w.fake.Outbox()))
+	}
+}
+
+func TestAPassEndsWithinItsDeadline(t *testing.T) {
+	var w *world
+	sleep := func(_ context.Context, d time.Duration) error { w.clock.Advance(d); return nil }
+	w = newWorldAt(t, time.Now(), sleep)
+	client.EmulateFailure(w.db.Client, client.FailureConditionInternalServerError) // down for good
+	ctx, cancel := context.WithTimeout(w.ctx, 2*time.Minute)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+	if _, err := w.rec.Pass(ctx); err == nil {
+		t.Fatal("Pass() = nil error with DynamoDB down, want the last run's error")
+	}
+	if end := w.clock.Now(); end.After(deadline) {
+		t.Errorf("Pass() went on %v past its deadline", end.Sub(deadline))
 	}
 }
