@@ -65,8 +65,14 @@ func senderForms(from string) []string {
 	if cc, nsn, ok := parseE164(full); ok {
 		nat := cc.nationalDigits(nsn)
 		set[nsn] = true
+		// With the trunk prefix, and dialled from a mobile (E.164 without
+		// the plus). The library leaves out the first for a number that no
+		// region of a shared calling code recognises, and gives the second
+		// for some types of number only; it is full itself unless Parse
+		// stripped a prefix written after the calling code. Both write the
+		// sender's number, so they are always masked (mask_equiv_test.go).
 		set[cc.trunk+nsn] = true
-		set[cc.code+nsn] = true // dialled from a mobile: E.164 without the plus
+		set[cc.code+nsn] = true
 		for _, d := range nat {
 			set[d] = true
 		}

@@ -249,3 +249,24 @@ func difference(a, b []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// BenchmarkSenderForms measures the forms of one sender, from the table
+// and from the library (after the first call of each, whose patterns are
+// compiled then).
+func BenchmarkSenderForms(b *testing.B) {
+	senders := []string{masktest.Peru, masktest.PeruFixed, masktest.US, masktest.Venezuela, masktest.Argentina}
+	for _, bc := range []struct {
+		name  string
+		forms func(string) []string
+	}{{"table", intake.SenderForms}, {"library", librarySenderForms}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for _, s := range senders {
+				bc.forms(s)
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				bc.forms(senders[i%len(senders)])
+			}
+		})
+	}
+}
