@@ -2,6 +2,14 @@
 // messaging webhook. It checks the signature, stores every message exactly
 // once as a new tip or as a follow-up of the reporter's open conversation,
 // triages the whole conversation and answers in TwiML.
+//
+// Before a message is stored, MaskSender removes the sender's own number
+// from it in every form libphonenumber gives that number. The facts it
+// needs come from a table generated from the metadata of
+// github.com/nyaruka/phonenumbers (mask_table.go), so that no function
+// links the library and pays its init; after upgrading the library, run
+// `go generate ./shared/intake` to regenerate it (a test fails until then,
+// and another compares the forms with the library's own).
 package intake
 
 import (

@@ -5,9 +5,11 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/nyaruka/phonenumbers"
 )
+
+// mask_table.go is generated from phonenumbers' metadata by the test that
+// keeps it fresh.
+//go:generate go test -run ^TestThePhoneTableIsTheLibrarysMetadata$ -update .
 
 // SenderMask replaces the sender's own number in a message.
 const SenderMask = "[número del remitente]"
@@ -51,36 +53,53 @@ func MaskSender(text, from string) string {
 	return b.String()
 }
 
-// senderForms returns the digit strings that write from, longest first.
+// senderForms returns the digit strings that write from, longest first:
+// the forms libphonenumber gives the number (see mask_numbers.go for how
+// they are computed without linking it).
 func senderForms(from string) []string {
 	full := foldDigits(strings.TrimPrefix(strings.TrimPrefix(from, "whatsapp:"), "+"))
 	if len(full) < minCandidate {
 		return nil
 	}
 	set := map[string]bool{full: true, "00" + full: true, "011" + full: true}
-	n, err := phonenumbers.Parse("+"+full, "")
-	if err == nil {
-		region := phonenumbers.GetRegionCodeForNumber(n)
-		nsn := phonenumbers.GetNationalSignificantNumber(n)
-		cc := strings.TrimSuffix(full, nsn)
-		ndd := phonenumbers.GetNddPrefixForRegion(region, true)
+	if cc, nsn, ok := parseE164(full); ok {
+		nat := cc.nationalDigits(nsn)
 		set[nsn] = true
-		set[ndd+nsn] = true
-		set[foldDigits(phonenumbers.Format(n, phonenumbers.NATIONAL))] = true
-		set[foldDigits(phonenumbers.FormatNumberForMobileDialing(n, region, false))] = true
-		set[foldDigits(phonenumbers.FormatOutOfCountryCallingNumber(n, "PE"))] = true
-		set[foldDigits(phonenumbers.FormatOutOfCountryCallingNumber(n, "US"))] = true
-		if region == "AR" && strings.HasPrefix(nsn, "9") {
+		// With the trunk prefix, and dialled from a mobile (E.164 without
+		// the plus). The library leaves out the first for a number that no
+		// region of a shared calling code recognises, and gives the second
+		// for some types of number only; it is full itself unless Parse
+		// stripped a prefix written after the calling code. Both write the
+		// sender's number, so they are always masked (mask_equiv_test.go).
+		set[cc.trunk+nsn] = true
+		set[cc.code+nsn] = true
+		for _, d := range nat {
+			set[d] = true
+		}
+		if cc.code != peruCode { // from Peru: the national format (in nat), else Peru's international prefix
+			set[peruInternationalPrefix+cc.code+nsn] = true
+		}
+		if cc.code == nanpaCode { // from the US: 1 and the national format
+			for _, d := range nat {
+				set[nanpaCode+d] = true
+			}
+		} else {
+			set[usInternationalPrefix+cc.code+nsn] = true
+		}
+		if cc.code == argentina.code && strings.HasPrefix(nsn, argentina.mobileToken) {
 			// Argentine mobiles: +54 9 11 2345-6789 is dialled 011 15-2345-6789
 			// at home and written 11 2345-6789 or 15 2345-6789.
-			rest := nsn[1:]
-			set[rest], set[ndd+rest], set[cc+rest], set["00"+cc+rest] = true, true, true, true
-			if ac := phonenumbers.GetLengthOfGeographicalAreaCode(n); ac > 1 && ac < len(nsn) {
+			// code is what precedes the national number in full: the calling
+			// code when from is written as E.164 (all of full when Parse
+			// stripped a trunk prefix, as the library-based version had it).
+			rest, ndd, code := nsn[len(argentina.mobileToken):], cc.trunk, strings.TrimSuffix(full, nsn)
+			set[rest], set[ndd+rest], set[code+rest], set["00"+code+rest] = true, true, true, true
+			if ac := argentineAreaCodeLength(nsn); ac > 1 && ac < len(nsn) {
 				area, sub := nsn[1:ac], nsn[ac:]
 				set[area+"15"+sub], set[ndd+area+"15"+sub], set["15"+sub] = true, true, true
 			}
 		}
-	} else if rest, ok := strings.CutPrefix(full, "51"); ok {
+	} else if rest, ok := strings.CutPrefix(full, peruCode); ok {
 		set[rest] = true // Peru: nine-digit mobiles
 	}
 	out := make([]string, 0, len(set))
