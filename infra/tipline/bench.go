@@ -45,7 +45,7 @@ var benchBodies = []string{
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	target := fs.String("url", "http://localhost:8080/twilio/messages", "webhook URL (as tipline send)")
+	target := fs.String("url", localWebhook(), "webhook URL, as tipline send (default $TIPLINE_API/twilio/messages)")
 	n := fs.Int("n", 500, "messages to send (at most 100000)")
 	c := fs.Int("c", 8, "messages in flight at once (at most 256)")
 	token := fs.String("auth-token", envOr("TWILIO_AUTH_TOKEN", localAuthToken), "auth token that signs the requests")

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Measures how soon a critical tip is alerted behind a backlog: serve (the
+# embedded engine, or DynamoDB Local with DDB=1), `tipline bench -n 1000`,
+# then one critical tip; prints the seconds from its webhook answer to its
+# first alert in the fake Twilio's outbox, then how long SIGINT takes to
+# stop serve.
+#
+#   setsid bash infra/outage/backlog.sh
+#   DDB=1 N=1000 setsid bash infra/outage/backlog.sh
+set -euo pipefail
+port=${PORT:-8612}
+n=${N:-1000}
+work=$(mktemp -d)
+export TIPLINE_CACHE=$work/cache TIPLINE_API=http://localhost:$port
+go build -o "$work/tipline" ./infra/tipline
+args=(serve -addr 127.0.0.1:$port)
+if [ "${DDB:-0}" = 1 ]; then
+	endpoint=$(bash infra/dynamodb-local/dynamodb-local.sh start --pid-file "$work/ddb.pid")
+	args+=(-dynamodb-endpoint "$endpoint")
+fi
+"$work/tipline" "${args[@]}" >"$work/serve.log" 2>&1 &
+serve=$!
+trap 'kill $serve 2>/dev/null || true; [ -f "$work/ddb.pid" ] && bash infra/dynamodb-local/dynamodb-local.sh stop --pid-file "$work/ddb.pid" >/dev/null; echo "logs: $work"' EXIT
+until curl -sf localhost:$port/healthz >/dev/null; do sleep 0.5; done
+echo "engine: $([ "${DDB:-0}" = 1 ] && echo "DynamoDB Local" || echo embedded), $n tips first"
+"$work/tipline" bench -n "$n" -c 8 2>&1 | grep -E "^(messages|throughput|p50|p99)|answered" | head -5 || true
+reply=$("$work/tipline" send -from +51987222222 -body "En La Pampa km 108, Madre de Dios, tienen encerradas a dos chicas de 15 años en un bar, ahora")
+start=$(date +%s.%N)
+ref=$(grep -o 'Tu código es [A-Z0-9]*' <<<"$reply" | awk '{print $4}')
+until curl -s localhost:$port/local/outbox | jq -e --arg ref "$ref" 'any(.[]; .body | contains("aviso " + $ref))' >/dev/null; do
+	sleep 0.1
+done
+printf 'critical tip %s: first alert in the outbox %.2f s after its webhook answered\n' "$ref" "$(echo "$(date +%s.%N) - $start" | bc)"
+t0=$(date +%s.%N)
+kill -INT $serve
+wait $serve || true
+printf 'SIGINT stopped serve in %.2f s\n' "$(echo "$(date +%s.%N) - $t0" | bc)"
+grep -c '"level":"ERROR"' "$work/serve.log" | sed 's/^/ERROR lines: /' || true
