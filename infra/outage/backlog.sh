@@ -6,24 +6,26 @@
 # stop serve.
 #
 #   setsid bash infra/outage/backlog.sh
-#   DDB=1 N=1000 setsid bash infra/outage/backlog.sh
+#   DDB=1 C=16 setsid bash infra/outage/backlog.sh   # bench also measures bare PutItems
+#
+# N (1000) tips, C (8) at a time; PORT (8612) is serve's port.
 set -euo pipefail
 port=${PORT:-8612}
 n=${N:-1000}
 work=$(mktemp -d)
-export TIPLINE_CACHE=$work/cache TIPLINE_API=http://localhost:$port
 go build -o "$work/tipline" ./infra/tipline
 args=(serve -addr 127.0.0.1:$port)
 if [ "${DDB:-0}" = 1 ]; then
 	endpoint=$(bash infra/dynamodb-local/dynamodb-local.sh start --pid-file "$work/ddb.pid")
 	args+=(-dynamodb-endpoint "$endpoint")
 fi
+export TIPLINE_CACHE=$work/cache TIPLINE_API=http://localhost:$port # after DynamoDB Local, which the user's cache holds
 "$work/tipline" "${args[@]}" >"$work/serve.log" 2>&1 &
 serve=$!
 trap 'kill $serve 2>/dev/null || true; [ -f "$work/ddb.pid" ] && bash infra/dynamodb-local/dynamodb-local.sh stop --pid-file "$work/ddb.pid" >/dev/null; echo "logs: $work"' EXIT
 until curl -sf localhost:$port/healthz >/dev/null; do sleep 0.5; done
 echo "engine: $([ "${DDB:-0}" = 1 ] && echo "DynamoDB Local" || echo embedded), $n tips first"
-"$work/tipline" bench -n "$n" -c 8 2>&1 | grep -E "^(messages|throughput|p50|p99)|answered" | head -5 || true
+"$work/tipline" bench -n "$n" -c "${C:-8}" ${endpoint:+-dynamodb-endpoint "$endpoint"} 2>&1 | grep -vE "%:" || true
 reply=$("$work/tipline" send -from +51987222222 -body "En La Pampa km 108, Madre de Dios, tienen encerradas a dos chicas de 15 años en un bar, ahora")
 start=$(date +%s.%N)
 ref=$(grep -o 'Tu código es [A-Z0-9]*' <<<"$reply" | awk '{print $4}')
