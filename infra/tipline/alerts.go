@@ -97,10 +97,14 @@ func startAlerts(ctx context.Context, c config.Config, a *app.App, log *slog.Log
 	})
 	dlq := deadletter.Dir{Path: c.Local.DeadLetters}
 	consumers, err := streamConsumers(map[string]streamHandler{
-		"DispatchAlertsFunction": keepFailed(log, dlq, "dispatch-alerts", d.HandleTipStream),
-		"SendAlertsFunction":     keepFailed(log, dlq, "send-alerts", d.HandleAlertStream)})
+		"DispatchAlertsFunction": d.HandleTipStream,
+		"SendAlertsFunction":     d.HandleAlertStream})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
+	}
+	for i, c := range consumers {
+		name := map[string]string{"DispatchAlertsFunction": "dispatch-alerts", "SendAlertsFunction": "send-alerts"}[c.function]
+		consumers[i].handle = keepFailed(log, dlq, name, retryFailed(c.filter.retries, streamRetryWait, c.handle))
 	}
 	wg.Add(1)
 	go func() {
@@ -156,9 +160,15 @@ func sweep(ctx context.Context, log *slog.Logger, d *alert.Dispatcher, every tim
 
 // keepFailed is h that also keeps the records it reports failed in the
 // local dead-letter folder, as Lambda's on-failure destination does in AWS.
+// Records cut short because serve is stopping are not failures: Lambda
+// would deliver them again, and here the sweep redoes them.
 func keepFailed(log *slog.Logger, dlq deadletter.Dir, function string, h streamHandler) streamHandler {
 	return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 		resp, err := h(ctx, ev)
+		if len(resp.BatchItemFailures) > 0 && ctx.Err() != nil {
+			log.Info("stream records cut short by the stop; the sweep redoes them", "function", function, "left", len(resp.BatchItemFailures))
+			return resp, err
+		}
 		if len(resp.BatchItemFailures) > 0 {
 			reason := "the handler reported it failed (serve's log has the error by sequence_number)"
 			if err := dlq.Add(function, reason, ev, resp.BatchItemFailures); err != nil {
@@ -172,6 +182,42 @@ func keepFailed(log *slog.Logger, dlq deadletter.Dir, function string, h streamH
 }
 
 type streamHandler func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
+
+// retryFailed is h delivering the records it reports failed again, up to
+// retries more times, wait(n) after the nth failed delivery, as Lambda does
+// for a function with ReportBatchItemFailures and MaximumRetryAttempts. It
+// reports the records that failed their last delivery.
+func retryFailed(retries int, wait func(int) time.Duration, h streamHandler) streamHandler {
+	return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		resp, err := h(ctx, ev)
+		for n := 1; n <= retries && len(resp.BatchItemFailures) > 0 && ctx.Err() == nil; n++ {
+			failed := map[string]bool{}
+			for _, f := range resp.BatchItemFailures {
+				failed[f.ItemIdentifier] = true
+			}
+			again := events.DynamoDBEvent{}
+			for _, r := range ev.Records {
+				if failed[r.Change.SequenceNumber] {
+					again.Records = append(again.Records, r)
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return resp, err
+			case <-time.After(wait(n)):
+			}
+			ev = again
+			resp, err = h(ctx, ev)
+		}
+		return resp, err
+	}
+}
+
+// streamRetryWait is how long the local poller waits before delivering
+// failed records again: 200 ms, doubling, at most 5 s.
+func streamRetryWait(n int) time.Duration {
+	return min(200*time.Millisecond<<min(n-1, 5), 5*time.Second)
+}
 
 // streamConsumer is one function of the template that reads the table's
 // stream: its handler and the FilterCriteria Lambda applies before it.
@@ -281,7 +327,7 @@ func pollStream(ctx context.Context, log *slog.Logger, db *dynamodb.Client, stre
 					continue
 				}
 				resp, err := c.handle(ctx, batch)
-				if err != nil || len(resp.BatchItemFailures) > 0 {
+				if (err != nil || len(resp.BatchItemFailures) > 0) && ctx.Err() == nil {
 					log.Warn("stream records failed; the sweep will redo them", "function", c.function, "failed", len(resp.BatchItemFailures))
 				}
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -16,6 +17,10 @@ import (
 // delivers what Lambda would.
 type streamFilter struct {
 	patterns []map[string]any
+	// retries is the event's MaximumRetryAttempts: how many more times
+	// Lambda delivers a record the function reported failed before its
+	// on-failure destination gets it.
+	retries int
 }
 
 // streamFilters reads the FilterCriteria of every function's DynamoDB event
@@ -37,6 +42,13 @@ func streamFilters(template []byte) (map[string]streamFilter, error) {
 				continue
 			}
 			f := out[id]
+			if r := scalar(child(child(ev, "Properties"), "MaximumRetryAttempts")); r != "" {
+				n, err := strconv.Atoi(r)
+				if err != nil || n < 0 || n > 10000 {
+					return nil, fmt.Errorf("template: %s event %s: MaximumRetryAttempts %q: want 0 to 10000", id, name, r)
+				}
+				f.retries = n
+			}
 			filters := child(child(child(ev, "Properties"), "FilterCriteria"), "Filters")
 			if filters != nil {
 				for _, item := range filters.Content {
