@@ -9,9 +9,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	tipline "tipline"
 	"tipline/shared/deadletter"
 	"tipline/shared/edge"
-	tipline "tipline"
 )
 
 // flakyHandler fails each record the first fails[seq] deliveries of it.
