@@ -2,8 +2,9 @@
 # Measures how soon a critical tip is alerted behind a backlog: serve (the
 # embedded engine, or DynamoDB Local with DDB=1), `tipline bench -n 1000`,
 # then one critical tip; prints the seconds from its webhook answer to its
-# first alert in the fake Twilio's outbox, then how long SIGINT takes to
-# stop serve.
+# first alert in the fake Twilio's outbox; then an authority acknowledges
+# it and staff add a note; then how long SIGINT takes to stop serve, and
+# the ERROR lines serve logged.
 #
 #   setsid bash infra/outage/backlog.sh
 #   DDB=1 C=16 setsid bash infra/outage/backlog.sh   # bench also measures bare PutItems
@@ -33,6 +34,21 @@ until curl -s localhost:$port/local/outbox | jq -e --arg ref "$ref" 'any(.[]; .b
 	sleep 0.1
 done
 printf 'critical tip %s: first alert in the outbox %.2f s after its webhook answered\n' "$ref" "$(echo "$(date +%s.%N) - $start" | bc)"
+# An authority's acknowledgement and a staff action, so the log covers them too.
+"$work/tipline" send -from +51900000111 -body "OK $ref" >/dev/null
+ADMIN=$("$work/tipline" token -role admin -sub root)
+id="" cursor=""
+while [ -z "$id" ]; do # the staff queue, page by page, for the tip's id
+	page=$(curl -s -H "Authorization: Bearer $ADMIN" "localhost:$port/api/tips?limit=100${cursor:+&cursor=$cursor}")
+	id=$(jq -r --arg ref "$ref" '.tips[] | select(.ref == $ref) | .id' <<<"$page")
+	cursor=$(jq -r '.next_cursor // empty' <<<"$page")
+	[ -n "$id" ] || [ -n "$cursor" ] || { echo "tip $ref not in the staff queue"; exit 1; }
+done
+version=$(curl -s -H "Authorization: Bearer $ADMIN" "localhost:$port/api/tips/$id" | jq -r .version)
+curl -s -X PATCH -H "Authorization: Bearer $ADMIN" -H "If-Match: \"$version\"" -d '{"note":"revisado por el equipo"}' \
+	"localhost:$port/api/tips/$id" | jq -c '{staff_action: {ref, version}}'
+sleep 2
+echo "tip status: $(curl -s -H "Authorization: Bearer $ADMIN" "localhost:$port/api/tips/$id" | jq -r .status)"
 t0=$(date +%s.%N)
 kill -INT $serve
 wait $serve || true
