@@ -122,7 +122,8 @@ func TestCorpusTargets(t *testing.T) {
 // heldOutSets are the held-out evaluation sets (testdata/README.md).
 // external1 was written by people who never wrote a rule (handbook copy).
 var heldOutSets = []string{"testdata/external1.jsonl", "testdata/heldout.jsonl", "testdata/heldout2.jsonl", "testdata/heldout3.jsonl",
-	"testdata/heldout4.jsonl", "testdata/heldout5.jsonl", "testdata/heldout6.jsonl", "testdata/heldout7.jsonl"}
+	"testdata/heldout4.jsonl", "testdata/heldout5.jsonl", "testdata/heldout6.jsonl", "testdata/heldout7.jsonl",
+	"testdata/heldout8.jsonl"}
 
 // TestHeldOutTargets holds the engine to the same targets on
 // every held-out set, messages written for the project independently of
