@@ -5,14 +5,15 @@ import "slices"
 // firstIndex finds, for a token, the patterns whose first word can match it,
 // so that a message is not tried against every entry at every word. An
 // entry whose first word is required is found by that word: its exact
-// form (also the token without a plural ending), its typo-tolerant keys
-// and its first three letters for a prefix. An entry whose first words
-// are optional is found by any word it may start with, the token's
-// Quechua stem and a number included, so it is tried wherever it can
-// match and nowhere else. Ids are those of lexer.vocab and lexer.fuzzy.
+// form, the token without a plural ending or without a Quechua case
+// ending ("Maldonadoman", "terminalpi": the matcher reads a word through
+// the same endings wherever it stands), its typo-tolerant keys and its
+// first three letters for a prefix. An entry whose first words are
+// optional is found the same ways by any word it may start with, a
+// number included, so it is tried wherever it can match and nowhere else.
+// Ids are those of lexer.vocab and lexer.fuzzy.
 type firstIndex struct {
-	byID    [][]int // by vocabulary id of an exact first word
-	byStem  [][]int // by vocabulary id, looked up with the token's stem (optional first words)
+	byID    [][]int // by vocabulary id of a first word: the token's own, its plural stems' and its case stem's
 	byFuzzy [][]int // by fuzzy-key id: a tolerant first word and each of its deletions
 	byHead  [][]int // by lexer.heads id: the first three letters of a prefix entry
 	numeric []int   // a first word may be a number: tried at numbers
@@ -188,21 +189,17 @@ func newFirstIndex(lx *lexer, all [][]elem) *firstIndex {
 			continue
 		}
 		for _, seq := range first.seqs {
-			ix.addAlt(lx, n, seq[0], false)
+			ix.addAlt(lx, n, seq[0])
 		}
 	}
 	return ix
 }
 
-// addAlt indexes entry n under the first word a; with stem, a word is
-// also found by a token's stem.
-func (ix *firstIndex) addAlt(lx *lexer, n int, a alt, stem bool) {
+// addAlt indexes entry n under the first word a.
+func (ix *firstIndex) addAlt(lx *lexer, n int, a alt) {
 	switch a.kind {
 	case altWord:
 		addAt(&ix.byID, a.id, n)
-		if stem {
-			addAt(&ix.byStem, a.id, n)
-		}
 		if a.fuzzy {
 			for _, id := range lx.fuzzyIDs(a.key) {
 				addAt(&ix.byFuzzy, id, n)
@@ -225,7 +222,7 @@ func (ix *firstIndex) addOptional(lx *lexer, n int, elems []elem) {
 			return
 		}
 		for _, seq := range el.seqs {
-			ix.addAlt(lx, n, seq[0], true)
+			ix.addAlt(lx, n, seq[0])
 		}
 		if !el.optional {
 			return
@@ -285,7 +282,7 @@ func (ix *firstIndex) candidates(toks []token, i int, sc *scratch) []int {
 	p1, p2 := t.plurals()
 	add(at(ix.byID, p1))
 	add(at(ix.byID, p2))
-	add(at(ix.byStem, t.stemID))
+	add(at(ix.byID, t.stemID)) // a Quechua case ending: "Maldonadoman" starts "Maldonado ..."
 	for _, id := range t.fuzzy {
 		add(at(ix.byFuzzy, id))
 	}
