@@ -113,8 +113,9 @@ func exploitCovers(ends map[float64]int, h hit) bool {
 }
 
 // markNegationAndIntent marks the hits negated (a negation word ends at
-// most two words before the hit, in the same clause) and those an offer,
-// plan or fear word governs (intentReaches).
+// most two words before the hit, in the same clause, and is not part of a
+// phrase that ends before the hit) and those an offer, plan or fear word
+// governs (intentReaches).
 func (a *analysis) markNegationAndIntent() {
 	for i := range a.hits {
 		h := &a.hits[i]
@@ -123,7 +124,7 @@ func (a *analysis) markNegationAndIntent() {
 			continue
 		}
 		for _, n := range a.startingIn(h.start-2-a.f.maxLen, h.start) {
-			if n.sig.role == roleNegation && n.clause == h.clause && n.end <= h.start && n.end >= h.start-2 {
+			if n.sig.role == roleNegation && n.clause == h.clause && n.end <= h.start && n.end >= h.start-2 && !a.negationInPhrase(n, h.start) {
 				h.negated = true
 			}
 		}
@@ -131,6 +132,19 @@ func (a *analysis) markNegationAndIntent() {
 			h.intent = true
 		}
 	}
+}
+
+// negationInPhrase reports whether negation n is a word of a longer
+// phrase ending at or before token end: that phrase is what it negates
+// ("mana lluqsiyta atinchu", can't leave, is a restriction), not the words
+// after it ("mana lluqsiyta atinchu yanapaway": the plea still counts).
+func (a *analysis) negationInPhrase(n hit, end int) bool {
+	for _, p := range a.startingIn(n.start-a.f.maxLen, n.start+1) {
+		if p.sig.role != roleNegation && p.start <= n.start && p.end > n.end && p.end <= end {
+			return true
+		}
+	}
+	return false
 }
 
 // maxLen is the length of the longest hit, in tokens.
