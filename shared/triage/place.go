@@ -20,6 +20,12 @@ type placeHit struct {
 // counts less than a location ("en Wanchaq") or a bare name.
 var roleScore = map[string]float64{roleHere: 3, "": 2, roleTo: 1, roleFrom: 1}
 
+// caseRoleScore scores a role read from a Quechua case ending. Unlike
+// "de" ("la chica de Puno" may still be in Puno), -manta says the person
+// has left the place: an origin so marked counts less than a destination
+// ("Paucartambomanta ... Maldonadoman ripurqan" is in Madre de Dios).
+var caseRoleScore = map[string]float64{roleHere: 3, roleTo: 1, roleFrom: 0.5}
+
 // findPlace returns the mention that best says where the situation is, or
 // nil. Mentions are summed by region; the best mention of the winning
 // region (a location before a destination or origin, then the most
@@ -153,6 +159,13 @@ func (e *Engine) placeRoles(a *analysis, hits []placeHit) []placeHit {
 	for i := range hits {
 		hits[i].role = e.placeRole(a, hits[i], prevEnd)
 		hits[i].score = roleScore[hits[i].role]
+		if hits[i].role == "" {
+			// No cue word: a Quechua case ending on the name's last word
+			// says it ("Mazukopi" in, "Maldonadoman" to, "Juliacamanta" from).
+			if r := e.lx.morph.placeRole(&toks[hits[i].end-1]); r != "" {
+				hits[i].role, hits[i].score = r, caseRoleScore[r]
+			}
+		}
 		prevEnd = hits[i].end
 	}
 
