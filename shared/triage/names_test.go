@@ -2,9 +2,7 @@ package triage
 
 import (
 	"go/ast"
-	"go/parser"
 	gotoken "go/token"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,20 +21,9 @@ func TestEveryNameTheCodeReadsIsInTheData(t *testing.T) {
 		indicators[s.indicator] = true
 		usedRoles[s.role] = true
 	}
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := gotoken.NewFileSet()
+	fset, sources := packageSources(t)
 	n := 0
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		af, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, af := range sources {
 		ast.Inspect(af, func(node ast.Node) bool {
 			for _, ref := range namesIn(node) {
 				n++
