@@ -164,12 +164,22 @@ func (e *Engine) placeRoles(a *analysis, hits []placeHit) []placeHit {
 			// says it ("Mazukopi" in, "Maldonadoman" to, "Juliacamanta" from).
 			if r := e.lx.morph.placeRole(&toks[hits[i].end-1]); r != "" {
 				hits[i].role, hits[i].score = r, caseRoleScore[r]
+			} else if dateline(toks, hits[i]) {
+				hits[i].role, hits[i].score = roleHere, roleScore[roleHere]
 			}
 		}
 		prevEnd = hits[i].end
 	}
 
 	return hits
+}
+
+// dateline reports whether place h is the whole first clause of the
+// text, a heading that says where the rest happens ("Iquitos: en el
+// colegio de Bellavista...").
+func dateline(toks []token, h placeHit) bool {
+	return h.start == 0 && toks[0].clause == toks[h.end-1].clause &&
+		h.end < len(toks) && toks[h.end].clause != toks[0].clause
 }
 
 // bestPlace is the most specific place of the region with most score,
