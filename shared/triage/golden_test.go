@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -172,5 +173,33 @@ func TestDecisionsKeepTheContract(t *testing.T) {
 		if d.Region != "" && !strings.HasPrefix(d.Region, "PE-") {
 			t.Errorf("%s: region %q is not ISO 3166-2:PE", l.ID, d.Region)
 		}
+	}
+}
+
+// TestAMinorInOngoingExploitationIsAtLeastHigh checks the contract's
+// "any minor in ongoing exploitation is at least high" on every labelled
+// set: a decision that carries the Art. 129-A minor-exploitation indicator
+// is high or critical unless its reasons say the situation is past or a
+// missing person's (the two medium cases the contract names).
+func TestAMinorInOngoingExploitationIsAtLeastHigh(t *testing.T) {
+	e := mustEngine(t)
+	past, missing := e.say("medium", e.say("medium_past")), e.say("medium", e.say("medium_missing"))
+	checked := 0
+	for _, path := range append([]string{"testdata/corpus.jsonl"}, heldOutSets...) {
+		for _, l := range readLabelled(t, path) {
+			d := e.Decide(l.Text)
+			if !slices.Contains(d.Indicators, "cp129a_minor_without_means") {
+				continue
+			}
+			checked++
+			said := func(r string) bool { return strings.HasPrefix(r, past) || strings.HasPrefix(r, missing) }
+			if d.Urgency.Reportable() || slices.ContainsFunc(d.Reasons, said) {
+				continue
+			}
+			t.Errorf("%s %s: urgency %s with the minor-exploitation indicator; reasons %q", path, l.ID, d.Urgency, d.Reasons)
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("only %d decisions carry the indicator: is its code right?", checked)
 	}
 }

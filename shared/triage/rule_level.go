@@ -20,8 +20,9 @@ func (e *Engine) ruleLevel(s *state) {
 	// A question ("¿a quién llamo?") never hides a child in exploitation.
 	s.trafficking = total >= th.minEvidence || (len(s.minorEx) > 0 && !s.benign)
 	s.actionable = ev.actionable || (a.place != nil && placeKinds[a.place.a.kind] >= 3)
-	kidHigh := s.minor && ev.exploit >= th.minExploitKid && (s.actionable || ev.exploit >= th.minExploitHigh) &&
-		!(ev.missing && ev.exploit < th.minExploitHigh && !a.heldIncommunicado())
+	// Any minor in ongoing exploitation is at least high (CONTRACT).
+	kidHigh := (s.minor && ev.exploit >= th.minExploitKid && (s.actionable || ev.exploit >= th.minExploitHigh) &&
+		!(ev.missing && ev.exploit < th.minExploitHigh && !a.heldIncommunicado())) || (len(s.minorEx) > 0 && !s.benign && !ev.missing)
 	switch {
 	case !s.trafficking:
 		s.urgency = tip.Low
