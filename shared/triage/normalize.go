@@ -215,21 +215,17 @@ type lexer struct {
 
 // head returns the id of the first three letters h of a prefix entry,
 // numbering them if new.
-func (lx *lexer) head(h string) int32 {
-	id, ok := lx.heads[h]
-	if !ok {
-		id = int32(len(lx.heads))
-		lx.heads[h] = id
-	}
-	return id
-}
+func (lx *lexer) head(h string) int32 { return number(lx.heads, h) }
 
 // intern returns the vocabulary id of the key k, numbering it if new.
-func (lx *lexer) intern(k string) int32 {
-	id, ok := lx.vocab[k]
+func (lx *lexer) intern(k string) int32 { return number(lx.vocab, k) }
+
+// number returns k's id in ids, giving it the next one if it has none.
+func number(ids map[string]int32, k string) int32 {
+	id, ok := ids[k]
 	if !ok {
-		id = int32(len(lx.vocab))
-		lx.vocab[k] = id
+		id = int32(len(ids))
+		ids[k] = id
 	}
 	return id
 }
