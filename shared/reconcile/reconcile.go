@@ -304,9 +304,18 @@ func (r *Reconciler) address(ctx context.Context, address string, res *Result) e
 // RecheckAt to when the oldest of them passes the settle time, so that a
 // message that came in during an outage is taken as soon as the webhook's
 // chance is over, not a whole interval later.
+// When the store cannot tell, every one of them waits.
 func (r *Reconciler) waiting(ctx context.Context, young []twilio.Logged, res *Result) {
+	if len(young) == 0 {
+		return
+	}
+	sids := make([]string, len(young))
+	for i, m := range young {
+		sids[i] = m.SID
+	}
+	stored, _ := r.d.Store.Stored(ctx, sids) // nil on error: none known stored
 	for _, m := range young {
-		if _, err := r.d.Store.Replay(ctx, m.SID); err == nil {
+		if stored[m.SID] {
 			continue // stored by its webhook
 		}
 		res.Waiting++

@@ -3,14 +3,19 @@ package store
 // The reconciler's checkpoints. Access patterns:
 //
 //	checkpoint of a campaign number    GetItem  RECONCILE#<address> / CHECKPOINT
+//	which of some messages are stored  BatchGetItem  MSGSID#<sid> / MSGSID
 //
 // One item per address the reconciler reads (a number, or whatsapp:+… for
 // WhatsApp), written by the scheduled reconciler alone, never by a webhook.
 
 import (
 	"context"
+	"errors"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -64,6 +69,38 @@ func (s *Store) SaveReconcileCheckpoint(ctx context.Context, address string, unt
 		return nil
 	}
 	return classify(op, err)
+}
+
+// Stored returns the MessageSids among sids that were stored or handled
+// (their dedupe record exists), in consistent reads of up to 100 keys each.
+//
+// Errors: transient.
+func (s *Store) Stored(ctx context.Context, sids []string) (map[string]bool, error) {
+	const op = "store: stored messages"
+	found := map[string]bool{}
+	for chunk := range slices.Chunk(sids, 100) {
+		keys := make([]map[string]types.AttributeValue, 0, len(chunk))
+		for _, sid := range slices.Compact(slices.Sorted(slices.Values(chunk))) {
+			keys = append(keys, dedupeKey(sid))
+		}
+		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("PK")}}
+		for attempt := 0; len(req) > 0; attempt++ {
+			if attempt > 5 {
+				return nil, tip.E(tip.KindTransient, op, errors.New("keys left unprocessed"))
+			}
+			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, classify(op, err)
+			}
+			for _, item := range out.Responses[s.table] {
+				if pk, ok := item["PK"].(*types.AttributeValueMemberS); ok {
+					found[strings.TrimPrefix(pk.Value, "MSGSID#")] = true
+				}
+			}
+			req = out.UnprocessedKeys
+		}
+	}
+	return found, nil
 }
 
 // MarkHandled records that the message sid was handled without becoming

@@ -29,6 +29,7 @@ var alertCases = []Case{
 	{"the sweep's cursor reads back as saved and is empty at first", testSweepCursor},
 	{"a reconcile checkpoint is zero at first, per address, and only moves forward", testReconcileCheckpoint},
 	{"a message handled without becoming a tip is found as a replay, and recorded once", testMarkHandled},
+	{"the stored messages among many sids are found in batches, the rest are not", testStoredMessages},
 	{"due alerts of critical tips are listed before high ones, and those before the rest", testDueAlertsByUrgency},
 	{"a consent question is found by its reporter until it expires, the latest one first", testConsentQuestion},
 }
@@ -538,6 +539,28 @@ func testDueAlertsByUrgency(t *testing.T, f Factory) {
 	keys, err = s.DueAlerts(ctx, c.Now(), 2)
 	if err != nil || len(keys) != 2 || keys[0].TipID != "01TIPDUE04" || keys[1].TipID != "01TIPDUE02" {
 		t.Errorf("DueAlerts(limit 2) after a retry = %v, %v; want both critical alerts, the retried one now last", keys, err)
+	}
+}
+
+func testStoredMessages(t *testing.T, f Factory) {
+	s, _, ctx := setup(t, f)
+	var sids []string
+	want := map[string]bool{}
+	for i := 0; i < 230; i++ { // more than two batches of 100
+		sid := fmt.Sprintf("SM%032d", 5000+i)
+		sids = append(sids, sid)
+		if i%7 == 0 {
+			must(t, s.MarkHandled(ctx, sid, "<Response/>"))
+			want[sid] = true
+		}
+	}
+	sids = append(sids, sids[0]) // a sid twice
+	got, err := s.Stored(ctx, sids)
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Stored() = %d sids, %v; want the %d marked handled", len(got), err, len(want))
+	}
+	if got, err := s.Stored(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("Stored(nil) = %v, %v; want none", got, err)
 	}
 }
 
