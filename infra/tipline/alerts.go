@@ -102,9 +102,8 @@ func startAlerts(ctx context.Context, c config.Config, a *app.App, log *slog.Log
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	for i, c := range consumers {
-		name := map[string]string{"DispatchAlertsFunction": "dispatch-alerts", "SendAlertsFunction": "send-alerts"}[c.function]
-		consumers[i].handle = keepFailed(log, dlq, name, retryFailed(c.filter.retries, streamRetryWait, c.handle))
+	for i, c := range consumers { // Lambda's retries first, then the on-failure destination
+		consumers[i].handle = keepFailed(log, dlq, functionNames[c.function], retryFailed(c.filter.retries, streamRetryWait, c.handle))
 	}
 	wg.Add(1)
 	go func() {
@@ -157,6 +156,10 @@ func sweep(ctx context.Context, log *slog.Logger, d *alert.Dispatcher, every tim
 		}
 	}
 }
+
+// functionNames are the functions/ folder names of the stream consumers,
+// by logical id in template.yaml: the names dead letters are kept under.
+var functionNames = map[string]string{"DispatchAlertsFunction": "dispatch-alerts", "SendAlertsFunction": "send-alerts"}
 
 // keepFailed is h that also keeps the records it reports failed in the
 // local dead-letter folder, as Lambda's on-failure destination does in AWS.
