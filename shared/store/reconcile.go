@@ -10,12 +10,10 @@ package store
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -83,21 +81,14 @@ func (s *Store) Stored(ctx context.Context, sids []string) (map[string]bool, err
 		for _, sid := range slices.Compact(slices.Sorted(slices.Values(chunk))) {
 			keys = append(keys, dedupeKey(sid))
 		}
-		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("PK")}}
-		for attempt := 0; len(req) > 0; attempt++ {
-			if attempt > 5 {
-				return nil, tip.E(tip.KindTransient, op, errors.New("keys left unprocessed"))
+		err := s.batchGet(ctx, op, keys, "PK", func(item map[string]types.AttributeValue) error {
+			if pk, ok := item["PK"].(*types.AttributeValueMemberS); ok {
+				found[strings.TrimPrefix(pk.Value, "MSGSID#")] = true
 			}
-			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-			if err != nil {
-				return nil, classify(op, err)
-			}
-			for _, item := range out.Responses[s.table] {
-				if pk, ok := item["PK"].(*types.AttributeValueMemberS); ok {
-					found[strings.TrimPrefix(pk.Value, "MSGSID#")] = true
-				}
-			}
-			req = out.UnprocessedKeys
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return found, nil

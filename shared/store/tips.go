@@ -610,6 +610,33 @@ func (s *Store) OptedOut(ctx context.Context, reporter string) (bool, error) {
 	return ok && v.Value, nil
 }
 
+// batchGet reads keys (at most 100) in consistent reads, asking again for
+// the keys DynamoDB leaves unprocessed, and hands each item found to fn;
+// projection, when not "", is the attributes read.
+func (s *Store) batchGet(ctx context.Context, op string, keys []map[string]types.AttributeValue, projection string, fn func(map[string]types.AttributeValue) error) error {
+	ka := types.KeysAndAttributes{Keys: keys, ConsistentRead: aws.Bool(true)}
+	if projection != "" {
+		ka.ProjectionExpression = aws.String(projection)
+	}
+	req := map[string]types.KeysAndAttributes{s.table: ka}
+	for attempt := 0; len(req) > 0; attempt++ {
+		if attempt > 5 {
+			return tip.E(tip.KindTransient, op, errors.New("keys left unprocessed"))
+		}
+		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return classify(op, err)
+		}
+		for _, item := range out.Responses[s.table] {
+			if err := fn(item); err != nil {
+				return err
+			}
+		}
+		req = out.UnprocessedKeys
+	}
+	return nil
+}
+
 // Lookup is what the webhook needs to know before it writes a message.
 type Lookup struct {
 	Replayed     bool   // the MessageSid was stored before
@@ -637,48 +664,41 @@ func (s *Store) Lookup(ctx context.Context, sid, reporter, phone string) (Lookup
 	if phone != "" {
 		keys = append(keys, phoneKey(phone))
 	}
-	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
 	var l Lookup
-	for attempt := 0; len(req) > 0; attempt++ {
-		if attempt > 5 {
-			return l, tip.E(tip.KindTransient, op, errors.New("keys left unprocessed"))
+	err := s.batchGet(ctx, op, keys, "", func(item map[string]types.AttributeValue) error {
+		var kind struct {
+			Type string `dynamodbav:"type"`
 		}
-		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-		if err != nil {
-			return l, classify(op, err)
-		}
-		for _, item := range out.Responses[s.table] {
-			var kind struct {
-				Type string `dynamodbav:"type"`
+		_ = attributevalue.UnmarshalMap(item, &kind)
+		switch kind.Type {
+		case "dedupe":
+			var d dedupeItem
+			if err := attributevalue.UnmarshalMap(item, &d); err != nil {
+				return tip.E(tip.KindInternal, op, err)
 			}
-			_ = attributevalue.UnmarshalMap(item, &kind)
-			switch kind.Type {
-			case "dedupe":
-				var d dedupeItem
-				if err := attributevalue.UnmarshalMap(item, &d); err != nil {
-					return l, tip.E(tip.KindInternal, op, err)
-				}
-				l.Replayed, l.Reply = true, d.Reply
-			case "conversation":
-				var c conversationItem
-				if err := attributevalue.UnmarshalMap(item, &c); err != nil {
-					return l, tip.E(tip.KindInternal, op, err)
-				}
-				if until := time.Unix(c.OpenUntil, 0); s.now().Before(until) {
-					l.Conversation = c.conversation(until)
-				}
-			case "optout":
-				v, ok := item["opted_out"].(*types.AttributeValueMemberBOOL)
-				l.OptedOut = ok && v.Value
-			case "authphone":
-				var p phoneItem
-				if err := attributevalue.UnmarshalMap(item, &p); err != nil {
-					return l, tip.E(tip.KindInternal, op, err)
-				}
-				l.Authority = &AuthorityPhone{AuthorityID: p.AuthorityID, Contact: p.Contact}
+			l.Replayed, l.Reply = true, d.Reply
+		case "conversation":
+			var c conversationItem
+			if err := attributevalue.UnmarshalMap(item, &c); err != nil {
+				return tip.E(tip.KindInternal, op, err)
 			}
+			if until := time.Unix(c.OpenUntil, 0); s.now().Before(until) {
+				l.Conversation = c.conversation(until)
+			}
+		case "optout":
+			v, ok := item["opted_out"].(*types.AttributeValueMemberBOOL)
+			l.OptedOut = ok && v.Value
+		case "authphone":
+			var p phoneItem
+			if err := attributevalue.UnmarshalMap(item, &p); err != nil {
+				return tip.E(tip.KindInternal, op, err)
+			}
+			l.Authority = &AuthorityPhone{AuthorityID: p.AuthorityID, Contact: p.Contact}
 		}
-		req = out.UnprocessedKeys
+		return nil
+	})
+	if err != nil {
+		return l, err
 	}
 	l.PhoneChecked = phone != ""
 	return l, nil
